@@ -1,0 +1,19 @@
+//! Coffer's admin console: Leptos pages and server functions that only ever see masked view models.
+//!
+//! The server binary renders [`shell`] and serves the server functions in [`api`], with an
+//! `Arc<dyn ConsoleBackend>` in context (see `backend`, feature `ssr`); the `frontend` crate
+//! hydrates [`App`] in the browser.
+
+pub mod api;
+mod app;
+#[cfg(feature = "ssr")]
+pub mod backend;
+mod components;
+mod pages;
+mod shell;
+
+pub use api::status::{StatusView, get_status};
+pub use app::App;
+#[cfg(feature = "ssr")]
+pub use backend::{ConsoleBackend, SharedBackend, provide_backend};
+pub use shell::shell;

@@ -1,0 +1,4 @@
+//! One module per console page.
+
+pub mod home;
+pub mod not_found;

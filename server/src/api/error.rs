@@ -1,0 +1,143 @@
+//! One error type for the JSON API, rendered like Stripe's: `{"error": {type, code, param,
+//! message, request_id}}`. 5xx answers carry an incident id; the detail goes to the log only.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use coffer_vault::VaultError;
+use coffer_vault::intake::{IntakeError, IntakeErrorKind};
+use serde_json::json;
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub kind: &'static str,
+    pub code: &'static str,
+    pub param: Option<String>,
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        kind: &'static str,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            status,
+            kind,
+            code,
+            param: None,
+            message: message.into(),
+            request_id: None,
+        }
+    }
+
+    pub fn with_request_id(mut self, request_id: &str) -> Self {
+        self.request_id = Some(request_id.to_owned());
+        self
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "authentication_error",
+            "invalid_api_key",
+            "Invalid or missing API key. Send it as `Authorization: Bearer <key>`.",
+        )
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "invalid_request_error",
+            "resource_missing",
+            "No such payment method.",
+        )
+    }
+
+    pub fn intake(e: IntakeError) -> Self {
+        let (status, kind) = match e.kind {
+            IntakeErrorKind::InvalidRequest => (StatusCode::BAD_REQUEST, "invalid_request_error"),
+            IntakeErrorKind::InvalidPaymentDetails
+                if e.param.as_deref().is_some_and(|p| p.starts_with("card")) =>
+            {
+                (StatusCode::UNPROCESSABLE_ENTITY, "card_error")
+            }
+            IntakeErrorKind::InvalidPaymentDetails => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error")
+            }
+        };
+        ApiError {
+            status,
+            kind,
+            code: e.code,
+            param: e.param,
+            message: e.message,
+            request_id: None,
+        }
+    }
+
+    /// An internal failure: logged in full with an incident id, answered without detail.
+    pub fn internal(source: &dyn std::error::Error, request_id: &str) -> Self {
+        let incident = coffer_vault::token::random_id("inc");
+        tracing::error!(incident = %incident, request_id = %request_id, error = %error_chain(source), "request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "api_error",
+            "internal_error",
+            format!(
+                "Coffer could not complete the request; nothing was stored. Incident {incident}."
+            ),
+        )
+        .with_request_id(request_id)
+    }
+
+    pub fn from_vault(e: VaultError, request_id: &str) -> Self {
+        let err = match e {
+            VaultError::Invalid(i) => Self::intake(i),
+            VaultError::Unauthenticated => Self::unauthenticated(),
+            VaultError::Denied(d) => Self::new(
+                StatusCode::FORBIDDEN,
+                "permission_error",
+                "insufficient_scope",
+                format!("This API key lacks the scope {}.", d.required),
+            ),
+            VaultError::NotFound => Self::not_found(),
+            VaultError::Shredded => Self::new(
+                StatusCode::GONE,
+                "invalid_request_error",
+                "payment_method_shredded",
+                "The payment method was deleted and its details destroyed.",
+            ),
+            other => return Self::internal(&other, request_id),
+        };
+        err.with_request_id(request_id)
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": {
+            "type": self.kind,
+            "code": self.code,
+            "param": self.param,
+            "message": self.message,
+            "request_id": self.request_id,
+        }});
+        (self.status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,59 @@
+//! The JSON API under `/api/v1`, shaped like Stripe's.
+
+pub mod error;
+pub mod extract;
+mod idempotency;
+mod openapi;
+mod payment_methods;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+
+/// Largest accepted request body. A payment method with full billing details and 50 metadata
+/// entries fits well within it.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/payment_methods", post(payment_methods::create))
+        .route(
+            "/api/v1/payment_methods/validate",
+            post(payment_methods::validate),
+        )
+        .route(
+            "/api/v1/payment_methods/{id}",
+            get(payment_methods::get).delete(payment_methods::delete),
+        )
+        .route(
+            "/api/v1/payment_methods/{id}/reveal",
+            post(payment_methods::reveal),
+        )
+        .route(
+            "/api/v1/customers/{customer}/payment_methods",
+            get(payment_methods::list),
+        )
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/api/{*rest}", axum::routing::any(not_found))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+}
+
+async fn not_found() -> error::ApiError {
+    error::ApiError::new(
+        StatusCode::NOT_FOUND,
+        "invalid_request_error",
+        "unknown_endpoint",
+        "Unrecognized request URL.",
+    )
+}
+
+/// A path id as the vault may see it: a well-formed token, or a fixed placeholder (so nothing a
+/// client put in the URL, which might be card data, reaches the audit log).
+pub(crate) fn token_param(id: &str) -> &str {
+    let well_formed = id.len() <= 64
+        && id.starts_with("pm_")
+        && id[3..].bytes().all(|b| b.is_ascii_alphanumeric());
+    if well_formed { id } else { "pm_malformed" }
+}

@@ -1,0 +1,227 @@
+//! `/api/v1/payment_methods` handlers. Each: authorise → delegate to the vault → map the error.
+//! The vault parses bodies (it is the only crate that may hold a PAN) and writes the audit.
+
+use super::error::ApiError;
+use super::extract::{Client, Ctx, JsonBody};
+use super::idempotency::{self, Claim};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::header::CACHE_CONTROL;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use coffer_vault::access::{
+    DeletePaymentMethod, ReadPaymentMethod, RevealPaymentMethod, Tokenize, Validate,
+};
+use coffer_vault::intake::IntakeError;
+use serde::Deserialize;
+use serde_json::json;
+
+/// `POST /api/v1/payment_methods` — scope `payment_methods:write`; audit `payment_method.create`.
+/// 201 with the masked view, 200 with the existing method for a duplicate.
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Client(actor): Client,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
+    let grant = state
+        .vault
+        .authorize::<Tokenize>(&actor, &ctx.origin, None)
+        .await
+        .map_err(fail)?;
+    let key = idempotency::key(&headers).map_err(|e| e.with_request_id(&ctx.request_id))?;
+    if let Some(key) = &key {
+        if let Claim::Replay(response) =
+            idempotency::claim(&state, &ctx, &actor, key, &body).await?
+        {
+            return Ok(response);
+        }
+    }
+    let (status, value) = match state.vault.tokenize(&grant, &body, &ctx.origin).await {
+        Ok(t) => {
+            let status = if t.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            (status, serde_json::to_value(&t.view).unwrap_or_default())
+        }
+        Err(e) => {
+            let err = fail(e);
+            let value = serde_json::to_value(error_body(&err)).unwrap_or_default();
+            (err.status, value)
+        }
+    };
+    if let Some(key) = &key {
+        idempotency::finish(&state, &ctx, &actor, key, status, &value.to_string()).await?;
+    }
+    Ok((status, Json(value)).into_response())
+}
+
+fn error_body(e: &ApiError) -> serde_json::Value {
+    json!({ "error": { "type": e.kind, "code": e.code, "param": e.param, "message": e.message, "request_id": e.request_id } })
+}
+
+/// `POST /api/v1/payment_methods/validate` — scope `payment_methods:write`; audit
+/// `payment_method.validate`. Answers the masked view; stores nothing.
+pub async fn validate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Client(actor): Client,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
+    let grant = state
+        .vault
+        .authorize::<Validate>(&actor, &ctx.origin, None)
+        .await
+        .map_err(fail)?;
+    let view = state
+        .vault
+        .validate(&grant, &body, &ctx.origin)
+        .await
+        .map_err(fail)?;
+    Ok(Json(view).into_response())
+}
+
+/// `GET /api/v1/payment_methods/{id}` — scope `payment_methods:read`; audit `payment_method.read`.
+pub async fn get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Client(actor): Client,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
+    let id = super::token_param(&id);
+    let grant = state
+        .vault
+        .authorize::<ReadPaymentMethod>(&actor, &ctx.origin, Some(("payment_method", id)))
+        .await
+        .map_err(fail)?;
+    let view = state
+        .vault
+        .get(&grant, id, &ctx.origin)
+        .await
+        .map_err(fail)?;
+    Ok(Json(view).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub limit: Option<u32>,
+    pub starting_after: Option<String>,
+}
+
+/// `GET /api/v1/customers/{customer}/payment_methods` — scope `payment_methods:read`; audit
+/// `payment_method.list`. Stripe's list shape with `limit` (1–100) and `starting_after`.
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Client(actor): Client,
+    Path(customer): Path<String>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
+    let Query(query) = query.map_err(|_| {
+        ApiError::intake(IntakeError::invalid("query")).with_request_id(&ctx.request_id)
+    })?;
+    let customer = coffer_vault::intake::CustomerRef::parse(&customer).ok_or_else(|| {
+        ApiError::intake(IntakeError::invalid("customer")).with_request_id(&ctx.request_id)
+    })?;
+    let grant = state
+        .vault
+        .authorize::<ReadPaymentMethod>(&actor, &ctx.origin, Some(("customer", customer.as_str())))
+        .await
+        .map_err(fail)?;
+    let page = state
+        .vault
+        .list_for_customer(
+            &grant,
+            customer.as_str(),
+            query.starting_after.as_deref(),
+            query.limit.unwrap_or(10),
+            &ctx.origin,
+        )
+        .await
+        .map_err(fail)?;
+    let url = format!("/api/v1/customers/{}/payment_methods", customer.as_str());
+    Ok(
+        Json(json!({ "object": "list", "url": url, "has_more": page.has_more, "data": page.data }))
+            .into_response(),
+    )
+}
+
+/// `DELETE /api/v1/payment_methods/{id}` — scope `payment_methods:write`; audit
+/// `payment_method.delete`. Crypto-shreds the secret details.
+pub async fn delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Client(actor): Client,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
+    let id = super::token_param(&id);
+    let grant = state
+        .vault
+        .authorize::<DeletePaymentMethod>(&actor, &ctx.origin, Some(("payment_method", id)))
+        .await
+        .map_err(fail)?;
+    let deleted = state
+        .vault
+        .delete(&grant, id, &ctx.origin)
+        .await
+        .map_err(fail)?;
+    Ok(Json(deleted).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevealBody {
+    reason: Option<String>,
+}
+
+/// `POST /api/v1/payment_methods/{id}/reveal` — scope `payment_methods:reveal`; audit
+/// `payment_method.reveal` with the reason. The only response that carries a full PAN;
+/// `Cache-Control: no-store`. Idempotency keys are ignored here: a reveal is never stored.
+pub async fn reveal(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Client(actor): Client,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
+    let id = super::token_param(&id);
+    let grant = state
+        .vault
+        .authorize::<RevealPaymentMethod>(&actor, &ctx.origin, Some(("payment_method", id)))
+        .await
+        .map_err(fail)?;
+    let de = &mut serde_json::Deserializer::from_slice(&body);
+    let parsed: RevealBody = serde_path_to_error::deserialize(de).map_err(|e| {
+        ApiError::intake(IntakeError::from_serde(&e)).with_request_id(&ctx.request_id)
+    })?;
+    let reason = parsed.reason.unwrap_or_default();
+    let revealed = state
+        .vault
+        .reveal(&grant, id, &reason, &ctx.origin)
+        .await
+        .map_err(fail)?;
+    let mut response = (
+        StatusCode::OK,
+        [("content-type", "application/json")],
+        revealed.expose_json().to_vec(),
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .insert("pragma", HeaderValue::from_static("no-cache"));
+    Ok(response)
+}

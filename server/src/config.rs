@@ -1,0 +1,196 @@
+//! Configuration: defaults, then `coffer.toml`, then `COFFER_*` environment variables; typed and
+//! checked at start. Secrets (the HSM PIN) come only from the environment or a `*_FILE`.
+
+use coffer_vault::keys::HsmConfig;
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("invalid config file {0}: {1}")]
+    File(PathBuf, toml::de::Error),
+    #[error("invalid value for {0}")]
+    Invalid(&'static str),
+    #[error("{0} is required (set it in the environment or in {0}_FILE)")]
+    Missing(&'static str),
+}
+
+/// The settings a config file may hold. No secrets: a PIN in the file is refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    database_url: Option<String>,
+    database_max_connections: Option<u32>,
+    hsm_module: Option<PathBuf>,
+    hsm_token: Option<String>,
+    log_format: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// The checked configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    pub hsm: HsmConfig,
+    pub log_format: LogFormat,
+}
+
+/// Reads the environment through a function, so tests can load from a map.
+pub fn load(
+    file: Option<&Path>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
+    let file_cfg = match file {
+        Some(path) if path.exists() => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| ConfigError::Read(path.to_owned(), e))?;
+            toml::from_str::<FileConfig>(&text)
+                .map_err(|e| ConfigError::File(path.to_owned(), e))?
+        }
+        _ => FileConfig::default(),
+    };
+    let listen = env("COFFER_LISTEN")
+        .or(file_cfg.listen)
+        .unwrap_or_else(|| "127.0.0.1:3000".into());
+    let listen = listen
+        .parse()
+        .map_err(|_| ConfigError::Invalid("COFFER_LISTEN"))?;
+    let database_url = env("COFFER_DATABASE_URL")
+        .or(file_cfg.database_url)
+        .unwrap_or_else(|| "sqlite://coffer.db?mode=rwc".into());
+    let database_max_connections = match env("COFFER_DATABASE_MAX_CONNECTIONS") {
+        Some(v) => v
+            .parse()
+            .map_err(|_| ConfigError::Invalid("COFFER_DATABASE_MAX_CONNECTIONS"))?,
+        None => file_cfg.database_max_connections.unwrap_or(8),
+    };
+    let module = env("COFFER_HSM_MODULE")
+        .map(PathBuf::from)
+        .or(file_cfg.hsm_module)
+        .unwrap_or_else(|| PathBuf::from("/usr/lib/softhsm/libsofthsm2.so"));
+    let token_label = env("COFFER_HSM_TOKEN")
+        .or(file_cfg.hsm_token)
+        .unwrap_or_else(|| "coffer".into());
+    let pin = secret(&env, "COFFER_HSM_PIN")?.ok_or(ConfigError::Missing("COFFER_HSM_PIN"))?;
+    let log_format = match env("COFFER_LOG_FORMAT").or(file_cfg.log_format).as_deref() {
+        None | Some("json") => LogFormat::Json,
+        Some("pretty") => LogFormat::Pretty,
+        Some(_) => return Err(ConfigError::Invalid("COFFER_LOG_FORMAT")),
+    };
+    if database_max_connections == 0 || token_label.is_empty() {
+        return Err(ConfigError::Invalid("database_max_connections / hsm_token"));
+    }
+    Ok(Config {
+        listen,
+        database_url,
+        database_max_connections,
+        hsm: HsmConfig {
+            module,
+            token_label,
+            pin,
+        },
+        log_format,
+    })
+}
+
+/// `NAME` from the environment, or the trimmed contents of the file named by `NAME_FILE`.
+fn secret(
+    env: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<SecretString>, ConfigError> {
+    if let Some(v) = env(name) {
+        return Ok(Some(SecretString::from(v)));
+    }
+    let Some(path) = env(&format!("{name}_FILE")) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Read(path.into(), e))?;
+    Ok(Some(SecretString::from(text.trim().to_owned())))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn environment_overrides_file_and_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("coffer.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:4000\"\nhsm_token = \"from-file\"\n",
+        )
+        .unwrap();
+        let cfg = load(
+            Some(&file),
+            env(&[("COFFER_HSM_PIN", "1234"), ("COFFER_HSM_TOKEN", "from-env")]),
+        )
+        .unwrap();
+        assert_eq!(cfg.listen.port(), 4000);
+        assert_eq!(cfg.hsm.token_label, "from-env");
+        assert_eq!(cfg.hsm.pin.expose_secret(), "1234");
+        assert!(cfg.database_url.starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn pin_is_required_may_come_from_a_file_and_is_never_printed() {
+        assert!(matches!(
+            load(None, env(&[])),
+            Err(ConfigError::Missing("COFFER_HSM_PIN"))
+        ));
+        let dir = tempfile::tempdir().unwrap();
+        let pin_file = dir.path().join("pin");
+        std::fs::write(&pin_file, "98765\n").unwrap();
+        let cfg = load(
+            None,
+            env(&[("COFFER_HSM_PIN_FILE", pin_file.to_str().unwrap())]),
+        )
+        .unwrap();
+        assert_eq!(cfg.hsm.pin.expose_secret(), "98765");
+        assert!(!format!("{cfg:?}").contains("98765"));
+    }
+
+    #[test]
+    fn a_pin_in_the_config_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("coffer.toml");
+        std::fs::write(&file, "hsm_pin = \"1234\"\n").unwrap();
+        assert!(matches!(
+            load(Some(&file), env(&[("COFFER_HSM_PIN", "1")])),
+            Err(ConfigError::File(..))
+        ));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = load(
+            None,
+            env(&[("COFFER_HSM_PIN", "1"), ("COFFER_LISTEN", "nope")]),
+        )
+        .unwrap_err();
+        assert_eq!(e.to_string(), "invalid value for COFFER_LISTEN");
+    }
+}

@@ -1,0 +1,12 @@
+//! The Coffer server: configuration, the JSON API, the console routes, health and metrics.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod console;
+pub mod health;
+pub mod metrics;
+pub mod middleware;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,97 @@
+//! The `coffer` binary: parses the command line, loads the configuration and runs the command.
+
+use clap::Parser;
+use coffer_server::cli::{ApiKeyCommand, Cli, Command, HsmCommand, KeysCommand};
+use coffer_server::{config, startup, telemetry};
+use coffer_vault::access::{Actor, Scope};
+use coffer_vault::keys::{FINGERPRINT_KEY_LABEL, Hsm, KEK_LABEL};
+use coffer_vault::store::Store;
+use coffer_vault::{Vault, VaultConfig};
+use secrecy::ExposeSecret;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = config::load(Some(&cli.config), |k| std::env::var(k).ok())?;
+    telemetry::init(config.log_format);
+    let vault_config = || VaultConfig {
+        database_url: config.database_url.clone(),
+        max_connections: config.database_max_connections,
+        hsm: config.hsm.clone(),
+    };
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = startup::Application::build(&config).await?;
+            app.run_until(startup::shutdown_signal()).await?;
+        }
+        Command::Migrate => {
+            let store = Store::connect(&config.database_url, 1).await?;
+            store.migrate().await?;
+            store.close().await;
+            println!("migrations applied");
+        }
+        Command::Hsm {
+            command: HsmCommand::Init,
+        } => {
+            let created = Hsm::init_keys(&config.hsm)?;
+            if created.is_empty() {
+                println!("keys already present in token {:?}", config.hsm.token_label);
+            } else {
+                println!(
+                    "created {} in token {:?}",
+                    created.join(", "),
+                    config.hsm.token_label
+                );
+            }
+        }
+        Command::Hsm {
+            command: HsmCommand::Status,
+        } => {
+            let hsm = Hsm::open(&config.hsm)?;
+            for label in [KEK_LABEL, FINGERPRINT_KEY_LABEL] {
+                println!("{label}: {:?}", hsm.key_attributes(label)?);
+            }
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let vault = Vault::open(&vault_config()).await?;
+            println!("new data key {}", vault.rotate_data_key().await?);
+            vault.close().await;
+        }
+        Command::ApiKey {
+            command: ApiKeyCommand::Create { name, scopes },
+        } => {
+            let scopes = scopes
+                .iter()
+                .map(|s| Scope::parse(s).ok_or_else(|| anyhow::anyhow!("unknown scope {s:?}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let vault = Vault::open(&vault_config()).await?;
+            let key = vault
+                .create_api_key(&Actor::SystemOperator, &name, &scopes)
+                .await?;
+            vault.close().await;
+            println!(
+                "created API key {} ({name}); it is shown only once:",
+                key.id
+            );
+            println!("{}", key.key.expose_secret());
+        }
+        Command::ApiKey {
+            command: ApiKeyCommand::Revoke { id },
+        } => {
+            let vault = Vault::open(&vault_config()).await?;
+            let done = vault.revoke_api_key(&Actor::SystemOperator, &id).await?;
+            vault.close().await;
+            println!(
+                "{}",
+                if done {
+                    "revoked"
+                } else {
+                    "no such active key"
+                }
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! Builds the whole application (vault, router, listener) and runs it until a shutdown signal.
+//! Tests use the same path through `Application::build` with port 0.
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::state::AppState;
+use crate::{api, console, health, middleware};
+use axum::Router;
+use axum::http::HeaderValue;
+use axum::http::header::{CACHE_CONTROL, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use axum::routing::get;
+use coffer_vault::{Vault, VaultConfig};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    vault: Arc<Vault>,
+}
+
+/// The routes and middleware, around an open vault.
+pub fn router(vault: Arc<Vault>) -> Router {
+    let metrics = Arc::new(Metrics::default());
+    let state = AppState {
+        vault: vault.clone(),
+        metrics: metrics.clone(),
+    };
+    let machine = api::router()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::overriding(
+            CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+    machine
+        .merge(console::router(vault))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            middleware::request_context,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+}
+
+impl Application {
+    /// Opens the vault (database, migrations, HSM, keys) and binds the listener.
+    pub async fn build(config: &Config) -> anyhow::Result<Application> {
+        let vault = Arc::new(
+            Vault::open(&VaultConfig {
+                database_url: config.database_url.clone(),
+                max_connections: config.database_max_connections,
+                hsm: config.hsm.clone(),
+            })
+            .await?,
+        );
+        let listener = TcpListener::bind(config.listen).await?;
+        Ok(Application {
+            listener,
+            router: router(vault.clone()),
+            vault,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn vault(&self) -> Arc<Vault> {
+        self.vault.clone()
+    }
+
+    /// Serves until `shutdown` resolves; records the start and the stop in the audit log.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        self.vault.record_service_event("service.start").await?;
+        tracing::info!(addr = %self.listener.local_addr()?, "coffer listening");
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        self.vault.record_service_event("service.stop").await?;
+        self.vault.close().await;
+        tracing::info!("coffer stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

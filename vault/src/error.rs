@@ -1,0 +1,40 @@
+//! The vault facade's error: what a caller (the HTTP layer) needs to pick a status and code.
+//! Messages never carry request contents.
+
+use crate::access::Denied;
+use crate::intake::IntakeError;
+use crate::keys::{HsmError, KeyRingError};
+use crate::seal::SealError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    /// The request was malformed or the payment details are invalid (field-level).
+    #[error("invalid request: {0}")]
+    Invalid(#[from] IntakeError),
+    /// Missing or unknown credentials.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// The actor lacks the permission (the denial has been audited).
+    #[error("forbidden: {0}")]
+    Denied(#[from] Denied),
+    #[error("no such payment method")]
+    NotFound,
+    /// The method exists but its secret part has been destroyed.
+    #[error("the payment method has been shredded")]
+    Shredded,
+    #[error("storage failure")]
+    Store(#[from] StoreError),
+    #[error("HSM failure")]
+    Hsm(#[from] HsmError),
+    #[error("key ring failure")]
+    KeyRing(#[from] KeyRingError),
+    #[error("cryptographic failure")]
+    Seal(#[from] SealError),
+}
+
+impl From<sqlx::Error> for VaultError {
+    fn from(e: sqlx::Error) -> Self {
+        VaultError::Store(StoreError::from(e))
+    }
+}

@@ -1,0 +1,52 @@
+//! Delete: crypto-shreds a method (ciphertext, nonce and key reference destroyed in the row;
+//! SQLite's secure_delete overwrites the freed bytes), keeping the masked metadata for history.
+
+use super::{PM, Vault, grant_actor};
+use crate::access::{DeletePaymentMethod, Grant};
+use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::error::VaultError;
+use crate::model::DeletedView;
+use crate::store;
+
+impl Vault {
+    /// Audit: `payment_method.delete` (success, or failure with `resource_missing`/`shredded`).
+    pub async fn delete(
+        &self,
+        grant: &Grant<DeletePaymentMethod>,
+        id: &str,
+        origin: &Origin,
+    ) -> Result<DeletedView, VaultError> {
+        let actor = grant_actor(grant);
+        let mut tx = self.store.writer().begin().await?;
+        let shredded = store::payment_methods::shred(&mut tx, id, store::now_millis()).await?;
+        if shredded {
+            AuditEvent::new(actor, "payment_method.delete", Outcome::Success, origin)
+                .resource(PM, id)
+                .write(&mut tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(DeletedView {
+                id: id.to_owned(),
+                object: "payment_method",
+                deleted: true,
+            });
+        }
+        let exists = store::payment_methods::find(&mut tx, id).await?.is_some();
+        let code = if exists {
+            "shredded"
+        } else {
+            "resource_missing"
+        };
+        AuditEvent::new(actor, "payment_method.delete", Outcome::Failure, origin)
+            .resource(PM, id)
+            .detail(serde_json::json!({ "code": code }))
+            .write(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Err(if exists {
+            VaultError::Shredded
+        } else {
+            VaultError::NotFound
+        })
+    }
+}

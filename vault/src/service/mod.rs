@@ -1,0 +1,141 @@
+//! The `Vault` facade: the only entry point handlers and server functions use. Every method that
+//! touches payment data takes a `Grant` and writes its audit event in the same transaction.
+
+mod api_keys;
+mod delete;
+mod idempotency;
+mod read;
+mod reveal;
+mod tokenize;
+
+pub use api_keys::NewApiKey;
+pub use read::Page;
+pub use tokenize::Tokenized;
+
+use crate::access::{self, Action, Actor, Grant};
+use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::error::VaultError;
+use crate::keys::{Hsm, HsmConfig, KeyRing};
+use crate::store::Store;
+use std::sync::Arc;
+
+/// What the vault needs to start.
+#[derive(Debug, Clone)]
+pub struct VaultConfig {
+    pub database_url: String,
+    pub max_connections: u32,
+    pub hsm: HsmConfig,
+}
+
+/// Liveness of the two things the vault cannot work without.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readiness {
+    pub database: bool,
+    pub hsm: bool,
+}
+
+pub struct Vault {
+    store: Store,
+    hsm: Arc<Hsm>,
+    keys: KeyRing,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Vault({:?}, {} data key versions)",
+            self.store.dialect(),
+            self.keys.versions()
+        )
+    }
+}
+
+impl Vault {
+    /// Connects the database, applies migrations, opens the HSM and loads the data keys.
+    pub async fn open(config: &VaultConfig) -> Result<Vault, VaultError> {
+        let store = Store::connect(&config.database_url, config.max_connections).await?;
+        store.migrate().await?;
+        let hsm = Arc::new(Hsm::open(&config.hsm)?);
+        let keys = KeyRing::load(hsm.clone(), &store).await?;
+        Ok(Vault { store, hsm, keys })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn hsm(&self) -> &Hsm {
+        &self.hsm
+    }
+
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
+    }
+
+    /// Runs the access check for `A`; a denial is audited before it is returned (fail closed:
+    /// if the denial cannot be recorded, the caller gets the storage error instead).
+    pub async fn authorize<A: Action>(
+        &self,
+        actor: &Actor,
+        origin: &Origin,
+        resource: Option<(&'static str, &str)>,
+    ) -> Result<Grant<A>, VaultError> {
+        match access::authorize::<A>(actor) {
+            Ok(grant) => Ok(grant),
+            Err(denied) => {
+                let mut event = AuditEvent::new(actor, A::NAME, Outcome::Denied, origin)
+                    .detail(serde_json::json!({ "missing_scope": denied.required }));
+                if let Some((kind, id)) = resource {
+                    event = event.resource(kind, id);
+                }
+                self.audit_alone(&event).await?;
+                Err(denied.into())
+            }
+        }
+    }
+
+    /// Writes one event in a transaction of its own (for events with no other write).
+    async fn audit_alone(&self, event: &AuditEvent<'_>) -> Result<(), VaultError> {
+        let mut tx = self.store.writer().begin().await?;
+        event.write(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a start or stop of the service (PCI DSS 10.2.1.6). Fails if it cannot be written.
+    pub async fn record_service_event(&self, action: &'static str) -> Result<(), VaultError> {
+        let origin = Origin::default();
+        self.audit_alone(&AuditEvent::new(
+            &Actor::Service,
+            action,
+            Outcome::Success,
+            &origin,
+        ))
+        .await
+    }
+
+    /// Database and HSM probes for `/readyz`.
+    pub async fn readiness(&self) -> Readiness {
+        let database = self.store.ping().await.is_ok();
+        let hsm = self.hsm.ping().is_ok();
+        Readiness { database, hsm }
+    }
+
+    /// Rotates the data key (a new version for new writes; old versions still open).
+    pub async fn rotate_data_key(&self) -> Result<String, VaultError> {
+        Ok(self.keys.rotate(&self.store).await?)
+    }
+
+    /// Closes the database pools.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+}
+
+/// The resource type name used in audit events about payment methods.
+pub(crate) const PM: &str = "payment_method";
+
+pub(crate) fn grant_actor<A: Action>(grant: &Grant<A>) -> &Actor {
+    grant.actor()
+}

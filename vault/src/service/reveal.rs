@@ -1,0 +1,87 @@
+//! Reveal: the single path that returns a full PAN (or IBAN, account number). It needs the
+//! reveal grant and a reason, and the audit event is committed before the secret is returned.
+
+use super::{PM, Vault, grant_actor};
+use crate::access::{Grant, RevealPaymentMethod};
+use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::error::VaultError;
+use crate::intake::IntakeError;
+use crate::model::RevealedBody;
+use crate::pan_like::contains_pan_like;
+use crate::seal::{self, Sealed};
+use crate::store;
+
+/// Checks a reveal reason: 3–500 characters, no control characters, nothing card-like.
+fn check_reason(reason: &str) -> Result<&str, IntakeError> {
+    let reason = reason.trim();
+    if reason.chars().count() < 3 {
+        return Err(IntakeError::missing("reason"));
+    }
+    if reason.chars().count() > 500
+        || reason.chars().any(char::is_control)
+        || contains_pan_like(reason)
+    {
+        return Err(IntakeError::invalid("reason"));
+    }
+    Ok(reason)
+}
+
+impl Vault {
+    /// Decrypts and returns a method's secret details. Audit: `payment_method.reveal` with the
+    /// reason (success), or failure (`resource_missing`, `shredded`, `invalid_reason`).
+    pub async fn reveal(
+        &self,
+        grant: &Grant<RevealPaymentMethod>,
+        id: &str,
+        reason: &str,
+        origin: &Origin,
+    ) -> Result<RevealedBody, VaultError> {
+        let actor = grant_actor(grant);
+        let failure = |code: &'static str| {
+            AuditEvent::new(actor, "payment_method.reveal", Outcome::Failure, origin)
+                .resource(PM, id)
+                .detail(serde_json::json!({ "code": code }))
+        };
+        let reason = match check_reason(reason) {
+            Ok(r) => r,
+            Err(e) => {
+                self.audit_alone(&failure("invalid_reason")).await?;
+                return Err(e.into());
+            }
+        };
+        let mut conn = self.store.reader().acquire().await?;
+        let row = store::payment_methods::find(&mut conn, id).await?;
+        drop(conn);
+        let Some(row) = row else {
+            self.audit_alone(&failure("resource_missing")).await?;
+            return Err(VaultError::NotFound);
+        };
+        let (Some(key_id), Some(nonce), Some(ciphertext)) = (
+            row.key_id.clone(),
+            row.nonce.clone(),
+            row.ciphertext.clone(),
+        ) else {
+            self.audit_alone(&failure("shredded")).await?;
+            return Err(VaultError::Shredded);
+        };
+        let key = self.keys.get(&key_id, &self.store).await?;
+        let sealed = Sealed {
+            key_id,
+            nonce,
+            ciphertext,
+        };
+        let clear = match seal::open(&key, &row.id, &sealed) {
+            Ok(clear) => clear,
+            Err(e) => {
+                self.audit_alone(&failure("decryption_failed")).await?;
+                return Err(e.into());
+            }
+        };
+        let body = RevealedBody::build(&row.id, &row.kind, &clear);
+        let event = AuditEvent::new(actor, "payment_method.reveal", Outcome::Success, origin)
+            .resource(PM, &row.id)
+            .reason(reason);
+        self.audit_alone(&event).await?;
+        Ok(body)
+    }
+}

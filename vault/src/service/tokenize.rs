@@ -1,0 +1,211 @@
+//! Tokenize and validate: intake → fingerprint in the HSM → duplicate check → seal → one
+//! transaction with the row and its audit event.
+
+use super::{PM, Vault, grant_actor};
+use crate::access::{Grant, Tokenize, Validate};
+use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::card::YearMonth;
+use crate::error::VaultError;
+use crate::intake::{self, IntakeError, NewPaymentMethod};
+use crate::model::PaymentMethodView;
+use crate::store::{self, PaymentMethodRow, StoreError};
+
+/// The result of a tokenize call: the masked view, and whether it is new or an existing one.
+#[derive(Debug)]
+pub struct Tokenized {
+    pub view: PaymentMethodView,
+    pub created: bool,
+}
+
+impl Vault {
+    /// Stores a payment method from a request body. Audit: `payment_method.create` (success,
+    /// or failure with the error code for invalid input; `duplicate: true` for an existing one).
+    pub async fn tokenize(
+        &self,
+        grant: &Grant<Tokenize>,
+        body: &[u8],
+        origin: &Origin,
+    ) -> Result<Tokenized, VaultError> {
+        let actor = grant_actor(grant);
+        let new = self
+            .intake(body, "payment_method.create", actor, origin)
+            .await?;
+        let fingerprint = hex::encode(self.hsm.hmac(&new.instrument.fingerprint_input())?);
+        let mut reader = self.store.reader().acquire().await?;
+        let existing = store::payment_methods::find_active_by_fingerprint(
+            &mut reader,
+            new.customer.as_str(),
+            &fingerprint,
+        )
+        .await?;
+        drop(reader);
+        if let Some(row) = existing {
+            return self.existing(row, actor, origin).await;
+        }
+        let row = self.seal_row(&new, &fingerprint, actor.channel())?;
+        let mut tx = self.store.writer().begin().await?;
+        match store::payment_methods::insert(&mut tx, &row).await {
+            Ok(()) => {}
+            Err(StoreError::Duplicate) => {
+                tx.rollback().await?;
+                let mut conn = self.store.reader().acquire().await?;
+                let found = store::payment_methods::find_active_by_fingerprint(
+                    &mut conn,
+                    &row.customer,
+                    &fingerprint,
+                )
+                .await?
+                .ok_or(VaultError::Store(StoreError::Duplicate))?;
+                drop(conn);
+                return self.existing(found, actor, origin).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        AuditEvent::new(actor, "payment_method.create", Outcome::Success, origin)
+            .resource(PM, &row.id)
+            .write(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Tokenized {
+            view: PaymentMethodView::from_row(&row),
+            created: true,
+        })
+    }
+
+    /// Checks a request exactly as tokenize would and answers the masked view; stores nothing
+    /// but the audit event `payment_method.validate`.
+    pub async fn validate(
+        &self,
+        grant: &Grant<Validate>,
+        body: &[u8],
+        origin: &Origin,
+    ) -> Result<PaymentMethodView, VaultError> {
+        let actor = grant_actor(grant);
+        let new = self
+            .intake(body, "payment_method.validate", actor, origin)
+            .await?;
+        let fingerprint = hex::encode(self.hsm.hmac(&new.instrument.fingerprint_input())?);
+        let details = new.instrument.display(&fingerprint[..16], None);
+        let billing = new
+            .billing_details
+            .as_ref()
+            .and_then(|v| serde_json::to_value(v).ok());
+        let metadata = new
+            .metadata
+            .as_ref()
+            .and_then(|v| serde_json::to_value(v).ok());
+        let view = PaymentMethodView::unsaved(
+            new.instrument.kind(),
+            new.customer.as_str(),
+            details,
+            billing,
+            metadata,
+        );
+        self.audit_alone(&AuditEvent::new(
+            actor,
+            "payment_method.validate",
+            Outcome::Success,
+            origin,
+        ))
+        .await?;
+        Ok(view)
+    }
+
+    async fn intake(
+        &self,
+        body: &[u8],
+        action: &'static str,
+        actor: &crate::access::Actor,
+        origin: &Origin,
+    ) -> Result<NewPaymentMethod, VaultError> {
+        match intake::parse(body, YearMonth::now_utc()) {
+            Ok(new) => Ok(new),
+            Err(e) => {
+                self.audit_invalid(action, actor, origin, &e).await?;
+                Err(e.into())
+            }
+        }
+    }
+
+    async fn audit_invalid(
+        &self,
+        action: &'static str,
+        actor: &crate::access::Actor,
+        origin: &Origin,
+        e: &IntakeError,
+    ) -> Result<(), VaultError> {
+        let detail = serde_json::json!({ "code": e.code, "param": e.param });
+        self.audit_alone(&AuditEvent::new(actor, action, Outcome::Failure, origin).detail(detail))
+            .await
+    }
+
+    async fn existing(
+        &self,
+        row: PaymentMethodRow,
+        actor: &crate::access::Actor,
+        origin: &Origin,
+    ) -> Result<Tokenized, VaultError> {
+        let event = AuditEvent::new(actor, "payment_method.create", Outcome::Success, origin)
+            .resource(PM, &row.id)
+            .detail(serde_json::json!({ "duplicate": true }));
+        self.audit_alone(&event).await?;
+        Ok(Tokenized {
+            view: PaymentMethodView::from_row(&row),
+            created: false,
+        })
+    }
+
+    fn seal_row(
+        &self,
+        new: &NewPaymentMethod,
+        fingerprint: &str,
+        channel: &str,
+    ) -> Result<PaymentMethodRow, VaultError> {
+        let id = crate::token::random_id("pm");
+        let alias = match (&new.instrument, new.alias) {
+            (crate::model::Instrument::Card { pan, .. }, true) => {
+                Some(crate::token::format_preserving_alias(
+                    pan.bin6(),
+                    pan.last4(),
+                    pan.expose_digits().len(),
+                ))
+            }
+            _ => None,
+        };
+        let key = self.keys.current();
+        let sealed = crate::seal::seal(&key, &id, &new.instrument.secret_payload())?;
+        let now = store::now_millis();
+        let expiry = new.instrument.expiry();
+        Ok(PaymentMethodRow {
+            display: new
+                .instrument
+                .display(&fingerprint[..16], alias.as_deref())
+                .to_string(),
+            id,
+            customer: new.customer.as_str().to_owned(),
+            kind: new.instrument.kind().to_owned(),
+            status: "active".into(),
+            fingerprint: fingerprint.to_owned(),
+            brand: new.instrument.brand().map(str::to_owned),
+            last4: new.instrument.last4(),
+            exp_month: expiry.map(|e| i64::from(e.month())),
+            exp_year: expiry.map(|e| i64::from(e.year())),
+            alias,
+            billing_details: new
+                .billing_details
+                .as_ref()
+                .and_then(|b| serde_json::to_string(b).ok()),
+            metadata: new
+                .metadata
+                .as_ref()
+                .and_then(|m| serde_json::to_string(m).ok()),
+            channel: channel.to_owned(),
+            key_id: Some(sealed.key_id),
+            nonce: Some(sealed.nonce),
+            ciphertext: Some(sealed.ciphertext),
+            created_at: now,
+            updated_at: now,
+            shredded_at: None,
+        })
+    }
+}

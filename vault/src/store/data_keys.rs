@@ -1,0 +1,61 @@
+//! The `data_keys` table: data keys wrapped under the HSM KEK, one row per version.
+
+use super::StoreError;
+use sqlx::{AnyConnection, Row};
+
+#[derive(Debug, Clone)]
+pub struct DataKeyRow {
+    pub id: String,
+    pub version: i64,
+    pub wrapped: Vec<u8>,
+    pub kek_label: String,
+    pub state: String,
+    pub created_at: i64,
+}
+
+impl DataKeyRow {
+    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(DataKeyRow {
+            id: row.try_get("id")?,
+            version: row.try_get("version")?,
+            wrapped: row.try_get("wrapped")?,
+            kek_label: row.try_get("kek_label")?,
+            state: row.try_get("state")?,
+            created_at: row.try_get("created_at")?,
+        })
+    }
+}
+
+pub async fn all(conn: &mut AnyConnection) -> Result<Vec<DataKeyRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, version, wrapped, kek_label, state, created_at FROM data_keys ORDER BY version",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(DataKeyRow::from_row)
+        .collect::<Result<_, _>>()?)
+}
+
+pub async fn insert(conn: &mut AnyConnection, key: &DataKeyRow) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO data_keys (id, version, wrapped, kek_label, state, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&key.id)
+        .bind(key.version)
+        .bind(&key.wrapped)
+        .bind(&key.kek_label)
+        .bind(&key.state)
+        .bind(key.created_at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks every version but `current` retired (rotation: new writes use only the newest key).
+pub async fn retire_all_but(conn: &mut AnyConnection, current: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE data_keys SET state = 'retired' WHERE id <> $1 AND state = 'active'")
+        .bind(current)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,26 @@
+//! What can go wrong in the store, with database constraint failures mapped to named variants.
+
+/// A store failure. Messages never contain row contents (the database's own message can quote
+/// values, so it is kept only as the source, for the server log, and rows hold no PAN anyway).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write (e.g. the same card already stored for a customer).
+    #[error("a row with the same unique key already exists")]
+    Duplicate,
+    /// The database URL names a backend Coffer does not support.
+    #[error("unsupported database URL (use sqlite:// or postgres://)")]
+    UnsupportedUrl,
+    #[error("database error")]
+    Database(#[source] sqlx::Error),
+    #[error("migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate,
+            _ => StoreError::Database(e),
+        }
+    }
+}

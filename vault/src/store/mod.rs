@@ -1,0 +1,133 @@
+//! Persistence over sqlx: SQLite (embedded, WAL) or PostgreSQL, chosen by the database URL.
+//! One set of queries serves both (`$n` placeholders work in each); the schema lives per dialect
+//! in `migrations/`.
+
+pub mod api_keys;
+pub mod audit;
+pub mod data_keys;
+mod error;
+pub mod idempotency;
+pub mod payment_methods;
+
+pub use api_keys::ApiKeyRow;
+pub use audit::AuditRow;
+pub use data_keys::DataKeyRow;
+pub use error::StoreError;
+pub use idempotency::{IdempotencyBegin, IdempotencyRecord};
+pub use payment_methods::PaymentMethodRow;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Which SQL dialect the store speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// The database: a writer pool and a reader pool. For SQLite the writer pool has exactly one
+/// connection, so writers queue in-process instead of spinning on SQLite's busy handler.
+#[derive(Clone, Debug)]
+pub struct Store {
+    writer: AnyPool,
+    reader: AnyPool,
+    dialect: Dialect,
+}
+
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;";
+
+impl Store {
+    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`).
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let dialect = if url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Dialect::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        let options = AnyConnectOptions::from_str(url)?;
+        let pool = |max: u32| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .after_connect(move |conn, _| {
+                    Box::pin(async move {
+                        if dialect == Dialect::Sqlite {
+                            conn.execute(SQLITE_PRAGMAS).await?;
+                        }
+                        Ok(())
+                    })
+                })
+        };
+        let (writer, reader) = match dialect {
+            Dialect::Sqlite => {
+                let writer = pool(1).connect_with(options.clone()).await?;
+                (
+                    writer,
+                    pool(max_connections.max(1)).connect_with(options).await?,
+                )
+            }
+            Dialect::Postgres => {
+                let shared = pool(max_connections.max(2)).connect_with(options).await?;
+                (shared.clone(), shared)
+            }
+        };
+        Ok(Store {
+            writer,
+            reader,
+            dialect,
+        })
+    }
+
+    /// Applies the embedded migrations for this dialect.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.dialect {
+            Dialect::Sqlite => &SQLITE_MIGRATIONS,
+            Dialect::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.writer).await?;
+        Ok(())
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The pool for transactions that write.
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
+    /// The pool for reads.
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
+    }
+
+    /// A round trip to the database (readiness probe).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    /// Closes both pools (checkpointing the SQLite WAL on the last connection).
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+/// Milliseconds since the Unix epoch, UTC.
+pub fn now_millis() -> i64 {
+    let now = time::OffsetDateTime::now_utc();
+    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}

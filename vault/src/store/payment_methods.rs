@@ -1,0 +1,168 @@
+//! The `payment_methods` table: masked metadata in clear, the secret part only as ciphertext.
+
+use super::StoreError;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// One stored payment method. `ciphertext` holds the only copy of the PAN (or IBAN, account
+/// number…), sealed with AES-256-GCM; it is `None` once the method has been shredded.
+#[derive(Clone)]
+pub struct PaymentMethodRow {
+    pub id: String,
+    pub customer: String,
+    pub kind: String,
+    pub status: String,
+    pub fingerprint: String,
+    pub display: String,
+    pub brand: Option<String>,
+    pub last4: String,
+    pub exp_month: Option<i64>,
+    pub exp_year: Option<i64>,
+    pub alias: Option<String>,
+    pub billing_details: Option<String>,
+    pub metadata: Option<String>,
+    pub channel: String,
+    pub key_id: Option<String>,
+    pub nonce: Option<Vec<u8>>,
+    pub ciphertext: Option<Vec<u8>>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub shredded_at: Option<i64>,
+}
+
+impl std::fmt::Debug for PaymentMethodRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaymentMethodRow")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("status", &self.status)
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+const COLUMNS: &str = "id, customer, type, status, fingerprint, display, brand, last4, exp_month, exp_year, \
+     alias, billing_details, metadata, channel, key_id, nonce, ciphertext, created_at, updated_at, shredded_at";
+
+impl PaymentMethodRow {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(PaymentMethodRow {
+            id: row.try_get("id")?,
+            customer: row.try_get("customer")?,
+            kind: row.try_get("type")?,
+            status: row.try_get("status")?,
+            fingerprint: row.try_get("fingerprint")?,
+            display: row.try_get("display")?,
+            brand: row.try_get("brand")?,
+            last4: row.try_get("last4")?,
+            exp_month: row.try_get("exp_month")?,
+            exp_year: row.try_get("exp_year")?,
+            alias: row.try_get("alias")?,
+            billing_details: row.try_get("billing_details")?,
+            metadata: row.try_get("metadata")?,
+            channel: row.try_get("channel")?,
+            key_id: row.try_get("key_id")?,
+            nonce: row.try_get("nonce")?,
+            ciphertext: row.try_get("ciphertext")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+            shredded_at: row.try_get("shredded_at")?,
+        })
+    }
+}
+
+/// Inserts a new row; `StoreError::Duplicate` if the customer already has this fingerprint.
+pub async fn insert(conn: &mut AnyConnection, r: &PaymentMethodRow) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO payment_methods ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+    );
+    sqlx::query(&sql)
+        .bind(&r.id)
+        .bind(&r.customer)
+        .bind(&r.kind)
+        .bind(&r.status)
+        .bind(&r.fingerprint)
+        .bind(&r.display)
+        .bind(&r.brand)
+        .bind(&r.last4)
+        .bind(r.exp_month)
+        .bind(r.exp_year)
+        .bind(&r.alias)
+        .bind(&r.billing_details)
+        .bind(&r.metadata)
+        .bind(&r.channel)
+        .bind(&r.key_id)
+        .bind(&r.nonce)
+        .bind(&r.ciphertext)
+        .bind(r.created_at)
+        .bind(r.updated_at)
+        .bind(r.shredded_at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn find(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<PaymentMethodRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM payment_methods WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
+    Ok(row.as_ref().map(PaymentMethodRow::from_row).transpose()?)
+}
+
+/// The active method with this fingerprint for this customer, if any (duplicate detection).
+pub async fn find_active_by_fingerprint(
+    conn: &mut AnyConnection,
+    customer: &str,
+    fingerprint: &str,
+) -> Result<Option<PaymentMethodRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM payment_methods WHERE customer = $1 AND fingerprint = $2 AND status = 'active'"
+    );
+    let row = sqlx::query(&sql)
+        .bind(customer)
+        .bind(fingerprint)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.as_ref().map(PaymentMethodRow::from_row).transpose()?)
+}
+
+/// A customer's methods, oldest first, keyset-paged after `(created_at, id)` of `starting_after`.
+pub async fn list_by_customer(
+    conn: &mut AnyConnection,
+    customer: &str,
+    starting_after: Option<(i64, &str)>,
+    limit: i64,
+) -> Result<Vec<PaymentMethodRow>, StoreError> {
+    let (after_ts, after_id) = starting_after.unwrap_or((i64::MIN, ""));
+    let sql = format!(
+        "SELECT {COLUMNS} FROM payment_methods WHERE customer = $1 \
+         AND (created_at > $2 OR (created_at = $2 AND id > $3)) ORDER BY created_at, id LIMIT $4"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(customer)
+        .bind(after_ts)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(PaymentMethodRow::from_row)
+        .collect::<Result<_, _>>()?)
+}
+
+/// Crypto-shreds a method: the ciphertext, nonce and key reference are destroyed; the masked
+/// metadata stays for history. Returns false if there was no active method with that id.
+pub async fn shred(conn: &mut AnyConnection, id: &str, now: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE payment_methods SET status = 'shredded', ciphertext = NULL, nonce = NULL, key_id = NULL, \
+         alias = NULL, updated_at = $2, shredded_at = $2 WHERE id = $1 AND status = 'active'",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
