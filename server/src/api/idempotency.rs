@@ -18,12 +18,13 @@ pub fn key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         return Ok(None);
     };
     let key = value.to_str().unwrap_or("");
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+    let plain = !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic());
+    if !plain || coffer_vault::pan_like::contains_pan_like(key) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "idempotency_error",
             "idempotency_key_invalid",
-            "Idempotency-Key must be 1-255 visible ASCII characters.",
+            "Idempotency-Key must be 1-255 visible ASCII characters and must not contain card data.",
         ));
     }
     Ok(Some(key.to_owned()))

@@ -33,12 +33,11 @@ pub async fn create(
         .await
         .map_err(fail)?;
     let key = idempotency::key(&headers).map_err(|e| e.with_request_id(&ctx.request_id))?;
-    if let Some(key) = &key {
-        if let Claim::Replay(response) =
+    if let Some(key) = &key
+        && let Claim::Replay(response) =
             idempotency::claim(&state, &ctx, &actor, key, &body).await?
-        {
-            return Ok(response);
-        }
+    {
+        return Ok(response);
     }
     let (status, value) = match state.vault.tokenize(&grant, &body, &ctx.origin).await {
         Ok(t) => {

@@ -118,8 +118,12 @@ impl IntakeError {
                 && name.len() <= 40
                 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
             let name = if plain { name } else { "?" };
+            // The path usually already ends at the unknown key; append it only if not.
+            let already = param == name || param.ends_with(&format!("[{name}]"));
             param = if param.is_empty() || param == "." {
                 name.to_owned()
+            } else if already {
+                param
             } else {
                 format!("{param}[{name}]")
             };
@@ -157,4 +161,48 @@ fn stripe_param(path: &serde_path_to_error::Path) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use crate::card::YearMonth;
+
+    fn param_of(body: &str) -> (String, Option<String>) {
+        let e = crate::intake::parse(
+            body.as_bytes(),
+            YearMonth {
+                year: 2026,
+                month: 11,
+            },
+        )
+        .unwrap_err();
+        (e.code.to_owned(), e.param)
+    }
+
+    #[test]
+    fn unknown_fields_are_named_once() {
+        let (code, param) = param_of(r#"{"customer":"c","type":"card","card":{"track2":"x"}}"#);
+        assert_eq!(
+            (code.as_str(), param.as_deref()),
+            ("parameter_unknown", Some("card[track2]"))
+        );
+        let (_, param) = param_of(r#"{"customer":"c","colour":"red"}"#);
+        assert_eq!(param.as_deref(), Some("colour"));
+    }
+
+    #[test]
+    fn messages_never_echo_values() {
+        let body = r#"{"customer":"c","type":"card","card":{"number":4242424242424242,"exp_month":1,"exp_year":2030}}"#;
+        let e = crate::intake::parse(
+            body.as_bytes(),
+            YearMonth {
+                year: 2026,
+                month: 11,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.param.as_deref(), Some("card[number]"));
+        assert!(!format!("{e:?} {e}").contains("4242"));
+    }
 }

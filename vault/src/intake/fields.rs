@@ -93,13 +93,15 @@ fn address(a: &AddressBody) -> Result<(), IntakeError> {
             free_text(&format!("billing_details[address][{name}]"), v, 200)?;
         }
     }
-    if let Some(c) = &a.country {
-        if c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(IntakeError::invalid_because(
-                "billing_details[address][country]",
-                "an ISO 3166-1 alpha-2 code",
-            ));
-        }
+    let bad_country = a
+        .country
+        .as_ref()
+        .is_some_and(|c| c.len() != 2 || !c.bytes().all(|b| b.is_ascii_uppercase()));
+    if bad_country {
+        return Err(IntakeError::invalid_because(
+            "billing_details[address][country]",
+            "an ISO 3166-1 alpha-2 code",
+        ));
     }
     Ok(())
 }

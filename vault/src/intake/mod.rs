@@ -36,6 +36,12 @@ pub fn parse(body: &[u8], today: YearMonth) -> Result<NewPaymentMethod, IntakeEr
         serde_path_to_error::deserialize(de).map_err(|e| IntakeError::from_serde(&e))?;
     let customer = fields::customer(raw.customer)?;
     let kind = raw.kind.ok_or_else(|| IntakeError::missing("type"))?;
+    if !["card", "sepa_debit", "us_bank_account", "alipay"].contains(&kind.as_str()) {
+        return Err(IntakeError::invalid_because(
+            "type",
+            "one of card, sepa_debit, us_bank_account, alipay",
+        ));
+    }
     let present = [
         ("card", raw.card.is_some()),
         ("sepa_debit", raw.sepa_debit.is_some()),

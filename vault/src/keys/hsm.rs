@@ -126,6 +126,9 @@ impl Hsm {
     /// Creates a token in a free slot (development and tests, e.g. SoftHSM2): sets the SO PIN,
     /// the label and the user PIN. Production tokens are provisioned by their custodians.
     pub fn provision_token(config: &HsmConfig, so_pin: &SecretString) -> Result<(), HsmError> {
+        // Two threads must not claim the same free slot.
+        static PROVISIONING: Mutex<()> = Mutex::new(());
+        let _guard = PROVISIONING.lock().unwrap_or_else(|p| p.into_inner());
         let ctx = super::module::context(&config.module)?;
         let free = ctx
             .get_slots_with_token()?

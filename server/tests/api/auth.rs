@@ -1,0 +1,109 @@
+//! API-key authentication and scopes.
+
+use crate::helpers::{card_body, spawn_app};
+use coffer_vault::access::{Actor, Scope};
+use secrecy::ExposeSecret;
+
+#[tokio::test]
+async fn missing_wrong_and_revoked_keys_are_401_and_audited() {
+    let app = spawn_app().await;
+    let body = card_body("cus_a", "4242424242424242");
+    let res = app
+        .client
+        .post(app.url("/api/v1/payment_methods"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let wrong = format!("{}x", app.admin_key);
+    assert_eq!(
+        app.post(&wrong, "/api/v1/payment_methods", &body)
+            .await
+            .status(),
+        401
+    );
+    let key = app
+        .vault
+        .create_api_key(&Actor::SystemOperator, "pos", &[Scope::PaymentMethodsWrite])
+        .await
+        .unwrap();
+    let secret = key.key.expose_secret().to_owned();
+    assert_eq!(
+        app.post(&secret, "/api/v1/payment_methods", &body)
+            .await
+            .status(),
+        201
+    );
+    assert!(
+        app.vault
+            .revoke_api_key(&Actor::SystemOperator, &key.id)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        app.post(
+            &secret,
+            "/api/v1/payment_methods",
+            &card_body("cus_b", "4242424242424242")
+        )
+        .await
+        .status(),
+        401
+    );
+    let denied = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.action == "auth.api_key" && e.outcome == "denied")
+        .count();
+    assert_eq!(denied, 3);
+}
+
+#[tokio::test]
+async fn scopes_gate_each_endpoint_and_denials_are_audited() {
+    let app = spawn_app().await;
+    let reader = app
+        .vault
+        .create_api_key(
+            &Actor::SystemOperator,
+            "reporting",
+            &[Scope::PaymentMethodsRead],
+        )
+        .await
+        .unwrap();
+    let reader = reader.key.expose_secret().to_owned();
+    let res = app
+        .post(
+            &reader,
+            "/api/v1/payment_methods",
+            &card_body("cus_s", "4242424242424242"),
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    let e: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "insufficient_scope");
+    let pm = app.tokenize_card("cus_s", "4242424242424242").await;
+    let id = pm["id"].as_str().unwrap();
+    assert_eq!(
+        app.get(&reader, &format!("/api/v1/payment_methods/{id}"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.delete(&reader, &format!("/api/v1/payment_methods/{id}"))
+            .await
+            .status(),
+        403
+    );
+    let denied: Vec<_> = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.outcome == "denied")
+        .collect();
+    assert_eq!(denied.len(), 2);
+    assert_eq!(denied[1].action, "payment_method.delete");
+    assert_eq!(denied[1].resource_id.as_deref(), Some(id));
+}

@@ -1,0 +1,231 @@
+//! `spawn_app()`: the whole server on port 0 with a fresh database (a SQLite file, or a new
+//! PostgreSQL database when COFFER_TEST_POSTGRES_URL is set) and a fresh SoftHSM2 token.
+
+use coffer_server::config::{Config, LogFormat};
+use coffer_server::startup::Application;
+use coffer_vault::Vault;
+use coffer_vault::access::{Actor, Scope};
+use coffer_vault::keys::{Hsm, HsmConfig};
+use coffer_vault::store::Dialect;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+use sqlx::Connection;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+pub const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+/// Writes the SoftHSM2 configuration that `.cargo/config.toml` points SOFTHSM2_CONF at.
+fn softhsm_ready() {
+    static READY: OnceLock<()> = OnceLock::new();
+    READY.get_or_init(|| {
+        let conf = PathBuf::from(std::env::var("SOFTHSM2_CONF").expect("SOFTHSM2_CONF is set by .cargo/config.toml"));
+        if !conf.exists() {
+            let dir = conf.parent().expect("conf has a parent").to_path_buf();
+            let tokens = dir.join("tokens");
+            std::fs::create_dir_all(&tokens).expect("create token dir");
+            let text = format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n",
+                tokens.display()
+            );
+            std::fs::write(&conf, text).expect("write softhsm2.conf");
+        }
+    });
+}
+
+/// A new token with both Coffer keys, under a random label.
+pub fn fresh_token() -> HsmConfig {
+    softhsm_ready();
+    let config = HsmConfig {
+        module: MODULE.into(),
+        token_label: coffer_vault::token::random_id("t")[..20].to_owned(),
+        pin: SecretString::from("test-user-pin"),
+    };
+    Hsm::provision_token(&config, &SecretString::from("test-so-pin"))
+        .expect("provision a SoftHSM2 token");
+    Hsm::init_keys(&config).expect("create keys");
+    config
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub vault: Arc<Vault>,
+    /// All three scopes.
+    pub admin_key: String,
+    /// `payment_methods:read` and `payment_methods:write`, no reveal.
+    pub agent_key: String,
+    pub sqlite_path: Option<PathBuf>,
+    _dir: tempfile::TempDir,
+}
+
+async fn database_url(dir: &std::path::Path) -> (String, Option<PathBuf>) {
+    match std::env::var("COFFER_TEST_POSTGRES_URL") {
+        Ok(admin_url) => {
+            let name = coffer_vault::token::random_id("coffer_test").to_lowercase();
+            let mut conn = sqlx::PgConnection::connect(&admin_url)
+                .await
+                .expect("connect to PostgreSQL");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create database");
+            let base = admin_url
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(admin_url);
+            (format!("{base}/{name}"), None)
+        }
+        Err(_) => {
+            let path = dir.join("coffer.db");
+            (format!("sqlite://{}?mode=rwc", path.display()), Some(path))
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hsm = fresh_token();
+    let (database_url, sqlite_path) = database_url(dir.path()).await;
+    let config = Config {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        database_url,
+        database_max_connections: 4,
+        hsm,
+        log_format: LogFormat::Json,
+    };
+    let app = Application::build(&config)
+        .await
+        .expect("build the application");
+    let address = format!("http://{}", app.local_addr().expect("bound"));
+    let vault = app.vault();
+    tokio::spawn(app.run_until(std::future::pending()));
+    let client = reqwest::Client::new();
+    // The server answers only after its start has been audited.
+    for _ in 0..200 {
+        if client
+            .get(format!("{address}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let key = |name: &'static str, scopes: Vec<Scope>| {
+        let vault = vault.clone();
+        async move {
+            let k = vault
+                .create_api_key(&Actor::SystemOperator, name, &scopes)
+                .await
+                .expect("api key");
+            k.key.expose_secret().to_owned()
+        }
+    };
+    let admin_key = key("web-checkout", Scope::ALL.to_vec()).await;
+    let agent_key = key(
+        "call-centre",
+        vec![Scope::PaymentMethodsRead, Scope::PaymentMethodsWrite],
+    )
+    .await;
+    TestApp {
+        address,
+        client,
+        vault,
+        admin_key,
+        agent_key,
+        sqlite_path,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.vault.store().dialect()
+    }
+
+    pub async fn post(&self, key: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, key: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete(&self, key: &str, path: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates a card for `customer` and returns the response JSON (asserting 201).
+    pub async fn tokenize_card(&self, customer: &str, number: &str) -> Value {
+        let res = self
+            .post(
+                &self.admin_key,
+                "/api/v1/payment_methods",
+                &card_body(customer, number),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        res.json().await.expect("json")
+    }
+
+    /// Runs a statement on the writer pool (for tests that tamper with rows).
+    pub async fn exec(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        sqlx::query(sql)
+            .execute(self.vault.store().writer())
+            .await
+            .map(|r| r.rows_affected())
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        use sqlx::Row;
+        let row = sqlx::query(sql)
+            .fetch_one(self.vault.store().reader())
+            .await
+            .expect("count");
+        row.try_get::<i64, _>(0).expect("integer")
+    }
+
+    /// Audit rows as (action, outcome, resource_id, reason) for assertions.
+    pub async fn audit(&self) -> Vec<coffer_vault::store::AuditRow> {
+        let mut conn = self.vault.store().reader().acquire().await.expect("conn");
+        let mut rows = coffer_vault::store::audit::recent(&mut conn, 10_000)
+            .await
+            .expect("audit");
+        rows.reverse();
+        rows
+    }
+}
+
+pub fn next_year() -> i64 {
+    i64::from(coffer_vault::card::YearMonth::now_utc().year) + 2
+}
+
+pub fn card_body(customer: &str, number: &str) -> Value {
+    json!({
+        "customer": customer,
+        "type": "card",
+        "card": { "number": number, "exp_month": 12, "exp_year": next_year(), "cvc": "123", "name": "Ada Lovelace" }
+    })
+}

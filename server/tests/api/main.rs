@@ -1,0 +1,15 @@
+//! API tests: the whole server over HTTP, with a real SoftHSM2 token and a real database.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod auth;
+mod errors;
+mod fail_closed;
+mod helpers;
+mod idempotency;
+mod instruments;
+mod keys;
+mod leak;
+mod lifecycle;
+mod ops;
+mod reveal;
+mod tokenize;

@@ -1,0 +1,197 @@
+//! Tokenize, duplicates, reads and lists.
+
+use crate::helpers::{card_body, spawn_app};
+use serde_json::Value;
+
+#[tokio::test]
+async fn tokenize_returns_the_masked_view_and_never_the_number() {
+    let app = spawn_app().await;
+    let res = app
+        .post(
+            &app.admin_key,
+            "/api/v1/payment_methods",
+            &card_body("cus_1", "4242 4242-4242 4242"),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let text = res.text().await.unwrap();
+    assert!(
+        !text.contains("4242424242424242") && !text.contains("\"123\""),
+        "{text}"
+    );
+    let pm: Value = serde_json::from_str(&text).unwrap();
+    assert!(pm["id"].as_str().unwrap().starts_with("pm_"));
+    assert_eq!(pm["object"], "payment_method");
+    assert_eq!(pm["type"], "card");
+    assert_eq!(pm["customer"], "cus_1");
+    assert_eq!(pm["status"], "active");
+    assert_eq!(pm["channel"], "web-checkout");
+    assert_eq!(pm["card"]["brand"], "visa");
+    assert_eq!(pm["card"]["bin"], "424242");
+    assert_eq!(pm["card"]["last4"], "4242");
+    assert_eq!(pm["card"]["exp_month"], 12);
+    assert_eq!(pm["card"]["fingerprint"].as_str().unwrap().len(), 16);
+    assert!(pm["card"].get("number").is_none() && pm["card"].get("cvc").is_none());
+
+    let got: Value = app
+        .get(
+            &app.agent_key,
+            &format!("/api/v1/payment_methods/{}", pm["id"].as_str().unwrap()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got, pm);
+}
+
+#[tokio::test]
+async fn the_same_card_for_the_same_customer_is_not_stored_twice() {
+    let app = spawn_app().await;
+    let first = app.tokenize_card("cus_dup", "5555555555554444").await;
+    let again = app
+        .post(
+            &app.admin_key,
+            "/api/v1/payment_methods",
+            &card_body("cus_dup", "5555 5555 5555 4444"),
+        )
+        .await;
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(app.count("SELECT COUNT(*) FROM payment_methods").await, 1);
+
+    let other_customer = app.tokenize_card("cus_other", "5555555555554444").await;
+    assert_ne!(other_customer["id"], first["id"]);
+    // Same card, same keyed fingerprint across customers; a different card differs.
+    assert_eq!(
+        other_customer["card"]["fingerprint"],
+        first["card"]["fingerprint"]
+    );
+    let different = app.tokenize_card("cus_dup", "4000056655665556").await;
+    assert_ne!(
+        different["card"]["fingerprint"],
+        first["card"]["fingerprint"]
+    );
+    let audit = app.audit().await;
+    assert!(audit.iter().any(|e| e.action == "payment_method.create"
+        && e.detail.as_deref() == Some("{\"duplicate\":true}")));
+}
+
+#[tokio::test]
+async fn brands_are_detected_from_the_bin_table() {
+    let app = spawn_app().await;
+    let cases = [
+        ("378282246310005", "amex", "1234"),
+        ("6011111111111117", "discover", "123"),
+        ("3566002020360505", "jcb", "123"),
+        ("2223003122003222", "mastercard", "123"),
+        ("6200000000000005", "unionpay", "123"),
+    ];
+    for (i, (number, brand, cvc)) in cases.iter().enumerate() {
+        let mut body = card_body(&format!("cus_b{i}"), number);
+        body["card"]["cvc"] = (*cvc).into();
+        let res = app
+            .post(&app.admin_key, "/api/v1/payment_methods", &body)
+            .await;
+        assert_eq!(res.status(), 201, "{number}");
+        let pm: Value = res.json().await.unwrap();
+        assert_eq!(pm["card"]["brand"], *brand);
+    }
+}
+
+#[tokio::test]
+async fn validate_answers_the_masked_view_and_stores_nothing() {
+    let app = spawn_app().await;
+    let res = app
+        .post(
+            &app.admin_key,
+            "/api/v1/payment_methods/validate",
+            &card_body("cus_v", "4242424242424242"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(view["status"], "unsaved");
+    assert_eq!(view["card"]["last4"], "4242");
+    assert_eq!(app.count("SELECT COUNT(*) FROM payment_methods").await, 0);
+}
+
+#[tokio::test]
+async fn format_preserving_alias_keeps_bin_and_last4_and_fails_luhn() {
+    let app = spawn_app().await;
+    let mut body = card_body("cus_alias", "4242424242424242");
+    body["alias"] = "format_preserving".into();
+    let pm: Value = app
+        .post(&app.admin_key, "/api/v1/payment_methods", &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let alias = pm["card"]["alias"].as_str().unwrap();
+    assert_eq!(alias.len(), 16);
+    assert!(alias.starts_with("424242") && alias.ends_with("4242"));
+    assert_ne!(alias, "4242424242424242");
+    assert!(!coffer_vault::card::luhn_valid(alias));
+}
+
+#[tokio::test]
+async fn a_customer_list_pages_with_starting_after() {
+    let app = spawn_app().await;
+    let numbers = [
+        "4242424242424242",
+        "5555555555554444",
+        "4000056655665556",
+        "2223003122003222",
+        "6011111111111117",
+    ];
+    for n in numbers {
+        app.tokenize_card("cus_list", n).await;
+    }
+    app.tokenize_card("cus_someone_else", "4242424242424242")
+        .await;
+    let page1: Value = app
+        .get(
+            &app.agent_key,
+            "/api/v1/customers/cus_list/payment_methods?limit=3",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page1["object"], "list");
+    assert_eq!(page1["has_more"], true);
+    let ids1: Vec<&str> = page1["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids1.len(), 3);
+    let last = ids1[2];
+    let page2: Value = app
+        .get(
+            &app.agent_key,
+            &format!("/api/v1/customers/cus_list/payment_methods?limit=3&starting_after={last}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page2["has_more"], false);
+    let ids2: Vec<&str> = page2["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids2.len(), 2);
+    assert!(ids2.iter().all(|id| !ids1.contains(id)));
+    assert!(
+        page2["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["customer"] == "cus_list")
+    );
+}
