@@ -1,0 +1,237 @@
+//! The real `coffer` binary as an operator runs it: its JSON logs never contain card data, and
+//! every acknowledged write survives a crash (SIGKILL) of the process.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn luhn_complete(prefix: &str) -> String {
+    let digits: Vec<u32> = prefix.chars().map(|c| c.to_digit(10).unwrap()).collect();
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 0 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    format!("{prefix}{}", (10 - sum % 10) % 10)
+}
+
+struct Env {
+    vars: Vec<(String, String)>,
+}
+
+impl Env {
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffer"));
+        cmd.args(args).env_remove("RUST_LOG");
+        for (k, v) in &self.vars {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    fn serve(&self, log: &Path) -> Child {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .unwrap();
+        self.command(&["serve"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap()
+    }
+}
+
+async fn wait_ready(base: &str) {
+    for _ in 0..300 {
+        if reqwest::get(format!("{base}/readyz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("coffer did not become ready");
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn logs_hold_no_card_data_and_acknowledged_writes_survive_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let hsm = helpers::fresh_token();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let db = dir.path().join("coffer.db");
+    let env = Env {
+        vars: vec![
+            (
+                "COFFER_DATABASE_URL".into(),
+                format!("sqlite://{}?mode=rwc", db.display()),
+            ),
+            ("COFFER_LISTEN".into(), format!("127.0.0.1:{port}")),
+            ("COFFER_HSM_MODULE".into(), helpers::MODULE.into()),
+            ("COFFER_HSM_TOKEN".into(), hsm.token_label.clone()),
+            ("COFFER_HSM_PIN".into(), "test-user-pin".into()),
+            ("COFFER_LOG_FORMAT".into(), "json".into()),
+        ],
+    };
+    let out = env
+        .command(&[
+            "api-key",
+            "create",
+            "--name",
+            "pos",
+            "--scope",
+            "payment_methods:read",
+            "--scope",
+            "payment_methods:write",
+            "--scope",
+            "payment_methods:reveal",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let key = stdout.lines().last().unwrap().trim().to_owned();
+    assert!(key.starts_with("ak_"));
+
+    let log = dir.path().join("coffer.log");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut server = env.serve(&log);
+    wait_ready(&base).await;
+
+    let pans: Vec<String> = (0..40)
+        .map(|i| luhn_complete(&format!("411111{:09}", 123_456_000 + i)))
+        .collect();
+    let mut ids = Vec::new();
+    for (i, pan) in pans.iter().enumerate() {
+        let body = json!({"customer": format!("cus_{i}"), "type": "card",
+            "card": {"number": pan, "exp_month": 7, "exp_year": helpers::next_year(), "cvc": "913"}});
+        let res = client
+            .post(format!("{base}/api/v1/payments_methods_typo"))
+            .bearer_auth(&key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404);
+        let res = client
+            .post(format!("{base}/api/v1/payment_methods"))
+            .bearer_auth(&key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        ids.push(
+            res.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let bad = json!({"customer": "c", "type": "card", "card": {"number": pans[0].replace('1', "2"), "exp_month": 7, "exp_year": 2020}});
+    let _ = client
+        .post(format!("{base}/api/v1/payment_methods"))
+        .bearer_auth(&key)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    let _ = client
+        .get(format!(
+            "{base}/api/v1/payment_methods/{}?number={}",
+            ids[0], pans[0]
+        ))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    let revealed = client
+        .post(format!("{base}/api/v1/payment_methods/{}/reveal", ids[1]))
+        .bearer_auth(&key)
+        .json(&json!({"reason": "dispute"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        revealed.json::<Value>().await.unwrap()["card"]["number"],
+        pans[1].as_str()
+    );
+
+    // Crash: no graceful shutdown, no WAL checkpoint.
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let mut server = env.serve(&log);
+    wait_ready(&base).await;
+    for id in &ids {
+        let res = client
+            .get(format!("{base}/api/v1/payment_methods/{id}"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            200,
+            "acknowledged write {id} lost in the crash"
+        );
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let status = server.wait().unwrap();
+    assert!(status.success(), "graceful stop");
+
+    let log_bytes = std::fs::read(&log).unwrap();
+    let log_text = String::from_utf8_lossy(&log_bytes);
+    assert!(
+        log_text.contains("\"request_id\":\"req_"),
+        "JSON access log lines with request ids"
+    );
+    assert!(log_text.contains("coffer stopped"));
+    for pan in &pans {
+        assert!(!contains(&log_bytes, pan), "the log contains a PAN");
+    }
+    assert!(
+        !contains(&log_bytes, "\"913\"") && !log_text.contains("cvc"),
+        "the log contains the CVC"
+    );
+    for suffix in ["", "-wal", "-shm"] {
+        if let Ok(bytes) = std::fs::read(format!("{}{suffix}", db.display())) {
+            for pan in &pans {
+                assert!(
+                    !contains(&bytes, pan),
+                    "database file{suffix} contains a PAN"
+                );
+            }
+        }
+    }
+}
