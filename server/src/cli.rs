@@ -11,8 +11,9 @@ use std::path::PathBuf;
 )]
 pub struct Cli {
     /// Configuration file (settings only; secrets come from COFFER_* environment variables).
-    #[arg(long, global = true, default_value = "coffer.toml")]
-    pub config: PathBuf,
+    /// Defaults to ./coffer.toml when that exists.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

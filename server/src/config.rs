@@ -2,7 +2,7 @@
 //! checked at start. Secrets (the HSM PIN) come only from the environment or a `*_FILE`.
 
 use coffer_vault::keys::HsmConfig;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -48,12 +48,14 @@ pub struct Config {
 }
 
 /// Reads the environment through a function, so tests can load from a map.
+/// `file` is read if it exists; if `explicit` (the operator named it), it must exist.
 pub fn load(
     file: Option<&Path>,
+    explicit: bool,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
     let file_cfg = match file {
-        Some(path) if path.exists() => {
+        Some(path) if path.exists() || explicit => {
             let text =
                 std::fs::read_to_string(path).map_err(|e| ConfigError::Read(path.to_owned(), e))?;
             toml::from_str::<FileConfig>(&text)
@@ -67,7 +69,9 @@ pub fn load(
     let listen = listen
         .parse()
         .map_err(|_| ConfigError::Invalid("COFFER_LISTEN"))?;
-    let database_url = env("COFFER_DATABASE_URL")
+    // The URL may carry a password: it can come from COFFER_DATABASE_URL_FILE too.
+    let database_url = secret(&env, "COFFER_DATABASE_URL")?
+        .map(|s| s.expose_secret().to_owned())
         .or(file_cfg.database_url)
         .unwrap_or_else(|| "sqlite://coffer.db?mode=rwc".into());
     let database_max_connections = match env("COFFER_DATABASE_MAX_CONNECTIONS") {
@@ -124,7 +128,6 @@ fn secret(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
-    use secrecy::ExposeSecret;
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
@@ -146,6 +149,7 @@ mod tests {
         .unwrap();
         let cfg = load(
             Some(&file),
+            true,
             env(&[("COFFER_HSM_PIN", "1234"), ("COFFER_HSM_TOKEN", "from-env")]),
         )
         .unwrap();
@@ -158,7 +162,7 @@ mod tests {
     #[test]
     fn pin_is_required_may_come_from_a_file_and_is_never_printed() {
         assert!(matches!(
-            load(None, env(&[])),
+            load(None, false, env(&[])),
             Err(ConfigError::Missing("COFFER_HSM_PIN"))
         ));
         let dir = tempfile::tempdir().unwrap();
@@ -166,6 +170,7 @@ mod tests {
         std::fs::write(&pin_file, "98765\n").unwrap();
         let cfg = load(
             None,
+            false,
             env(&[("COFFER_HSM_PIN_FILE", pin_file.to_str().unwrap())]),
         )
         .unwrap();
@@ -179,15 +184,39 @@ mod tests {
         let file = dir.path().join("coffer.toml");
         std::fs::write(&file, "hsm_pin = \"1234\"\n").unwrap();
         assert!(matches!(
-            load(Some(&file), env(&[("COFFER_HSM_PIN", "1")])),
+            load(Some(&file), true, env(&[("COFFER_HSM_PIN", "1")])),
             Err(ConfigError::File(..))
         ));
+    }
+
+    #[test]
+    fn a_named_config_file_must_exist_and_the_database_url_may_come_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.toml");
+        assert!(matches!(
+            load(Some(&missing), true, env(&[("COFFER_HSM_PIN", "1")])),
+            Err(ConfigError::Read(..))
+        ));
+        assert!(load(Some(&missing), false, env(&[("COFFER_HSM_PIN", "1")])).is_ok());
+        let url_file = dir.path().join("db-url");
+        std::fs::write(&url_file, "postgres://coffer:s3cret@db/coffer\n").unwrap();
+        let cfg = load(
+            None,
+            false,
+            env(&[
+                ("COFFER_HSM_PIN", "1"),
+                ("COFFER_DATABASE_URL_FILE", url_file.to_str().unwrap()),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(cfg.database_url, "postgres://coffer:s3cret@db/coffer");
     }
 
     #[test]
     fn bad_values_are_named() {
         let e = load(
             None,
+            false,
             env(&[("COFFER_HSM_PIN", "1"), ("COFFER_LISTEN", "nope")]),
         )
         .unwrap_err();

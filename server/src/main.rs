@@ -12,7 +12,9 @@ use secrecy::ExposeSecret;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let config = config::load(Some(&cli.config), |k| std::env::var(k).ok())?;
+    let explicit = cli.config.is_some();
+    let path = cli.config.clone().unwrap_or_else(|| "coffer.toml".into());
+    let config = config::load(Some(&path), explicit, |k| std::env::var(k).ok())?;
     telemetry::init(config.log_format);
     let vault_config = || VaultConfig {
         database_url: config.database_url.clone(),
@@ -56,7 +58,10 @@ async fn main() -> anyhow::Result<()> {
             command: KeysCommand::Rotate,
         } => {
             let vault = Vault::open(&vault_config()).await?;
-            println!("new data key {}", vault.rotate_data_key().await?);
+            println!(
+                "new data key {}",
+                vault.rotate_data_key(&Actor::SystemOperator).await?
+            );
             vault.close().await;
         }
         Command::ApiKey {

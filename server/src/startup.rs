@@ -16,6 +16,9 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+/// How often a running server looks for data-key versions rotated in elsewhere.
+const KEY_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub struct Application {
     listener: TcpListener,
     router: Router,
@@ -91,6 +94,17 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         self.vault.record_service_event("service.start").await?;
+        let vault = self.vault.clone();
+        let refresher = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(KEY_REFRESH);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = vault.refresh_keys().await {
+                    tracing::warn!(error = %e, "data-key refresh failed; keeping the loaded keys");
+                }
+            }
+        });
         tracing::info!(addr = %self.listener.local_addr()?, "coffer listening");
         let service = self
             .router
@@ -98,6 +112,7 @@ impl Application {
         axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await?;
+        refresher.abort();
         self.vault.record_service_event("service.stop").await?;
         self.vault.close().await;
         tracing::info!("coffer stopped");

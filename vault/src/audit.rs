@@ -104,7 +104,7 @@ impl<'a> AuditEvent<'a> {
             resource_id: self.resource_id.map(clean),
             origin_ip: self.origin.ip.clone(),
             user_agent: self.origin.user_agent.as_deref().map(clean),
-            channel: Some(self.actor.channel().to_owned()),
+            channel: Some(clean(self.actor.channel())),
             request_id: self.origin.request_id.clone(),
             reason: self.reason.map(clean),
             detail: self.detail.as_ref().map(|d| clean(&d.to_string())),

@@ -33,18 +33,25 @@ fn softhsm_ready() {
     });
 }
 
-/// A new token with both Coffer keys, under a random label.
+/// A fresh token with both Coffer keys, created once per test process under a random label and
+/// shared by its apps (each app still gets a fresh database). One per app would be truer, but
+/// SoftHSM2 aborts (SlotManager::insertToken assertion) once a token directory holds many tokens.
 pub fn fresh_token() -> HsmConfig {
-    softhsm_ready();
-    let config = HsmConfig {
-        module: MODULE.into(),
-        token_label: coffer_vault::token::random_id("t")[..20].to_owned(),
-        pin: SecretString::from("test-user-pin"),
-    };
-    Hsm::provision_token(&config, &SecretString::from("test-so-pin"))
-        .expect("provision a SoftHSM2 token");
-    Hsm::init_keys(&config).expect("create keys");
-    config
+    static TOKEN: OnceLock<HsmConfig> = OnceLock::new();
+    TOKEN
+        .get_or_init(|| {
+            softhsm_ready();
+            let config = HsmConfig {
+                module: MODULE.into(),
+                token_label: coffer_vault::token::random_id("t")[..20].to_owned(),
+                pin: SecretString::from("test-user-pin"),
+            };
+            Hsm::provision_token(&config, &SecretString::from("test-so-pin"))
+                .expect("provision a SoftHSM2 token");
+            Hsm::init_keys(&config).expect("create keys");
+            config
+        })
+        .clone()
 }
 
 pub struct TestApp {

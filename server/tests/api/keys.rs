@@ -86,7 +86,30 @@ async fn a_ciphertext_moved_to_another_row_fails_to_open() {
 async fn rotation_adds_a_version_and_old_ciphertexts_still_open() {
     let app = spawn_app().await;
     let old = app.tokenize_card("cus_rot", "4242424242424242").await;
-    let new_key = app.vault.rotate_data_key().await.unwrap();
+    let denied = app
+        .vault
+        .rotate_data_key(&coffer_vault::access::Actor::Anonymous)
+        .await;
+    assert!(denied.is_err());
+    let new_key = app
+        .vault
+        .rotate_data_key(&coffer_vault::access::Actor::SystemOperator)
+        .await
+        .unwrap();
+    let rotations: Vec<_> = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.action == "data_key.rotate")
+        .collect();
+    assert_eq!(
+        rotations
+            .iter()
+            .map(|e| e.outcome.as_str())
+            .collect::<Vec<_>>(),
+        ["denied", "success"]
+    );
+    assert_eq!(rotations[1].resource_id.as_deref(), Some(new_key.as_str()));
     assert!(new_key.starts_with("dek_v2_"));
     let new = app.tokenize_card("cus_rot", "5555555555554444").await;
     let key_of = |id: &str| {

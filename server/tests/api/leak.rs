@@ -67,6 +67,26 @@ async fn card_data_never_reaches_the_database_file_its_wal_or_the_audit_log() {
             &json!({"reason": "legit"}),
         )
         .await;
+    // A PAN used as a JSON key, with an idempotency key: the stored error must not echo it.
+    for (n, bad) in [
+        json!({"customer": "c", "type": "card", "metadata": {PAN: 1}}),
+        json!({"customer": "c", "type": "card", "card": {PAN: "x"}}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let res = app
+            .client
+            .post(app.url("/api/v1/payment_methods"))
+            .bearer_auth(&app.admin_key)
+            .header("Idempotency-Key", format!("leak-{n}"))
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(!res.text().await.unwrap().contains(PAN));
+    }
 
     for row in app.audit().await {
         let text = format!("{row:?}");

@@ -116,7 +116,9 @@ impl IntakeError {
             let name = rest.split('`').next().unwrap_or("");
             let plain = !name.is_empty()
                 && name.len() <= 40
-                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && name.bytes().filter(u8::is_ascii_digit).count() < 12
+                && !crate::pan_like::contains_pan_like(name);
             let name = if plain { name } else { "?" };
             // The path usually already ends at the unknown key; append it only if not.
             let already = param == name || param.ends_with(&format!("[{name}]"));
@@ -152,6 +154,15 @@ fn stripe_param(path: &serde_path_to_error::Path) -> String {
             Segment::Enum { variant } => variant.clone(),
             Segment::Unknown => continue,
         };
+        // Map keys are client input: echo only plain, short, non-card-like names.
+        let plain = !part.is_empty()
+            && part.len() <= 40
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            && part.bytes().filter(u8::is_ascii_digit).count() < 12
+            && !crate::pan_like::contains_pan_like(&part);
+        let part = if plain { part } else { "?".to_owned() };
         if i == 0 {
             out.push_str(&part);
         } else {
@@ -189,6 +200,29 @@ mod tests {
         );
         let (_, param) = param_of(r#"{"customer":"c","colour":"red"}"#);
         assert_eq!(param.as_deref(), Some("colour"));
+    }
+
+    #[test]
+    fn card_numbers_used_as_keys_are_never_echoed() {
+        for body in [
+            r#"{"customer":"c","type":"card","metadata":{"4242424242424242":1}}"#,
+            r#"{"customer":"c","type":"card","card":{"4242424242424242":"x"}}"#,
+            r#"{"customer":"c","4242424242424242":"x"}"#,
+            r#"{"customer":"c","type":"card","metadata":{"9999999999999995":1}}"#,
+        ] {
+            let e = crate::intake::parse(
+                body.as_bytes(),
+                YearMonth {
+                    year: 2026,
+                    month: 11,
+                },
+            )
+            .unwrap_err();
+            assert!(
+                !format!("{e:?} {e}").contains("4242424242424242"),
+                "{body}: {e:?}"
+            );
+        }
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub enum KeyRingError {
     Store(#[from] StoreError),
     #[error("no data key is stored")]
     Empty,
+    #[error("a ciphertext names a data key that is not stored")]
+    UnknownKey,
 }
 
 /// All data-key versions, by id, and which one is current.
@@ -59,10 +61,12 @@ impl KeyRing {
         }
         self.reload(store).await?;
         let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
-        keys.get(id).cloned().ok_or(KeyRingError::Empty)
+        keys.get(id).cloned().ok_or(KeyRingError::UnknownKey)
     }
 
-    async fn reload(&self, store: &Store) -> Result<(), KeyRingError> {
+    /// Re-reads the stored versions, so a rotation made elsewhere (the CLI, another node) is
+    /// used for new writes here too.
+    pub async fn reload(&self, store: &Store) -> Result<(), KeyRingError> {
         let mut conn = store.reader().acquire().await.map_err(StoreError::from)?;
         let rows = store::data_keys::all(&mut conn).await?;
         let (keys, current) = unwrap_all(&self.hsm, &rows)?;

@@ -89,7 +89,8 @@ impl Instrument {
             account: &'a str,
         }
 
-        let mut out = Zeroizing::new(Vec::with_capacity(256));
+        // Sized so the payload never reallocates (a reallocation would leave an unwiped copy).
+        let mut out = Zeroizing::new(Vec::with_capacity(1024));
         let written = match self {
             Instrument::Card { pan, expiry, name } => serde_json::to_writer(
                 &mut *out,
@@ -166,7 +167,7 @@ impl Instrument {
                 account_type,
             } => json!({
                 "routing_number": routing.as_str(),
-                "last4": account.last4(),
+                "last4": short_tail(account.expose()),
                 "account_holder_type": holder_type.as_str(),
                 "account_type": account_type.as_str(),
                 "fingerprint": fingerprint,
@@ -184,7 +185,7 @@ impl Instrument {
         match self {
             Instrument::Card { pan, .. } => pan.last4().to_owned(),
             Instrument::SepaDebit { iban, .. } => iban.last4().to_owned(),
-            Instrument::UsBankAccount { account, .. } => account.last4().to_owned(),
+            Instrument::UsBankAccount { account, .. } => short_tail(account.expose()).to_owned(),
             Instrument::Alipay { account } => account.last4().to_owned(),
         }
     }
@@ -202,4 +203,10 @@ impl Instrument {
             _ => None,
         }
     }
+}
+
+/// The last 4 characters, or fewer for short account numbers: never more than half of it.
+fn short_tail(s: &str) -> &str {
+    let n = (s.len() / 2).min(4);
+    &s[s.len() - n..]
 }

@@ -113,12 +113,12 @@ impl Vault {
     pub async fn revoke_api_key(&self, operator: &Actor, id: &str) -> Result<bool, VaultError> {
         let origin = Origin::default();
         let mut tx = self.store.writer().begin().await?;
-        let done = *operator == Actor::SystemOperator
-            && store::api_keys::revoke(&mut tx, id, store::now_millis()).await?;
-        let outcome = if done {
-            Outcome::Success
-        } else {
-            Outcome::Failure
+        let allowed = *operator == Actor::SystemOperator;
+        let done = allowed && store::api_keys::revoke(&mut tx, id, store::now_millis()).await?;
+        let outcome = match (allowed, done) {
+            (false, _) => Outcome::Denied,
+            (true, true) => Outcome::Success,
+            (true, false) => Outcome::Failure,
         };
         AuditEvent::new(operator, "api_key.revoke", outcome, &origin)
             .resource("api_key", id)

@@ -122,9 +122,34 @@ impl Vault {
         Readiness { database, hsm }
     }
 
-    /// Rotates the data key (a new version for new writes; old versions still open).
-    pub async fn rotate_data_key(&self) -> Result<String, VaultError> {
-        Ok(self.keys.rotate(&self.store).await?)
+    /// Rotates the data key (a new version for new writes; old versions still open). Only the
+    /// system operator may; audit `data_key.rotate` (PCI DSS 3.7.4, 10.2.1.7).
+    pub async fn rotate_data_key(&self, operator: &Actor) -> Result<String, VaultError> {
+        let origin = Origin::default();
+        if *operator != Actor::SystemOperator {
+            self.audit_alone(&AuditEvent::new(
+                operator,
+                "data_key.rotate",
+                Outcome::Denied,
+                &origin,
+            ))
+            .await?;
+            return Err(access::Denied {
+                action: "data_key.rotate",
+                required: "system operator",
+            }
+            .into());
+        }
+        let id = self.keys.rotate(&self.store).await?;
+        let event = AuditEvent::new(operator, "data_key.rotate", Outcome::Success, &origin)
+            .resource("data_key", &id);
+        self.audit_alone(&event).await?;
+        Ok(id)
+    }
+
+    /// Picks up data-key versions added elsewhere (run periodically by the server).
+    pub async fn refresh_keys(&self) -> Result<(), VaultError> {
+        Ok(self.keys.reload(&self.store).await?)
     }
 
     /// Closes the database pools.

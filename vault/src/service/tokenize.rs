@@ -31,45 +31,44 @@ impl Vault {
             .intake(body, "payment_method.create", actor, origin)
             .await?;
         let fingerprint = hex::encode(self.hsm.hmac(&new.instrument.fingerprint_input())?);
-        let mut reader = self.store.reader().acquire().await?;
-        let existing = store::payment_methods::find_active_by_fingerprint(
-            &mut reader,
-            new.customer.as_str(),
-            &fingerprint,
-        )
-        .await?;
-        drop(reader);
-        if let Some(row) = existing {
-            return self.existing(row, actor, origin).await;
-        }
-        let row = self.seal_row(&new, &fingerprint, actor.channel())?;
-        let mut tx = self.store.writer().begin().await?;
-        match store::payment_methods::insert(&mut tx, &row).await {
-            Ok(()) => {}
-            Err(StoreError::Duplicate) => {
-                tx.rollback().await?;
-                let mut conn = self.store.reader().acquire().await?;
-                let found = store::payment_methods::find_active_by_fingerprint(
-                    &mut conn,
-                    &row.customer,
-                    &fingerprint,
-                )
-                .await?
-                .ok_or(VaultError::Store(StoreError::Duplicate))?;
-                drop(conn);
-                return self.existing(found, actor, origin).await;
+        // The duplicate check is the insert itself (ON CONFLICT DO NOTHING): one writer
+        // transaction, no separate read. A conflict that is not a duplicate can only be a
+        // random id or alias collision; those get fresh values and another try.
+        for _ in 0..3 {
+            let row = self.seal_row(&new, &fingerprint, actor.channel())?;
+            let mut tx = self.store.writer().begin().await?;
+            if store::payment_methods::insert(&mut tx, &row).await? {
+                AuditEvent::new(actor, "payment_method.create", Outcome::Success, origin)
+                    .resource(PM, &row.id)
+                    .write(&mut tx)
+                    .await?;
+                tx.commit().await?;
+                return Ok(Tokenized {
+                    view: PaymentMethodView::from_row(&row),
+                    created: true,
+                });
             }
-            Err(e) => return Err(e.into()),
-        }
-        AuditEvent::new(actor, "payment_method.create", Outcome::Success, origin)
-            .resource(PM, &row.id)
-            .write(&mut tx)
+            let existing = store::payment_methods::find_active_by_fingerprint(
+                &mut tx,
+                &row.customer,
+                &fingerprint,
+            )
             .await?;
-        tx.commit().await?;
-        Ok(Tokenized {
-            view: PaymentMethodView::from_row(&row),
-            created: true,
-        })
+            if let Some(found) = existing {
+                AuditEvent::new(actor, "payment_method.create", Outcome::Success, origin)
+                    .resource(PM, &found.id)
+                    .detail(serde_json::json!({ "duplicate": true }))
+                    .write(&mut tx)
+                    .await?;
+                tx.commit().await?;
+                return Ok(Tokenized {
+                    view: PaymentMethodView::from_row(&found),
+                    created: false,
+                });
+            }
+            tx.rollback().await?;
+        }
+        Err(VaultError::Store(StoreError::Duplicate))
     }
 
     /// Checks a request exactly as tokenize would and answers the masked view; stores nothing
@@ -137,22 +136,6 @@ impl Vault {
         let detail = serde_json::json!({ "code": e.code, "param": e.param });
         self.audit_alone(&AuditEvent::new(actor, action, Outcome::Failure, origin).detail(detail))
             .await
-    }
-
-    async fn existing(
-        &self,
-        row: PaymentMethodRow,
-        actor: &crate::access::Actor,
-        origin: &Origin,
-    ) -> Result<Tokenized, VaultError> {
-        let event = AuditEvent::new(actor, "payment_method.create", Outcome::Success, origin)
-            .resource(PM, &row.id)
-            .detail(serde_json::json!({ "duplicate": true }));
-        self.audit_alone(&event).await?;
-        Ok(Tokenized {
-            view: PaymentMethodView::from_row(&row),
-            created: false,
-        })
     }
 
     fn seal_row(

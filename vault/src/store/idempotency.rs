@@ -22,6 +22,11 @@ pub enum IdempotencyBegin {
     Conflict { same_request: bool },
 }
 
+/// A claim still in flight after this long belongs to a request that died (crash, restart).
+const STALE_CLAIM_MS: i64 = 60_000;
+/// Keys are remembered for a day, like Stripe's.
+const RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
+
 pub async fn begin(
     conn: &mut AnyConnection,
     api_key_id: &str,
@@ -29,6 +34,16 @@ pub async fn begin(
     request_hash: &str,
     now: i64,
 ) -> Result<IdempotencyBegin, StoreError> {
+    sqlx::query(
+        "DELETE FROM idempotency_keys WHERE api_key_id = $1 AND idem_key = $2 \
+         AND ((status_code = 0 AND created_at < $3) OR created_at < $4)",
+    )
+    .bind(api_key_id)
+    .bind(key)
+    .bind(now - STALE_CLAIM_MS)
+    .bind(now - RETENTION_MS)
+    .execute(&mut *conn)
+    .await?;
     let inserted = sqlx::query(
         "INSERT INTO idempotency_keys (api_key_id, idem_key, request_hash, status_code, response_body, created_at) \
          VALUES ($1, $2, $3, 0, NULL, $4) ON CONFLICT (api_key_id, idem_key) DO NOTHING",

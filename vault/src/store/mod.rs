@@ -41,7 +41,8 @@ pub struct Store {
 }
 
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;";
+     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
+     PRAGMA mmap_size = 268435456;";
 
 impl Store {
     /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`).

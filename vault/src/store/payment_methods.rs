@@ -71,12 +71,14 @@ impl PaymentMethodRow {
     }
 }
 
-/// Inserts a new row; `StoreError::Duplicate` if the customer already has this fingerprint.
-pub async fn insert(conn: &mut AnyConnection, r: &PaymentMethodRow) -> Result<(), StoreError> {
+/// Inserts a new row unless a unique key already exists (the customer already has this
+/// fingerprint, or — astronomically rarely — the random id or alias collided). Returns whether
+/// the row was inserted; one statement, so the duplicate check costs no extra round trip.
+pub async fn insert(conn: &mut AnyConnection, r: &PaymentMethodRow) -> Result<bool, StoreError> {
     let sql = format!(
-        "INSERT INTO payment_methods ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+        "INSERT INTO payment_methods ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) ON CONFLICT DO NOTHING"
     );
-    sqlx::query(&sql)
+    let done = sqlx::query(&sql)
         .bind(&r.id)
         .bind(&r.customer)
         .bind(&r.kind)
@@ -99,7 +101,7 @@ pub async fn insert(conn: &mut AnyConnection, r: &PaymentMethodRow) -> Result<()
         .bind(r.shredded_at)
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn find(
