@@ -85,7 +85,7 @@ impl<'a> AuditEvent<'a> {
 
     /// Builds the stored row. Last line of defence: any free-text field that looks like it holds
     /// a card number is replaced, so a careless caller cannot put a PAN into the log.
-    fn to_row(&self) -> AuditRow {
+    pub(crate) fn to_row(&self) -> AuditRow {
         let clean = |s: &str| {
             if crate::pan_like::contains_pan_like(s) {
                 REDACTED.to_owned()

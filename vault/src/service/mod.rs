@@ -96,10 +96,10 @@ impl Vault {
     }
 
     /// Writes one event in a transaction of its own (for events with no other write).
+    /// Group-committed with other writes; returns once the commit is durable.
     async fn audit_alone(&self, event: &AuditEvent<'_>) -> Result<(), VaultError> {
-        let mut tx = self.store.writer().begin().await?;
-        event.write(&mut tx).await?;
-        tx.commit().await?;
+        let op = crate::store::WriteOp::Audit(Box::new(event.to_row()));
+        self.store.batcher().write(op).await?;
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use crate::card::YearMonth;
 use crate::error::VaultError;
 use crate::intake::{self, IntakeError, NewPaymentMethod};
 use crate::model::PaymentMethodView;
-use crate::store::{self, PaymentMethodRow, StoreError};
+use crate::store::{self, PaymentMethodRow, StoreError, WriteOp};
 
 /// The result of a tokenize call: the masked view, and whether it is new or an existing one.
 #[derive(Debug)]
@@ -31,42 +31,44 @@ impl Vault {
             .intake(body, "payment_method.create", actor, origin)
             .await?;
         let fingerprint = hex::encode(self.hsm.hmac(&new.instrument.fingerprint_input())?);
-        // The duplicate check is the insert itself (ON CONFLICT DO NOTHING): one writer
-        // transaction, no separate read. A conflict that is not a duplicate can only be a
-        // random id or alias collision; those get fresh values and another try.
+        // The duplicate check is the insert itself (ON CONFLICT DO NOTHING), group-committed
+        // with its audit event. A conflict that is not a duplicate can only be a random id or
+        // alias collision; those get fresh values and another try.
         for _ in 0..3 {
             let row = self.seal_row(&new, &fingerprint, actor.channel())?;
-            let mut tx = self.store.writer().begin().await?;
-            if store::payment_methods::insert(&mut tx, &row).await? {
-                AuditEvent::new(actor, "payment_method.create", Outcome::Success, origin)
-                    .resource(PM, &row.id)
-                    .write(&mut tx)
-                    .await?;
-                tx.commit().await?;
+            let view = PaymentMethodView::from_row(&row);
+            let audit = AuditEvent::new(actor, "payment_method.create", Outcome::Success, origin)
+                .resource(PM, &row.id)
+                .to_row();
+            let op = WriteOp::Tokenize {
+                row: Box::new(row),
+                audit: Box::new(audit),
+            };
+            if self.store.batcher().write(op).await? {
                 return Ok(Tokenized {
-                    view: PaymentMethodView::from_row(&row),
+                    view,
                     created: true,
                 });
             }
+            let mut conn = self.store.reader().acquire().await?;
             let existing = store::payment_methods::find_active_by_fingerprint(
-                &mut tx,
-                &row.customer,
+                &mut conn,
+                new.customer.as_str(),
                 &fingerprint,
             )
             .await?;
+            drop(conn);
             if let Some(found) = existing {
-                AuditEvent::new(actor, "payment_method.create", Outcome::Success, origin)
-                    .resource(PM, &found.id)
-                    .detail(serde_json::json!({ "duplicate": true }))
-                    .write(&mut tx)
-                    .await?;
-                tx.commit().await?;
+                let event =
+                    AuditEvent::new(actor, "payment_method.create", Outcome::Success, origin)
+                        .resource(PM, &found.id)
+                        .detail(serde_json::json!({ "duplicate": true }));
+                self.audit_alone(&event).await?;
                 return Ok(Tokenized {
                     view: PaymentMethodView::from_row(&found),
                     created: false,
                 });
             }
-            tx.rollback().await?;
         }
         Err(VaultError::Store(StoreError::Duplicate))
     }

@@ -12,6 +12,11 @@ pub enum StoreError {
     UnsupportedUrl,
     #[error("database error")]
     Database(#[source] sqlx::Error),
+    /// The group-commit writer is gone (the process is shutting down).
+    #[error("the database writer has stopped")]
+    WriterStopped,
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error("migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 pub mod audit;
+mod batch;
 pub mod data_keys;
 mod error;
 pub mod idempotency;
@@ -11,6 +12,7 @@ pub mod payment_methods;
 
 pub use api_keys::ApiKeyRow;
 pub use audit::AuditRow;
+pub use batch::{Batcher, WriteOp};
 pub use data_keys::DataKeyRow;
 pub use error::StoreError;
 pub use idempotency::{IdempotencyBegin, IdempotencyRecord};
@@ -38,11 +40,12 @@ pub struct Store {
     writer: AnyPool,
     reader: AnyPool,
     dialect: Dialect,
+    batcher: Batcher,
 }
 
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
-     PRAGMA mmap_size = 268435456;";
+     PRAGMA mmap_size = 268435456; PRAGMA wal_autocheckpoint = 0;";
 
 impl Store {
     /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`).
@@ -83,10 +86,15 @@ impl Store {
                 (shared.clone(), shared)
             }
         };
+        let batcher = Batcher::spawn(writer.clone());
+        if dialect == Dialect::Sqlite {
+            tokio::spawn(checkpoint_wal(reader.clone()));
+        }
         Ok(Store {
             writer,
             reader,
             dialect,
+            batcher,
         })
     }
 
@@ -107,6 +115,11 @@ impl Store {
     /// The pool for transactions that write.
     pub fn writer(&self) -> &AnyPool {
         &self.writer
+    }
+
+    /// Group-committed writes (the hot path: tokenize rows and audit events).
+    pub fn batcher(&self) -> &Batcher {
+        &self.batcher
     }
 
     /// The pool for reads.
@@ -131,4 +144,26 @@ impl Store {
 pub fn now_millis() -> i64 {
     let now = time::OffsetDateTime::now_utc();
     i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// Checkpoints the SQLite WAL in the background (auto-checkpointing is off), so the writer never
+/// stalls on a checkpoint's fsync. PASSIVE never blocks readers or the writer; the occasional
+/// TRUNCATE keeps the WAL file from growing without bound. Ends when the pool is closed.
+async fn checkpoint_wal(pool: AnyPool) {
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let mut n: u64 = 0;
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        n += 1;
+        let mode = if n % 240 == 0 { "TRUNCATE" } else { "PASSIVE" };
+        if let Err(e) = sqlx::query(&format!("PRAGMA wal_checkpoint({mode})"))
+            .execute(&pool)
+            .await
+        {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+    }
 }

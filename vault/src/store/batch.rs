@@ -1,0 +1,120 @@
+//! Group commit: one task owns a writer connection, drains the queued writes and commits them in
+//! a single transaction. Each caller is answered only after that COMMIT (so nothing is reported
+//! stored, or revealed, before its audit event is durable). If the batch fails, every write is
+//! retried alone, so one bad write fails only itself.
+
+use super::{AuditRow, PaymentMethodRow, StoreError};
+use sqlx::{AnyConnection, AnyPool, Connection};
+use tokio::sync::{mpsc, oneshot};
+
+/// Most writes committed together.
+const MAX_BATCH: usize = 256;
+
+/// A write the batcher can carry.
+#[derive(Debug)]
+pub enum WriteOp {
+    /// One audit event.
+    Audit(Box<AuditRow>),
+    /// A new payment method and its audit event; nothing is written if the row already exists.
+    Tokenize {
+        row: Box<PaymentMethodRow>,
+        audit: Box<AuditRow>,
+    },
+}
+
+struct Job {
+    op: WriteOp,
+    reply: oneshot::Sender<Result<bool, StoreError>>,
+}
+
+/// The handle callers send writes through.
+#[derive(Clone, Debug)]
+pub struct Batcher {
+    queue: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Job")
+    }
+}
+
+impl Batcher {
+    pub fn spawn(pool: AnyPool) -> Batcher {
+        let (queue, rx) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(run(pool, rx));
+        Batcher { queue }
+    }
+
+    /// Queues `op` and waits for its commit. `Ok(false)` means a tokenize found the row present.
+    pub async fn write(&self, op: WriteOp) -> Result<bool, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Job { op, reply })
+            .await
+            .map_err(|_| StoreError::WriterStopped)?;
+        answer.await.map_err(|_| StoreError::WriterStopped)?
+    }
+}
+
+async fn run(pool: AnyPool, mut rx: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        let mut conn = match pool.acquire().await {
+            Ok(c) => c,
+            Err(e) => {
+                let e = StoreError::from(e);
+                for job in jobs.drain(..) {
+                    let _ = job.reply.send(Err(StoreError::Unavailable(e.to_string())));
+                }
+                continue;
+            }
+        };
+        match commit_together(&mut conn, &jobs).await {
+            Ok(results) => {
+                for (job, result) in jobs.drain(..).zip(results) {
+                    let _ = job.reply.send(Ok(result));
+                }
+            }
+            Err(_) => {
+                for job in jobs.drain(..) {
+                    let result = commit_alone(&mut conn, &job.op).await;
+                    let _ = job.reply.send(result);
+                }
+            }
+        }
+    }
+}
+
+async fn commit_together(conn: &mut AnyConnection, jobs: &[Job]) -> Result<Vec<bool>, StoreError> {
+    let mut tx = conn.begin().await?;
+    let mut results = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        results.push(apply(&mut tx, &job.op).await?);
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+async fn commit_alone(conn: &mut AnyConnection, op: &WriteOp) -> Result<bool, StoreError> {
+    let mut tx = conn.begin().await?;
+    let result = apply(&mut tx, op).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+async fn apply(conn: &mut AnyConnection, op: &WriteOp) -> Result<bool, StoreError> {
+    match op {
+        WriteOp::Audit(event) => {
+            super::audit::insert(conn, event).await?;
+            Ok(true)
+        }
+        WriteOp::Tokenize { row, audit } => {
+            let inserted = super::payment_methods::insert(conn, row).await?;
+            if inserted {
+                super::audit::insert(conn, audit).await?;
+            }
+            Ok(inserted)
+        }
+    }
+}
