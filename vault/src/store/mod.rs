@@ -158,7 +158,11 @@ async fn checkpoint_wal(pool: AnyPool) {
             return;
         }
         n += 1;
-        let mode = if n % 240 == 0 { "TRUNCATE" } else { "PASSIVE" };
+        let mode = if n.is_multiple_of(240) {
+            "TRUNCATE"
+        } else {
+            "PASSIVE"
+        };
         if let Err(e) = sqlx::query(&format!("PRAGMA wal_checkpoint({mode})"))
             .execute(&pool)
             .await
