@@ -45,7 +45,7 @@ pub struct Store {
 
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
-     PRAGMA mmap_size = 268435456; PRAGMA wal_autocheckpoint = 0;";
+     PRAGMA wal_autocheckpoint = 0;";
 
 impl Store {
     /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`).
