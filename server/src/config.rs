@@ -29,6 +29,8 @@ struct FileConfig {
     hsm_module: Option<PathBuf>,
     hsm_token: Option<String>,
     log_format: Option<String>,
+    rate_limit_per_second: Option<u32>,
+    rate_limit_burst: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +47,8 @@ pub struct Config {
     pub database_max_connections: u32,
     pub hsm: HsmConfig,
     pub log_format: LogFormat,
+    /// Per-API-key request budget.
+    pub rate_limit: crate::api::RateLimit,
 }
 
 /// Reads the environment through a function, so tests can load from a map.
@@ -93,6 +97,25 @@ pub fn load(
         Some("pretty") => LogFormat::Pretty,
         Some(_) => return Err(ConfigError::Invalid("COFFER_LOG_FORMAT")),
     };
+    let per_second = match env("COFFER_RATE_LIMIT_PER_SECOND") {
+        Some(v) => v
+            .parse()
+            .map_err(|_| ConfigError::Invalid("COFFER_RATE_LIMIT_PER_SECOND"))?,
+        None => file_cfg.rate_limit_per_second.unwrap_or(5_000),
+    };
+    let burst = match env("COFFER_RATE_LIMIT_BURST") {
+        Some(v) => v
+            .parse()
+            .map_err(|_| ConfigError::Invalid("COFFER_RATE_LIMIT_BURST"))?,
+        None => file_cfg
+            .rate_limit_burst
+            .unwrap_or(per_second.saturating_mul(2)),
+    };
+    if per_second == 0 || burst == 0 {
+        return Err(ConfigError::Invalid(
+            "COFFER_RATE_LIMIT_PER_SECOND / COFFER_RATE_LIMIT_BURST",
+        ));
+    }
     if database_max_connections == 0 || token_label.is_empty() {
         return Err(ConfigError::Invalid("database_max_connections / hsm_token"));
     }
@@ -106,6 +129,7 @@ pub fn load(
             pin,
         },
         log_format,
+        rate_limit: crate::api::RateLimit { per_second, burst },
     })
 }
 

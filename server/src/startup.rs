@@ -26,11 +26,12 @@ pub struct Application {
 }
 
 /// The routes and middleware, around an open vault.
-pub fn router(vault: Arc<Vault>) -> Router {
+pub fn router(vault: Arc<Vault>, rate_limit: api::RateLimit) -> Router {
     let metrics = Arc::new(Metrics::default());
     let state = AppState {
         vault: vault.clone(),
         metrics: metrics.clone(),
+        rate_limiter: Arc::new(api::RateLimiter::new(rate_limit)),
     };
     let machine = api::router()
         .route("/healthz", get(health::healthz))
@@ -75,7 +76,7 @@ impl Application {
         let listener = TcpListener::bind(config.listen).await?;
         Ok(Application {
             listener,
-            router: router(vault.clone()),
+            router: router(vault.clone(), config.rate_limit),
             vault,
         })
     }

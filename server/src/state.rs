@@ -8,4 +8,5 @@ use std::sync::Arc;
 pub struct AppState {
     pub vault: Arc<Vault>,
     pub metrics: Arc<Metrics>,
+    pub rate_limiter: Arc<crate::api::RateLimiter>,
 }

@@ -16,6 +16,8 @@ pub struct ApiError {
     pub param: Option<String>,
     pub message: String,
     pub request_id: Option<String>,
+    /// Seconds, sent as `Retry-After` (429 only).
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -32,6 +34,7 @@ impl ApiError {
             param: None,
             message: message.into(),
             request_id: None,
+            retry_after: None,
         }
     }
 
@@ -47,6 +50,21 @@ impl ApiError {
             "invalid_api_key",
             "Invalid or missing API key. Send it as `Authorization: Bearer <key>`.",
         )
+    }
+
+    pub fn rate_limited(retry_after: std::time::Duration) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limit_error",
+            "rate_limited",
+            "Too many requests for this API key; retry after the time in Retry-After.",
+        );
+        e.retry_after = Some(
+            u32::try_from(retry_after.as_secs())
+                .unwrap_or(u32::MAX)
+                .max(1),
+        );
+        e
     }
 
     pub fn not_found() -> Self {
@@ -77,6 +95,7 @@ impl ApiError {
             param: e.param,
             message: e.message,
             request_id: None,
+            retry_after: None,
         }
     }
 
@@ -138,6 +157,14 @@ impl IntoResponse for ApiError {
             "message": self.message,
             "request_id": self.request_id,
         }});
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after
+            && let Ok(value) = axum::http::HeaderValue::from_str(&secs.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }

@@ -51,12 +51,16 @@ impl FromRequestParts<AppState> for Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("");
-        state
+        let actor = state
             .vault
             .authenticate(presented.trim(), &ctx.origin)
             .await
-            .map(Client)
-            .map_err(|e| ApiError::from_vault(e, &ctx.request_id))
+            .map_err(|e| ApiError::from_vault(e, &ctx.request_id))?;
+        state
+            .rate_limiter
+            .check(actor.id())
+            .map_err(|wait| ApiError::rate_limited(wait).with_request_id(&ctx.request_id))?;
+        Ok(Client(actor))
     }
 }
 

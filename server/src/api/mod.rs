@@ -5,6 +5,9 @@ pub mod extract;
 mod idempotency;
 mod openapi;
 mod payment_methods;
+mod rate_limit;
+
+pub use rate_limit::{RateLimit, RateLimiter};
 
 use crate::state::AppState;
 use axum::Router;

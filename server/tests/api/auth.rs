@@ -1,6 +1,7 @@
 //! API-key authentication and scopes.
 
-use crate::helpers::{card_body, spawn_app};
+use crate::helpers::{card_body, spawn_app, spawn_app_with};
+use coffer_server::api::RateLimit;
 use coffer_vault::access::{Actor, Scope};
 use secrecy::ExposeSecret;
 
@@ -106,4 +107,83 @@ async fn scopes_gate_each_endpoint_and_denials_are_audited() {
     assert_eq!(denied.len(), 2);
     assert_eq!(denied[1].action, "payment_method.delete");
     assert_eq!(denied[1].resource_id.as_deref(), Some(id));
+}
+
+#[tokio::test]
+async fn a_client_over_its_budget_gets_429_with_retry_after() {
+    let app = spawn_app_with(RateLimit {
+        per_second: 1,
+        burst: 3,
+    })
+    .await;
+    let path = "/api/v1/payment_methods/pm_doesnotexist000000000000";
+    for _ in 0..3 {
+        assert_eq!(app.get(&app.admin_key, path).await.status(), 404);
+    }
+    let res = app.get(&app.admin_key, path).await;
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.headers()["retry-after"], "1");
+    let e: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(e["error"]["type"], "rate_limit_error");
+    assert_eq!(e["error"]["code"], "rate_limited");
+    // The budget is per key: another client is unaffected.
+    assert_eq!(app.get(&app.agent_key, path).await.status(), 404);
+    // The refused request did no work: three reads were audited for the first key, not four.
+    let reads = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| {
+            e.action == "payment_method.read" && e.channel.as_deref() == Some("web-checkout")
+        })
+        .count();
+    assert_eq!(reads, 3);
+}
+
+#[tokio::test]
+async fn creating_and_revoking_api_keys_is_audited() {
+    let app = spawn_app().await;
+    let key = app
+        .vault
+        .create_api_key(
+            &Actor::SystemOperator,
+            "marketplace",
+            &[Scope::PaymentMethodsRead],
+        )
+        .await
+        .unwrap();
+    assert!(
+        app.vault
+            .revoke_api_key(&Actor::SystemOperator, &key.id)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !app.vault
+            .revoke_api_key(&Actor::Anonymous, &key.id)
+            .await
+            .unwrap()
+    );
+    let events: Vec<_> = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.resource_id.as_deref() == Some(key.id.as_str()))
+        .collect();
+    let got: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e.action.as_str(), e.outcome.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("api_key.create", "success"),
+            ("api_key.revoke", "success"),
+            ("api_key.revoke", "denied")
+        ]
+    );
+    assert!(
+        !format!("{events:?}").contains(key.key.expose_secret()),
+        "the secret is never audited"
+    );
 }

@@ -1,6 +1,7 @@
 //! `spawn_app()`: the whole server on port 0 with a fresh database (a SQLite file, or a new
 //! PostgreSQL database when COFFER_TEST_POSTGRES_URL is set) and a fresh SoftHSM2 token.
 
+use coffer_server::api::RateLimit;
 use coffer_server::config::{Config, LogFormat};
 use coffer_server::startup::Application;
 use coffer_vault::Vault;
@@ -91,6 +92,14 @@ async fn database_url(dir: &std::path::Path) -> (String, Option<PathBuf>) {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(RateLimit {
+        per_second: 100_000,
+        burst: 100_000,
+    })
+    .await
+}
+
+pub async fn spawn_app_with(rate_limit: RateLimit) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let hsm = fresh_token();
     let (database_url, sqlite_path) = database_url(dir.path()).await;
@@ -100,6 +109,7 @@ pub async fn spawn_app() -> TestApp {
         database_max_connections: 4,
         hsm,
         log_format: LogFormat::Json,
+        rate_limit,
     };
     let app = Application::build(&config)
         .await
