@@ -21,7 +21,7 @@ CREATE TABLE payment_methods (
     last4           TEXT NOT NULL,
     exp_month       BIGINT,
     exp_year        BIGINT,
-    alias           TEXT UNIQUE,           -- format-preserving alias (fails Luhn)
+    alias           TEXT,                  -- format-preserving alias (fails Luhn); unique, see below
     billing_details TEXT,
     metadata        TEXT,
     channel         TEXT NOT NULL,         -- the API client that created it
@@ -35,10 +35,13 @@ CREATE TABLE payment_methods (
 CREATE UNIQUE INDEX payment_methods_customer_fingerprint
     ON payment_methods (customer, fingerprint) WHERE status = 'active';
 CREATE INDEX payment_methods_customer_created ON payment_methods (customer, created_at, id);
+-- Partial: most methods have no alias, and a NULL entry per row would cost a page write each.
+CREATE UNIQUE INDEX payment_methods_alias ON payment_methods (alias) WHERE alias IS NOT NULL;
 
 CREATE TABLE audit_events (
     seq           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    id            TEXT NOT NULL UNIQUE,
+    id            TEXT NOT NULL,           -- random event id; `seq` is the key (no index: a random
+                                           -- key would cost a page write per event)
     occurred_at   BIGINT NOT NULL,         -- unix milliseconds, UTC
     actor_type    TEXT NOT NULL,
     actor_id      TEXT NOT NULL,

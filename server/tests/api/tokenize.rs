@@ -195,3 +195,46 @@ async fn a_customer_list_pages_with_starting_after() {
             .all(|p| p["customer"] == "cus_list")
     );
 }
+
+#[tokio::test]
+async fn concurrent_submissions_of_one_card_store_it_once() {
+    let app = spawn_app().await;
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..24 {
+        let (client, url, key) = (
+            app.client.clone(),
+            app.url("/api/v1/payment_methods"),
+            app.admin_key.clone(),
+        );
+        let body = card_body("cus_race", "4242424242424242");
+        set.spawn(async move {
+            let res = client
+                .post(url)
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap())
+        });
+    }
+    let mut created = 0;
+    let mut ids = std::collections::HashSet::new();
+    while let Some(done) = set.join_next().await {
+        let (status, pm) = done.unwrap();
+        match status {
+            201 => created += 1,
+            200 => {}
+            other => panic!("unexpected status {other}"),
+        }
+        ids.insert(pm["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(created, 1, "exactly one request creates the method");
+    assert_eq!(ids.len(), 1, "every request answers the same method");
+    assert_eq!(app.count("SELECT COUNT(*) FROM payment_methods").await, 1);
+    let creates = app
+        .count("SELECT COUNT(*) FROM audit_events WHERE action = 'payment_method.create'")
+        .await;
+    assert_eq!(creates, 24, "every request is audited once");
+}

@@ -176,3 +176,65 @@ fn alipay(a: AlipayBody) -> Result<Instrument, IntakeError> {
         .map_err(|e| IntakeError::instrument("alipay[account]", e))?;
     Ok(Instrument::Alipay { account })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use proptest::prelude::*;
+
+    const TODAY: YearMonth = YearMonth {
+        year: 2026,
+        month: 11,
+    };
+
+    fn luhn_complete(prefix: &str) -> String {
+        (0..10)
+            .map(|d| format!("{prefix}{d}"))
+            .find(|n| crate::card::luhn_valid(n))
+            .unwrap()
+    }
+
+    proptest! {
+        /// Whatever arrives, the parser answers (no panic), and an error never carries the
+        /// submitted number, wherever in the body it was put.
+        #[test]
+        fn errors_never_echo_a_card_number(
+            middle in "[0-9]{9}",
+            field in prop::sample::select(vec!["number", "exp_month", "exp_year", "cvc", "name", "colour"]),
+            wrap in prop::sample::select(vec!["\"{}\"", "{}", "[\"{}\"]", "{\"k\":\"{}\"}"]),
+            key_pos in any::<bool>(),
+        ) {
+            let pan = luhn_complete(&format!("424242{middle}"));
+            let value = wrap.replace("{}", &pan);
+            let body = if key_pos {
+                format!(r#"{{"customer":"c","type":"card","card":{{"{pan}":{value}}}}}"#)
+            } else {
+                format!(r#"{{"customer":"c","type":"card","card":{{"{field}":{value}}}}}"#)
+            };
+            if let Err(e) = parse(body.as_bytes(), TODAY) {
+                let shown = format!("{e} {e:?}");
+                prop_assert!(!shown.contains(&pan), "{shown}");
+                prop_assert!(!shown.contains(&pan[6..12]), "{shown}");
+            }
+        }
+
+        /// Arbitrary bytes never panic the parser.
+        #[test]
+        fn arbitrary_bodies_never_panic(body in prop::collection::vec(any::<u8>(), 0..300)) {
+            let _ = parse(&body, TODAY);
+        }
+    }
+
+    #[test]
+    fn a_valid_card_parses_and_the_cvc_is_gone() {
+        let body = br#"{"customer":"cus_1","type":"card","card":{"number":"4242 4242 4242 4242","exp_month":"12","exp_year":2030,"cvc":"123"}}"#;
+        let new = parse(body, TODAY).unwrap();
+        assert_eq!(new.instrument.kind(), "card");
+        let debug = format!("{new:?}");
+        assert!(
+            !debug.contains("4242424242424242") && !debug.contains("123\""),
+            "{debug}"
+        );
+    }
+}

@@ -27,26 +27,37 @@ const COLUMNS: &str = "id, occurred_at, actor_type, actor_id, action, outcome, r
      origin_ip, user_agent, channel, request_id, reason, detail";
 
 pub async fn insert(conn: &mut AnyConnection, e: &AuditRow) -> Result<(), StoreError> {
+    insert_many(conn, &[e]).await
+}
+
+/// Appends many events in one statement (in the order given).
+pub async fn insert_many(conn: &mut AnyConnection, events: &[&AuditRow]) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
     let sql = format!(
-        "INSERT INTO audit_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        "INSERT INTO audit_events ({COLUMNS}) VALUES {}",
+        super::placeholders(events.len(), 14)
     );
-    sqlx::query(&sql)
-        .bind(&e.id)
-        .bind(e.occurred_at)
-        .bind(&e.actor_type)
-        .bind(&e.actor_id)
-        .bind(&e.action)
-        .bind(&e.outcome)
-        .bind(&e.resource_type)
-        .bind(&e.resource_id)
-        .bind(&e.origin_ip)
-        .bind(&e.user_agent)
-        .bind(&e.channel)
-        .bind(&e.request_id)
-        .bind(&e.reason)
-        .bind(&e.detail)
-        .execute(conn)
-        .await?;
+    let mut query = sqlx::query(&sql);
+    for e in events {
+        query = query
+            .bind(&e.id)
+            .bind(e.occurred_at)
+            .bind(&e.actor_type)
+            .bind(&e.actor_id)
+            .bind(&e.action)
+            .bind(&e.outcome)
+            .bind(&e.resource_type)
+            .bind(&e.resource_id)
+            .bind(&e.origin_ip)
+            .bind(&e.user_agent)
+            .bind(&e.channel)
+            .bind(&e.request_id)
+            .bind(&e.reason)
+            .bind(&e.detail);
+    }
+    query.execute(conn).await?;
     Ok(())
 }
 

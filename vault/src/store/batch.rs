@@ -5,10 +5,13 @@
 
 use super::{AuditRow, PaymentMethodRow, StoreError};
 use sqlx::{AnyConnection, AnyPool, Connection};
+use std::collections::HashSet;
 use tokio::sync::{mpsc, oneshot};
 
 /// Most writes committed together.
 const MAX_BATCH: usize = 256;
+/// Rows per multi-row INSERT (20 columns × 64 = 1,280 bind parameters, well under the limits).
+const ROWS_PER_STATEMENT: usize = 64;
 
 /// A write the batcher can carry.
 #[derive(Debug)]
@@ -86,11 +89,43 @@ async fn run(pool: AnyPool, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
+/// The whole batch in one transaction and (at most) two statements: one multi-row insert of the
+/// new payment methods (skipping existing ones, returning the ids it inserted), then one
+/// multi-row insert of the audit events — those of the inserted methods and the plain events,
+/// in arrival order.
 async fn commit_together(conn: &mut AnyConnection, jobs: &[Job]) -> Result<Vec<bool>, StoreError> {
+    let rows: Vec<&PaymentMethodRow> = jobs
+        .iter()
+        .filter_map(|j| match &j.op {
+            WriteOp::Tokenize { row, .. } => Some(row.as_ref()),
+            WriteOp::Audit(_) => None,
+        })
+        .collect();
     let mut tx = conn.begin().await?;
+    let mut inserted: Vec<String> = Vec::new();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        inserted.extend(super::payment_methods::insert_many(&mut tx, chunk).await?);
+    }
+    let inserted: HashSet<String> = inserted.into_iter().collect();
     let mut results = Vec::with_capacity(jobs.len());
+    let mut events: Vec<&AuditRow> = Vec::with_capacity(jobs.len());
     for job in jobs {
-        results.push(apply(&mut tx, &job.op).await?);
+        match &job.op {
+            WriteOp::Audit(event) => {
+                events.push(event);
+                results.push(true);
+            }
+            WriteOp::Tokenize { row, audit } => {
+                let new = inserted.contains(&row.id);
+                if new {
+                    events.push(audit);
+                }
+                results.push(new);
+            }
+        }
+    }
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        super::audit::insert_many(&mut tx, chunk).await?;
     }
     tx.commit().await?;
     Ok(results)

@@ -45,7 +45,7 @@ pub struct Store {
 
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
-     PRAGMA wal_autocheckpoint = 0;";
+     PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -32768; PRAGMA journal_size_limit = 67108864;";
 
 impl Store {
     /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`).
@@ -140,6 +140,23 @@ impl Store {
     }
 }
 
+/// `($1, …, $cols), ($cols+1, …), …` for a multi-row VALUES list of `rows` rows.
+pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
+    let mut out = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(r * cols + c + 1).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
 /// Milliseconds since the Unix epoch, UTC.
 pub fn now_millis() -> i64 {
     let now = time::OffsetDateTime::now_utc();
@@ -147,27 +164,31 @@ pub fn now_millis() -> i64 {
 }
 
 /// Checkpoints the SQLite WAL in the background (auto-checkpointing is off), so the writer never
-/// stalls on a checkpoint's fsync. PASSIVE never blocks readers or the writer; the occasional
-/// TRUNCATE keeps the WAL file from growing without bound. Ends when the pool is closed.
+/// stalls on a checkpoint's fsync. Only PASSIVE checkpoints: they never wait for readers or block
+/// the writer (a TRUNCATE or RESTART checkpoint holds the write lock while it waits for readers,
+/// which stalled writes for seconds under load). The WAL is reused from its start once fully
+/// checkpointed, and `journal_size_limit` trims the file then. Ends when the pool is closed.
 async fn checkpoint_wal(pool: AnyPool) {
     let mut tick = tokio::time::interval(Duration::from_millis(250));
-    let mut n: u64 = 0;
     loop {
         tick.tick().await;
         if pool.is_closed() {
             return;
         }
-        n += 1;
-        let mode = if n.is_multiple_of(240) {
-            "TRUNCATE"
-        } else {
-            "PASSIVE"
-        };
-        if let Err(e) = sqlx::query(&format!("PRAGMA wal_checkpoint({mode})"))
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
             .execute(&pool)
             .await
         {
             tracing::warn!(error = %e, "WAL checkpoint failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_number_every_row_and_column() {
+        assert_eq!(super::placeholders(1, 3), "($1, $2, $3)");
+        assert_eq!(super::placeholders(2, 2), "($1, $2), ($3, $4)");
     }
 }

@@ -75,33 +75,51 @@ impl PaymentMethodRow {
 /// fingerprint, or — astronomically rarely — the random id or alias collided). Returns whether
 /// the row was inserted; one statement, so the duplicate check costs no extra round trip.
 pub async fn insert(conn: &mut AnyConnection, r: &PaymentMethodRow) -> Result<bool, StoreError> {
+    Ok(!insert_many(conn, &[r]).await?.is_empty())
+}
+
+/// Inserts many rows in one statement, skipping those whose unique keys exist already, and
+/// returns the ids of the rows it inserted.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    rows: &[&PaymentMethodRow],
+) -> Result<Vec<String>, StoreError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let sql = format!(
-        "INSERT INTO payment_methods ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) ON CONFLICT DO NOTHING"
+        "INSERT INTO payment_methods ({COLUMNS}) VALUES {} ON CONFLICT DO NOTHING RETURNING id",
+        super::placeholders(rows.len(), 20)
     );
-    let done = sqlx::query(&sql)
-        .bind(&r.id)
-        .bind(&r.customer)
-        .bind(&r.kind)
-        .bind(&r.status)
-        .bind(&r.fingerprint)
-        .bind(&r.display)
-        .bind(&r.brand)
-        .bind(&r.last4)
-        .bind(r.exp_month)
-        .bind(r.exp_year)
-        .bind(&r.alias)
-        .bind(&r.billing_details)
-        .bind(&r.metadata)
-        .bind(&r.channel)
-        .bind(&r.key_id)
-        .bind(&r.nonce)
-        .bind(&r.ciphertext)
-        .bind(r.created_at)
-        .bind(r.updated_at)
-        .bind(r.shredded_at)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
+    let mut query = sqlx::query(&sql);
+    for r in rows {
+        query = query
+            .bind(&r.id)
+            .bind(&r.customer)
+            .bind(&r.kind)
+            .bind(&r.status)
+            .bind(&r.fingerprint)
+            .bind(&r.display)
+            .bind(&r.brand)
+            .bind(&r.last4)
+            .bind(r.exp_month)
+            .bind(r.exp_year)
+            .bind(&r.alias)
+            .bind(&r.billing_details)
+            .bind(&r.metadata)
+            .bind(&r.channel)
+            .bind(&r.key_id)
+            .bind(&r.nonce)
+            .bind(&r.ciphertext)
+            .bind(r.created_at)
+            .bind(r.updated_at)
+            .bind(r.shredded_at);
+    }
+    let inserted = query.fetch_all(conn).await?;
+    Ok(inserted
+        .iter()
+        .map(|row| row.try_get::<String, _>("id"))
+        .collect::<Result<_, _>>()?)
 }
 
 pub async fn find(
