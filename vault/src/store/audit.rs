@@ -37,7 +37,7 @@ pub async fn insert_many(conn: &mut AnyConnection, events: &[&AuditRow]) -> Resu
     }
     let sql = format!(
         "INSERT INTO audit_events ({COLUMNS}) VALUES {}",
-        super::placeholders(events.len(), 14)
+        super::placeholders(conn, events.len(), 14)
     );
     let mut query = sqlx::query(&sql);
     for e in events {

@@ -89,7 +89,7 @@ pub async fn insert_many(
     }
     let sql = format!(
         "INSERT INTO payment_methods ({COLUMNS}) VALUES {} ON CONFLICT DO NOTHING RETURNING id",
-        super::placeholders(rows.len(), 20)
+        super::placeholders(conn, rows.len(), 20)
     );
     let mut query = sqlx::query(&sql);
     for r in rows {
