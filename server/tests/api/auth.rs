@@ -187,3 +187,19 @@ async fn creating_and_revoking_api_keys_is_audited() {
         "the secret is never audited"
     );
 }
+
+#[tokio::test]
+async fn a_key_revoked_by_another_process_stops_working_within_a_second() {
+    let app = spawn_app().await;
+    let path = "/api/v1/payment_methods/pm_doesnotexist000000000000";
+    assert_eq!(app.get(&app.agent_key, path).await.status(), 404);
+    // Another process (the CLI, another node) revokes the key in the shared database.
+    let revoked = app
+        .exec("UPDATE api_keys SET revoked_at = 1 WHERE name = 'call-centre'")
+        .await
+        .unwrap();
+    assert_eq!(revoked, 1);
+    tokio::time::sleep(coffer_vault::service::VERIFIED_TTL + std::time::Duration::from_millis(100))
+        .await;
+    assert_eq!(app.get(&app.agent_key, path).await.status(), 401);
+}

@@ -11,6 +11,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 
 /// A freshly created key: its id and the full secret, shown once.
@@ -76,30 +79,39 @@ impl Vault {
     }
 
     /// Resolves a presented key (`ak_….secret`) to its client actor. A wrong, unknown or revoked
-    /// key is audited as `auth.api_key` denied and answers `Unauthenticated`.
+    /// key is audited as `auth.api_key` denied and answers `Unauthenticated`. A successful check
+    /// is remembered for `VERIFIED_TTL`, so a key revoked from another process stops working
+    /// within that time (a revoke in this process takes effect at once).
     pub async fn authenticate(
         &self,
         presented: &str,
         origin: &Origin,
     ) -> Result<Actor, VaultError> {
         let (id, secret) = presented.split_once('.').unwrap_or(("", presented));
+        let presented_hash = hash(secret);
+        if let Some(actor) = self.verified_keys.get(id, &presented_hash) {
+            return Ok(actor);
+        }
         let row = if id.starts_with("ak_") && id.len() <= 40 {
             let mut conn = self.store.reader().acquire().await?;
             store::api_keys::find(&mut conn, id).await?
         } else {
             None
         };
-        let presented_hash = hash(secret);
         let valid = match &row {
             Some(r) => bool::from(r.secret_hash.ct_eq(&presented_hash)) && r.revoked_at.is_none(),
             None => false,
         };
         match row {
-            Some(r) if valid => Ok(Actor::ApiClient {
-                key_id: r.id,
-                name: r.name,
-                scopes: r.scopes.split(' ').filter_map(Scope::parse).collect(),
-            }),
+            Some(r) if valid => {
+                let actor = Actor::ApiClient {
+                    key_id: r.id,
+                    name: r.name,
+                    scopes: r.scopes.split(' ').filter_map(Scope::parse).collect(),
+                };
+                self.verified_keys.put(id, r.secret_hash, actor.clone());
+                Ok(actor)
+            }
             _ => {
                 let event =
                     AuditEvent::new(&Actor::Anonymous, "auth.api_key", Outcome::Denied, origin);
@@ -114,6 +126,7 @@ impl Vault {
         let origin = Origin::default();
         let mut tx = self.store.writer().begin().await?;
         let allowed = *operator == Actor::SystemOperator;
+        self.verified_keys.forget(id);
         let done = allowed && store::api_keys::revoke(&mut tx, id, store::now_millis()).await?;
         let outcome = match (allowed, done) {
             (false, _) => Outcome::Denied,
@@ -126,5 +139,36 @@ impl Vault {
             .await?;
         tx.commit().await?;
         Ok(done)
+    }
+}
+
+/// How long a successful key check is trusted without asking the database again.
+pub const VERIFIED_TTL: Duration = Duration::from_secs(1);
+
+/// Recently verified keys: id → (secret hash, actor, when). Only successes are kept.
+#[derive(Default)]
+pub(super) struct VerifiedKeys {
+    entries: Mutex<HashMap<String, (Vec<u8>, Actor, Instant)>>,
+}
+
+impl VerifiedKeys {
+    fn get(&self, id: &str, presented_hash: &[u8]) -> Option<Actor> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let (stored_hash, actor, at) = entries.get(id)?;
+        let fresh = at.elapsed() < VERIFIED_TTL;
+        (fresh && bool::from(stored_hash.ct_eq(presented_hash))).then(|| actor.clone())
+    }
+
+    fn put(&self, id: &str, secret_hash: Vec<u8>, actor: Actor) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.retain(|_, (_, _, at)| at.elapsed() < VERIFIED_TTL);
+        entries.insert(id.to_owned(), (secret_hash, actor, Instant::now()));
+    }
+
+    fn forget(&self, id: &str) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
     }
 }

@@ -8,7 +8,7 @@ mod read;
 mod reveal;
 mod tokenize;
 
-pub use api_keys::NewApiKey;
+pub use api_keys::{NewApiKey, VERIFIED_TTL};
 pub use read::Page;
 pub use tokenize::Tokenized;
 
@@ -38,6 +38,7 @@ pub struct Vault {
     store: Store,
     hsm: Arc<Hsm>,
     keys: KeyRing,
+    verified_keys: api_keys::VerifiedKeys,
 }
 
 impl std::fmt::Debug for Vault {
@@ -58,7 +59,12 @@ impl Vault {
         store.migrate().await?;
         let hsm = Arc::new(Hsm::open(&config.hsm)?);
         let keys = KeyRing::load(hsm.clone(), &store).await?;
-        Ok(Vault { store, hsm, keys })
+        Ok(Vault {
+            store,
+            hsm,
+            keys,
+            verified_keys: api_keys::VerifiedKeys::default(),
+        })
     }
 
     pub fn store(&self) -> &Store {
