@@ -145,10 +145,13 @@ impl Vault {
 /// How long a successful key check is trusted without asking the database again.
 pub const VERIFIED_TTL: Duration = Duration::from_secs(1);
 
-/// Recently verified keys: id → (secret hash, actor, when). Only successes are kept.
+/// A key that passed: its secret's hash, its actor, and when it was checked.
+type Verified = (Vec<u8>, Actor, Instant);
+
+/// Recently verified keys by id. Only successes are kept.
 #[derive(Default)]
 pub(super) struct VerifiedKeys {
-    entries: Mutex<HashMap<String, (Vec<u8>, Actor, Instant)>>,
+    entries: Mutex<HashMap<String, Verified>>,
 }
 
 impl VerifiedKeys {
