@@ -49,6 +49,11 @@ impl Batcher {
         Batcher { queue }
     }
 
+    /// Whether the writer task is still there to take writes.
+    pub fn is_running(&self) -> bool {
+        !self.queue.is_closed()
+    }
+
     /// Queues `op` and waits for its commit. `Ok(false)` means a tokenize found the row present.
     pub async fn write(&self, op: WriteOp) -> Result<bool, StoreError> {
         let (reply, answer) = oneshot::channel();

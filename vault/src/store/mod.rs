@@ -136,8 +136,11 @@ impl Store {
         &self.reader
     }
 
-    /// A round trip to the database (readiness probe).
+    /// A round trip to the database, and the group-commit writer is alive (readiness probe).
     pub async fn ping(&self) -> Result<(), StoreError> {
+        if !self.batcher.is_running() {
+            return Err(StoreError::WriterStopped);
+        }
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
     }
