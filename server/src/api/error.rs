@@ -107,9 +107,7 @@ impl ApiError {
             StatusCode::INTERNAL_SERVER_ERROR,
             "api_error",
             "internal_error",
-            format!(
-                "Coffer could not complete the request; nothing was stored. Incident {incident}."
-            ),
+            format!("Coffer could not complete the request. Incident {incident}. It is safe to retry with the same Idempotency-Key."),
         )
         .with_request_id(request_id)
     }
