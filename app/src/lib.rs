@@ -9,11 +9,15 @@ mod app;
 #[cfg(feature = "ssr")]
 pub mod backend;
 mod components;
+pub mod error;
+pub mod model;
 mod pages;
+pub mod search_query;
 mod shell;
 
 pub use api::status::{StatusView, get_status};
 pub use app::App;
 #[cfg(feature = "ssr")]
 pub use backend::{ConsoleBackend, SharedBackend, provide_backend};
+pub use error::{ConsoleError, ErrorCode};
 pub use shell::shell;

@@ -39,6 +39,36 @@ pub enum Command {
         #[command(subcommand)]
         command: ApiKeyCommand,
     },
+    /// Console staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Development data (never on a production vault).
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff account (e.g. the first security admin); its one-time password is printed
+    /// once, on the last line, and must be changed at first sign-in.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// support_agent, compliance_officer, security_admin (repeatable).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Store demo customers and payment methods (test card numbers) through the vault, as a
+    /// temporary channel whose API key is revoked afterwards.
+    Seed,
 }
 
 #[derive(Debug, Subcommand)]

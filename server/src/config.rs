@@ -31,6 +31,8 @@ struct FileConfig {
     log_format: Option<String>,
     rate_limit_per_second: Option<u32>,
     rate_limit_burst: Option<u32>,
+    console_idle_timeout_secs: Option<u64>,
+    console_secure_cookies: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +51,30 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Per-API-key request budget.
     pub rate_limit: crate::api::RateLimit,
+    /// Console sessions.
+    pub console: ConsoleConfig,
+}
+
+/// How console sessions behave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsoleConfig {
+    /// A session ends after this long without a request (PCI DSS 8.2.8: at most 15 minutes).
+    pub idle_timeout: std::time::Duration,
+    /// Mark the session cookie `Secure` (set when Coffer is served over TLS, directly or
+    /// behind a TLS-terminating proxy).
+    pub secure_cookies: bool,
+}
+
+/// The longest idle timeout PCI DSS 8.2.8 allows.
+pub const MAX_IDLE_SECS: u64 = 15 * 60;
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig {
+            idle_timeout: std::time::Duration::from_secs(MAX_IDLE_SECS),
+            secure_cookies: false,
+        }
+    }
 }
 
 /// Reads the environment through a function, so tests can load from a map.
@@ -116,6 +142,23 @@ pub fn load(
             "COFFER_RATE_LIMIT_PER_SECOND / COFFER_RATE_LIMIT_BURST",
         ));
     }
+    let idle_secs = match env("COFFER_CONSOLE_IDLE_TIMEOUT_SECS") {
+        Some(v) => v
+            .parse()
+            .map_err(|_| ConfigError::Invalid("COFFER_CONSOLE_IDLE_TIMEOUT_SECS"))?,
+        None => file_cfg.console_idle_timeout_secs.unwrap_or(MAX_IDLE_SECS),
+    };
+    if idle_secs == 0 || idle_secs > MAX_IDLE_SECS {
+        return Err(ConfigError::Invalid(
+            "COFFER_CONSOLE_IDLE_TIMEOUT_SECS (1 to 900 seconds)",
+        ));
+    }
+    let secure_cookies = match env("COFFER_CONSOLE_SECURE_COOKIES").as_deref() {
+        Some("true" | "1") => true,
+        Some("false" | "0") => false,
+        Some(_) => return Err(ConfigError::Invalid("COFFER_CONSOLE_SECURE_COOKIES")),
+        None => file_cfg.console_secure_cookies.unwrap_or(false),
+    };
     if database_max_connections == 0 || token_label.is_empty() {
         return Err(ConfigError::Invalid("database_max_connections / hsm_token"));
     }
@@ -130,6 +173,10 @@ pub fn load(
         },
         log_format,
         rate_limit: crate::api::RateLimit { per_second, burst },
+        console: ConsoleConfig {
+            idle_timeout: std::time::Duration::from_secs(idle_secs),
+            secure_cookies,
+        },
     })
 }
 

@@ -1,9 +1,11 @@
 //! The `coffer` binary: parses the command line, loads the configuration and runs the command.
 
 use clap::Parser;
-use coffer_server::cli::{ApiKeyCommand, Cli, Command, HsmCommand, KeysCommand};
+use coffer_server::cli::{
+    ApiKeyCommand, Cli, Command, DemoCommand, HsmCommand, KeysCommand, UserCommand,
+};
 use coffer_server::{config, startup, telemetry};
-use coffer_vault::access::{Actor, Scope};
+use coffer_vault::access::{Actor, Role, Scope};
 use coffer_vault::keys::{FINGERPRINT_KEY_LABEL, Hsm, KEK_LABEL};
 use coffer_vault::store::Store;
 use coffer_vault::{Vault, VaultConfig};
@@ -96,6 +98,33 @@ async fn main() -> anyhow::Result<()> {
                     "no such active key"
                 }
             );
+        }
+        Command::User {
+            command: UserCommand::Create { email, roles },
+        } => {
+            let roles = roles
+                .iter()
+                .map(|r| Role::parse(r).ok_or_else(|| anyhow::anyhow!("unknown role {r:?}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let vault = Vault::open(&vault_config()).await?;
+            let created = vault
+                .bootstrap_staff(&Actor::SystemOperator, &email, &roles)
+                .await?;
+            vault.close().await;
+            println!(
+                "created staff account {} ({}); its one-time password is shown only once and \
+                 must be changed at first sign-in:",
+                created.account.id, created.account.email
+            );
+            println!("{}", created.password.expose_secret());
+        }
+        Command::Demo {
+            command: DemoCommand::Seed,
+        } => {
+            let vault = Vault::open(&vault_config()).await?;
+            let stored = coffer_server::demo::seed(&vault).await?;
+            vault.close().await;
+            println!("stored {stored} demo payment methods");
         }
     }
     Ok(())

@@ -1,7 +1,8 @@
 //! Builds the whole application (vault, router, listener) and runs it until a shutdown signal.
 //! Tests use the same path through `Application::build` with port 0.
 
-use crate::config::Config;
+use crate::config::{Config, ConsoleConfig};
+use crate::console::session::SessionStore;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::{api, console, health, middleware};
@@ -19,6 +20,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 /// How often a running server looks for data-key versions rotated in elsewhere.
 const KEY_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// How often staff accounts are checked for 90 days of inactivity (PCI DSS 8.2.6).
+const INACTIVITY_SWEEP: std::time::Duration = std::time::Duration::from_secs(3600);
+
 pub struct Application {
     listener: TcpListener,
     router: Router,
@@ -26,7 +30,12 @@ pub struct Application {
 }
 
 /// The routes and middleware, around an open vault.
-pub fn router(vault: Arc<Vault>, rate_limit: api::RateLimit) -> Router {
+pub fn router(
+    vault: Arc<Vault>,
+    rate_limit: api::RateLimit,
+    console: ConsoleConfig,
+    sessions: &SessionStore,
+) -> Router {
     let metrics = Arc::new(Metrics::default());
     let state = AppState {
         vault: vault.clone(),
@@ -43,7 +52,7 @@ pub fn router(vault: Arc<Vault>, rate_limit: api::RateLimit) -> Router {
             HeaderValue::from_static("no-store"),
         ));
     machine
-        .merge(console::router(vault))
+        .merge(console::router(vault, console, sessions))
         .layer(axum::middleware::from_fn_with_state(
             metrics,
             middleware::request_context,
@@ -73,10 +82,11 @@ impl Application {
             })
             .await?,
         );
+        let sessions = SessionStore::open(&config.database_url).await?;
         let listener = TcpListener::bind(config.listen).await?;
         Ok(Application {
             listener,
-            router: router(vault.clone(), config.rate_limit),
+            router: router(vault.clone(), config.rate_limit, config.console, &sessions),
             vault,
         })
     }
@@ -106,6 +116,20 @@ impl Application {
                 }
             }
         });
+        let vault = self.vault.clone();
+        let inactivity = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(INACTIVITY_SWEEP);
+            loop {
+                tick.tick().await;
+                match vault.disable_inactive_staff().await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(accounts = n, "disabled staff accounts inactive for 90 days")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "inactive-account sweep failed"),
+                }
+            }
+        });
         tracing::info!(addr = %self.listener.local_addr()?, "coffer listening");
         let service = self
             .router
@@ -114,6 +138,7 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await?;
         refresher.abort();
+        inactivity.abort();
         self.vault.record_service_event("service.stop").await?;
         self.vault.close().await;
         tracing::info!("coffer stopped");

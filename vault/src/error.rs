@@ -18,8 +18,14 @@ pub enum VaultError {
     /// The actor lacks the permission (the denial has been audited).
     #[error("forbidden: {0}")]
     Denied(#[from] Denied),
-    #[error("no such payment method")]
+    /// A TOTP or recovery code was wrong or already used.
+    #[error("the code is wrong or was already used")]
+    InvalidCode,
+    #[error("no such record")]
     NotFound,
+    /// A worker task failed (e.g. password hashing); nothing was done.
+    #[error("temporarily unavailable")]
+    Unavailable,
     /// The method exists but its secret part has been destroyed.
     #[error("the payment method has been shredded")]
     Shredded,

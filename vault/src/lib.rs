@@ -13,6 +13,7 @@ pub mod model;
 pub mod pan_like;
 pub mod seal;
 pub mod service;
+pub mod staff;
 pub mod store;
 pub mod token;
 

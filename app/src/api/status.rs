@@ -42,13 +42,85 @@ mod tests {
     use leptos::prelude::{Owner, provide_context};
 
     use super::{StatusView, get_status};
-    use crate::backend::{BoxFuture, ConsoleBackend, SharedBackend};
+    use crate::backend::{AccessChange, BoxFuture, ConsoleBackend, PasswordChange, Reply, SharedBackend};
+    use crate::error::{ConsoleError, ErrorCode};
+    use crate::model::*;
 
     struct FakeBackend;
+
+    fn nothing<'a, T: Send + 'a>() -> Reply<'a, T> {
+        Box::pin(async { Err(ConsoleError::new(ErrorCode::Unavailable, "fake")) })
+    }
 
     impl ConsoleBackend for FakeBackend {
         fn status(&self) -> BoxFuture<'_, StatusView> {
             Box::pin(async { sample() })
+        }
+        fn session_state(&self) -> Reply<'_, SessionState> {
+            nothing()
+        }
+        fn sign_in(&self, _: String, _: String) -> Reply<'_, SessionState> {
+            nothing()
+        }
+        fn verify_mfa(&self, _: String) -> Reply<'_, SessionState> {
+            nothing()
+        }
+        fn change_password(&self, _: PasswordChange) -> Reply<'_, SessionState> {
+            nothing()
+        }
+        fn mfa_enrolment(&self) -> Reply<'_, Enrolment> {
+            nothing()
+        }
+        fn confirm_mfa(&self, _: String) -> Reply<'_, SessionState> {
+            nothing()
+        }
+        fn sign_out(&self) -> Reply<'_, ()> {
+            nothing()
+        }
+        fn step_up(&self, _: String) -> Reply<'_, Me> {
+            nothing()
+        }
+        fn search(&self, _: String) -> Reply<'_, SearchResults> {
+            nothing()
+        }
+        fn customer(&self, _: String) -> Reply<'_, CustomerView> {
+            nothing()
+        }
+        fn payment_method(&self, _: String) -> Reply<'_, MethodDetail> {
+            nothing()
+        }
+        fn reveal(&self, _: String, _: String, _: Option<String>) -> Reply<'_, RevealedSecret> {
+            nothing()
+        }
+        fn delete_payment_method(&self, _: String, _: Option<String>) -> Reply<'_, ()> {
+            nothing()
+        }
+        fn users(&self) -> Reply<'_, Vec<UserSummary>> {
+            nothing()
+        }
+        fn user(&self, _: String) -> Reply<'_, UserSummary> {
+            nothing()
+        }
+        fn create_user(&self, _: String, _: String, _: Option<String>) -> Reply<'_, IssuedPassword> {
+            nothing()
+        }
+        fn set_access(&self, _: AccessChange, _: Option<String>) -> Reply<'_, UserSummary> {
+            nothing()
+        }
+        fn set_disabled(&self, _: String, _: bool, _: Option<String>) -> Reply<'_, UserSummary> {
+            nothing()
+        }
+        fn reset_mfa(&self, _: String, _: Option<String>) -> Reply<'_, UserSummary> {
+            nothing()
+        }
+        fn api_keys(&self) -> Reply<'_, Vec<ApiKeySummary>> {
+            nothing()
+        }
+        fn create_api_key(&self, _: String, _: Vec<String>, _: Option<String>) -> Reply<'_, IssuedApiKey> {
+            nothing()
+        }
+        fn revoke_api_key(&self, _: String, _: Option<String>) -> Reply<'_, ()> {
+            nothing()
         }
     }
 

@@ -2,7 +2,7 @@
 //! PostgreSQL database when COFFER_TEST_POSTGRES_URL is set) and a fresh SoftHSM2 token.
 
 use coffer_server::api::RateLimit;
-use coffer_server::config::{Config, LogFormat};
+use coffer_server::config::{Config, ConsoleConfig, LogFormat};
 use coffer_server::startup::Application;
 use coffer_vault::Vault;
 use coffer_vault::access::{Actor, Scope};
@@ -100,6 +100,26 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(rate_limit: RateLimit) -> TestApp {
+    spawn(rate_limit, ConsoleConfig::default()).await
+}
+
+/// The app with console sessions that end after `idle` without a request.
+pub async fn spawn_app_with_idle(idle: std::time::Duration) -> TestApp {
+    let console = ConsoleConfig {
+        idle_timeout: idle,
+        secure_cookies: false,
+    };
+    spawn(
+        RateLimit {
+            per_second: 100_000,
+            burst: 100_000,
+        },
+        console,
+    )
+    .await
+}
+
+async fn spawn(rate_limit: RateLimit, console: ConsoleConfig) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let hsm = fresh_token();
     let (database_url, sqlite_path) = database_url(dir.path()).await;
@@ -110,6 +130,7 @@ pub async fn spawn_app_with(rate_limit: RateLimit) -> TestApp {
         hsm,
         log_format: LogFormat::Json,
         rate_limit,
+        console,
     };
     let app = Application::build(&config)
         .await

@@ -48,8 +48,31 @@ impl Vault {
             return Err(crate::access::Denied {
                 action: "api_key.create",
                 required: "system operator",
+                step_up: false,
             }
             .into());
+        }
+        self.insert_api_key(operator, name, scopes, &origin).await
+    }
+
+    /// Creates the key and its audit event in one transaction (the caller has authorised).
+    pub(super) async fn insert_api_key(
+        &self,
+        actor: &Actor,
+        name: &str,
+        scopes: &[Scope],
+        origin: &Origin,
+    ) -> Result<NewApiKey, VaultError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(crate::intake::IntakeError::invalid_because(
+                "name",
+                "use 1 to 100 characters",
+            )
+            .into());
+        }
+        if scopes.is_empty() {
+            return Err(crate::intake::IntakeError::missing("scopes").into());
         }
         let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
         rand::rng().fill_bytes(&mut *bytes);
@@ -68,7 +91,7 @@ impl Vault {
         };
         let mut tx = self.store.writer().begin().await?;
         store::api_keys::insert(&mut tx, &row).await?;
-        AuditEvent::new(operator, "api_key.create", Outcome::Success, &origin)
+        AuditEvent::new(actor, "api_key.create", Outcome::Success, origin)
             .resource("api_key", &id)
             .detail(serde_json::json!({ "name": name, "scopes": scope_names }))
             .write(&mut tx)
@@ -121,11 +144,21 @@ impl Vault {
         }
     }
 
-    /// Revokes a key at once. Audit: `api_key.revoke`.
+    /// Revokes a key at once (the system operator only). Audit: `api_key.revoke`.
     pub async fn revoke_api_key(&self, operator: &Actor, id: &str) -> Result<bool, VaultError> {
-        let origin = Origin::default();
-        let mut tx = self.store.writer().begin().await?;
         let allowed = *operator == Actor::SystemOperator;
+        self.revoke_key(operator, id, allowed, &Origin::default())
+            .await
+    }
+
+    pub(super) async fn revoke_key(
+        &self,
+        actor: &Actor,
+        id: &str,
+        allowed: bool,
+        origin: &Origin,
+    ) -> Result<bool, VaultError> {
+        let mut tx = self.store.writer().begin().await?;
         self.verified_keys.forget(id);
         let done = allowed && store::api_keys::revoke(&mut tx, id, store::now_millis()).await?;
         let outcome = match (allowed, done) {
@@ -133,7 +166,7 @@ impl Vault {
             (true, true) => Outcome::Success,
             (true, false) => Outcome::Failure,
         };
-        AuditEvent::new(operator, "api_key.revoke", outcome, &origin)
+        AuditEvent::new(actor, "api_key.revoke", outcome, origin)
             .resource("api_key", id)
             .write(&mut tx)
             .await?;

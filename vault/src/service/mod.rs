@@ -2,14 +2,18 @@
 //! touches payment data takes a `Grant` and writes its audit event in the same transaction.
 
 mod api_keys;
+mod console;
 mod delete;
 mod idempotency;
 mod read;
 mod reveal;
+mod staff;
 mod tokenize;
 
 pub use api_keys::{NewApiKey, VERIFIED_TTL};
+pub use console::{ApiKeyInfo, HistoryRecord, MethodSearch, SEARCH_LIMIT};
 pub use read::Page;
+pub use staff::{NewStaff, PasswordChangeRequest, PendingEnrolment};
 pub use tokenize::Tokenized;
 
 use crate::access::{self, Action, Actor, Grant};
@@ -91,7 +95,7 @@ impl Vault {
             Ok(grant) => Ok(grant),
             Err(denied) => {
                 let mut event = AuditEvent::new(actor, A::NAME, Outcome::Denied, origin)
-                    .detail(serde_json::json!({ "missing_scope": denied.required }));
+                    .detail(serde_json::json!({ "missing": denied.required }));
                 if let Some((kind, id)) = resource {
                     event = event.resource(kind, id);
                 }
@@ -103,7 +107,7 @@ impl Vault {
 
     /// Writes one event in a transaction of its own (for events with no other write).
     /// Group-committed with other writes; returns once the commit is durable.
-    async fn audit_alone(&self, event: &AuditEvent<'_>) -> Result<(), VaultError> {
+    pub(crate) async fn audit_alone(&self, event: &AuditEvent<'_>) -> Result<(), VaultError> {
         let op = crate::store::WriteOp::Audit(Box::new(event.to_row()));
         self.store.batcher().write(op).await?;
         Ok(())
@@ -143,6 +147,7 @@ impl Vault {
             return Err(access::Denied {
                 action: "data_key.rotate",
                 required: "system operator",
+                step_up: false,
             }
             .into());
         }

@@ -63,3 +63,25 @@ pub async fn revoke(conn: &mut AnyConnection, id: &str, now: i64) -> Result<bool
             .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Every key, newest first (never the secrets' hashes to a caller outside the vault).
+pub async fn list(conn: &mut AnyConnection) -> Result<Vec<ApiKeyRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, name, secret_hash, scopes, created_at, revoked_at FROM api_keys ORDER BY created_at DESC",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(ApiKeyRow {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                secret_hash: row.try_get("secret_hash")?,
+                scopes: row.try_get("scopes")?,
+                created_at: row.try_get("created_at")?,
+                revoked_at: row.try_get("revoked_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}

@@ -9,6 +9,7 @@ pub mod data_keys;
 mod error;
 pub mod idempotency;
 pub mod payment_methods;
+pub mod staff;
 
 pub use api_keys::ApiKeyRow;
 pub use audit::AuditRow;
@@ -17,6 +18,7 @@ pub use data_keys::DataKeyRow;
 pub use error::StoreError;
 pub use idempotency::{IdempotencyBegin, IdempotencyRecord};
 pub use payment_methods::PaymentMethodRow;
+pub use staff::StaffRow;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Executor};

@@ -186,3 +186,26 @@ pub async fn shred(conn: &mut AnyConnection, id: &str, now: i64) -> Result<bool,
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Card methods with this last 4 whose BIN (first six) is `bin6`, newest first (console search).
+pub async fn search_bin_last4(
+    conn: &mut AnyConnection,
+    bin6: &str,
+    last4: &str,
+    limit: i64,
+) -> Result<Vec<PaymentMethodRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM payment_methods WHERE last4 = $1 AND type = 'card' \
+         AND display LIKE $2 ORDER BY created_at DESC, id LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(last4)
+        .bind(format!("%\"bin\":\"{bin6}\"%"))
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(PaymentMethodRow::from_row)
+        .collect::<Result<_, _>>()?)
+}

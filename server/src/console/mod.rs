@@ -1,30 +1,19 @@
 //! The console: Leptos server-rendered pages, their server functions (over a backend that wraps
-//! the vault and exposes masked views only) and the site's static files.
+//! the vault and exposes masked views only), sessions, CSRF protection and the site's files.
 
+mod backend;
+mod csrf;
+mod qr;
+pub mod session;
+
+use crate::config::ConsoleConfig;
 use axum::Router;
-use coffer_app::{App, ConsoleBackend, SharedBackend, StatusView, provide_backend, shell};
+use backend::VaultBackend;
+use coffer_app::{App, SharedBackend, provide_backend, shell};
 use coffer_vault::Vault;
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use std::sync::Arc;
-
-/// The console's view of the vault.
-struct VaultBackend {
-    vault: Arc<Vault>,
-}
-
-impl ConsoleBackend for VaultBackend {
-    fn status(&self) -> coffer_app::backend::BoxFuture<'_, StatusView> {
-        Box::pin(async move {
-            let ready = self.vault.readiness().await;
-            StatusView {
-                database: ready.database,
-                hsm: ready.hsm,
-                version: env!("CARGO_PKG_VERSION").to_owned(),
-            }
-        })
-    }
-}
 
 /// Site settings: `Leptos.toml` (or the file named by `COFFER_LEPTOS_TOML`), overridden by
 /// `LEPTOS_*` variables (cargo-leptos sets them); defaults if there is no file (tests).
@@ -36,17 +25,28 @@ fn options() -> LeptosOptions {
     }
 }
 
-pub fn router(vault: Arc<Vault>) -> Router {
+/// The console's routes with their sessions (in `sessions`) and CSRF protection.
+pub fn router(
+    vault: Arc<Vault>,
+    config: ConsoleConfig,
+    sessions: &session::SessionStore,
+) -> Router {
     let options = options();
-    let backend: SharedBackend = Arc::new(VaultBackend { vault });
+    let backend: SharedBackend = Arc::new(VaultBackend {
+        vault,
+        idle_timeout: config.idle_timeout,
+    });
     let context = move || provide_backend(backend.clone());
     let routes = generate_route_list(App);
     let app = {
         let options = options.clone();
         move || shell(options.clone())
     };
-    Router::new()
+    let pages = Router::new()
         .leptos_routes_with_context(&options, routes, context.clone(), app)
         .fallback(file_and_error_handler_with_context(context, shell))
-        .with_state(options)
+        .with_state(options);
+    sessions
+        .apply(pages, config)
+        .layer(axum::middleware::from_fn(csrf::protect))
 }

@@ -1,0 +1,126 @@
+//! Server functions for security admins: staff accounts, their roles and the API keys of the
+//! channels. Every change needs a step-up and is audited.
+
+use leptos::prelude::*;
+
+use crate::backend::AccessChange;
+use crate::error::ConsoleError;
+use crate::model::{ApiKeySummary, IssuedApiKey, IssuedPassword, UserSummary};
+
+#[cfg(feature = "ssr")]
+fn checked(flag: &Option<String>) -> bool {
+    flag.as_deref().is_some_and(|v| !v.is_empty() && v != "false")
+}
+
+/// Staff accounts. Permission: `users.manage`. Audit: `user.list`.
+#[server(prefix = "/console/api", endpoint = "users")]
+pub async fn list_users() -> Result<Vec<UserSummary>, ConsoleError> {
+    crate::backend::backend()?.users().await
+}
+
+/// One staff account. Permission: `users.manage`. Audit: `user.read`.
+#[server(prefix = "/console/api", endpoint = "user")]
+pub async fn get_user(id: String) -> Result<UserSummary, ConsoleError> {
+    crate::backend::backend()?.user(id).await
+}
+
+/// Creates an account with one role and a one-time password (shown once; changed at first
+/// sign-in). Permission: `users.manage` and a step-up. Audit: `user.create`.
+#[server(prefix = "/console/api", endpoint = "create_user")]
+pub async fn create_user(
+    email: String,
+    role: String,
+    code: Option<String>,
+) -> Result<IssuedPassword, ConsoleError> {
+    crate::backend::backend()?
+        .create_user(email, role, code)
+        .await
+}
+
+/// Sets an account's roles and its reveal grant (checkboxes). Permission: `users.manage` and
+/// a step-up. Audit: `user.access_change` with before and after.
+#[server(prefix = "/console/api", endpoint = "set_access")]
+pub async fn set_access(
+    user_id: String,
+    support_agent: Option<String>,
+    compliance_officer: Option<String>,
+    security_admin: Option<String>,
+    reveal: Option<String>,
+    code: Option<String>,
+) -> Result<UserSummary, ConsoleError> {
+    let mut roles = Vec::new();
+    for (flag, role) in [
+        (&support_agent, "support_agent"),
+        (&compliance_officer, "compliance_officer"),
+        (&security_admin, "security_admin"),
+    ] {
+        if checked(flag) {
+            roles.push(role.to_owned());
+        }
+    }
+    let change = AccessChange {
+        user_id,
+        roles,
+        can_reveal: checked(&reveal),
+    };
+    crate::backend::backend()?.set_access(change, code).await
+}
+
+/// Disables (`disabled = "true"`) or re-enables an account. Permission: `users.manage` and a
+/// step-up. Audit: `user.disable` / `user.enable`.
+#[server(prefix = "/console/api", endpoint = "set_disabled")]
+pub async fn set_disabled(
+    user_id: String,
+    disabled: String,
+    code: Option<String>,
+) -> Result<UserSummary, ConsoleError> {
+    crate::backend::backend()?
+        .set_disabled(user_id, disabled == "true", code)
+        .await
+}
+
+/// Removes an account's authenticator and recovery codes; it enrols again at next sign-in.
+/// Permission: `users.manage` and a step-up. Audit: `user.mfa_reset`.
+#[server(prefix = "/console/api", endpoint = "reset_mfa")]
+pub async fn reset_mfa(user_id: String, code: Option<String>) -> Result<UserSummary, ConsoleError> {
+    crate::backend::backend()?.reset_mfa(user_id, code).await
+}
+
+/// API keys of the channels. Permission: `api_keys.manage`. Audit: `api_key.list`.
+#[server(prefix = "/console/api", endpoint = "api_keys")]
+pub async fn list_api_keys() -> Result<Vec<ApiKeySummary>, ConsoleError> {
+    crate::backend::backend()?.api_keys().await
+}
+
+/// Creates an API key (secret shown once). Scopes are checkboxes named `read`, `write`,
+/// `reveal`. Permission: `api_keys.manage` and a step-up. Audit: `api_key.create`.
+#[server(prefix = "/console/api", endpoint = "create_api_key")]
+pub async fn create_api_key(
+    name: String,
+    read: Option<String>,
+    write: Option<String>,
+    reveal: Option<String>,
+    code: Option<String>,
+) -> Result<IssuedApiKey, ConsoleError> {
+    let mut scopes = Vec::new();
+    for (flag, scope) in [
+        (&read, "payment_methods:read"),
+        (&write, "payment_methods:write"),
+        (&reveal, "payment_methods:reveal"),
+    ] {
+        if checked(flag) {
+            scopes.push(scope.to_owned());
+        }
+    }
+    crate::backend::backend()?
+        .create_api_key(name, scopes, code)
+        .await
+}
+
+/// Revokes an API key. Permission: `api_keys.manage` and a step-up. Audit: `api_key.revoke`.
+#[server(prefix = "/console/api", endpoint = "revoke_api_key")]
+pub async fn revoke_api_key(id: String, code: Option<String>) -> Result<(), ConsoleError> {
+    crate::backend::backend()?.revoke_api_key(id, code).await?;
+    leptos_axum::redirect("/admin/api-keys");
+    Ok(())
+}

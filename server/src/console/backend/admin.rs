@@ -1,0 +1,198 @@
+//! Security administration in the console: staff accounts and API keys. Listing needs the
+//! permission; every change also needs a step-up.
+
+use super::errors::map;
+use super::{VaultBackend, views};
+use coffer_app::ConsoleError;
+use coffer_app::backend::AccessChange;
+use coffer_app::model::{ApiKeySummary, IssuedApiKey, IssuedPassword, UserSummary};
+use coffer_vault::access::{
+    CreateApiKey, CreateUser, DisableUser, GrantAccess, ListApiKeys, ListUsers, ResetMfa,
+    RevokeApiKey, Role, Scope,
+};
+use secrecy::ExposeSecret;
+
+const USER: &str = "staff_user";
+
+fn roles(names: &[String]) -> Result<Vec<Role>, ConsoleError> {
+    names
+        .iter()
+        .map(|n| {
+            Role::parse(n)
+                .ok_or_else(|| ConsoleError::field("role", "Choose a role from the list."))
+        })
+        .collect()
+}
+
+impl VaultBackend {
+    pub(super) async fn do_users(&self) -> Result<Vec<UserSummary>, ConsoleError> {
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<ListUsers>(&mut who, None, None)
+            .await?;
+        let accounts = self
+            .vault
+            .list_staff(&grant, &who.req.origin)
+            .await
+            .map_err(map)?;
+        Ok(accounts.iter().map(views::user).collect())
+    }
+
+    pub(super) async fn do_user(&self, id: String) -> Result<UserSummary, ConsoleError> {
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<ListUsers>(&mut who, None, Some((USER, &id)))
+            .await?;
+        let account = self
+            .vault
+            .get_staff(&grant, &id, &who.req.origin)
+            .await
+            .map_err(map)?;
+        Ok(views::user(&account))
+    }
+
+    pub(super) async fn do_create_user(
+        &self,
+        email: String,
+        role: String,
+        code: Option<String>,
+    ) -> Result<IssuedPassword, ConsoleError> {
+        let roles = roles(&[role])?;
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<CreateUser>(&mut who, code, None)
+            .await?;
+        let created = self
+            .vault
+            .create_staff(&grant, &email, &roles, &who.req.origin)
+            .await
+            .map_err(map)?;
+        Ok(IssuedPassword {
+            user_id: created.account.id.clone(),
+            email: created.account.email.clone(),
+            password: created.password.expose_secret().to_owned(),
+        })
+    }
+
+    pub(super) async fn do_set_access(
+        &self,
+        change: AccessChange,
+        code: Option<String>,
+    ) -> Result<UserSummary, ConsoleError> {
+        let roles = roles(&change.roles)?;
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<GrantAccess>(&mut who, code, Some((USER, &change.user_id)))
+            .await?;
+        let account = self
+            .vault
+            .set_staff_access(
+                &grant,
+                &change.user_id,
+                &roles,
+                change.can_reveal,
+                &who.req.origin,
+            )
+            .await
+            .map_err(map)?;
+        Ok(views::user(&account))
+    }
+
+    pub(super) async fn do_set_disabled(
+        &self,
+        user_id: String,
+        disabled: bool,
+        code: Option<String>,
+    ) -> Result<UserSummary, ConsoleError> {
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<DisableUser>(&mut who, code, Some((USER, &user_id)))
+            .await?;
+        let account = self
+            .vault
+            .set_staff_disabled(&grant, &user_id, disabled, &who.req.origin)
+            .await
+            .map_err(map)?;
+        Ok(views::user(&account))
+    }
+
+    pub(super) async fn do_reset_mfa(
+        &self,
+        user_id: String,
+        code: Option<String>,
+    ) -> Result<UserSummary, ConsoleError> {
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<ResetMfa>(&mut who, code, Some((USER, &user_id)))
+            .await?;
+        let account = self
+            .vault
+            .reset_staff_mfa(&grant, &user_id, &who.req.origin)
+            .await
+            .map_err(map)?;
+        Ok(views::user(&account))
+    }
+
+    pub(super) async fn do_api_keys(&self) -> Result<Vec<ApiKeySummary>, ConsoleError> {
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<ListApiKeys>(&mut who, None, None)
+            .await?;
+        let keys = self
+            .vault
+            .list_api_keys(&grant, &who.req.origin)
+            .await
+            .map_err(map)?;
+        Ok(keys.iter().map(views::api_key).collect())
+    }
+
+    pub(super) async fn do_create_api_key(
+        &self,
+        name: String,
+        scopes: Vec<String>,
+        code: Option<String>,
+    ) -> Result<IssuedApiKey, ConsoleError> {
+        let scopes: Vec<Scope> = scopes.iter().filter_map(|s| Scope::parse(s)).collect();
+        if scopes.is_empty() {
+            return Err(ConsoleError::field("scopes", "Choose at least one scope."));
+        }
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<CreateApiKey>(&mut who, code, None)
+            .await?;
+        let key = self
+            .vault
+            .create_api_key_as(&grant, &name, &scopes, &who.req.origin)
+            .await
+            .map_err(map)?;
+        Ok(IssuedApiKey {
+            id: key.id.clone(),
+            name: name.trim().to_owned(),
+            secret: key.key.expose_secret().to_owned(),
+        })
+    }
+
+    pub(super) async fn do_revoke_api_key(
+        &self,
+        id: String,
+        code: Option<String>,
+    ) -> Result<(), ConsoleError> {
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<RevokeApiKey>(&mut who, code, Some(("api_key", &id)))
+            .await?;
+        let done = self
+            .vault
+            .revoke_api_key_as(&grant, &id, &who.req.origin)
+            .await
+            .map_err(map)?;
+        if done {
+            Ok(())
+        } else {
+            Err(ConsoleError::new(
+                coffer_app::ErrorCode::NotFound,
+                "No active key with this id.",
+            ))
+        }
+    }
+}

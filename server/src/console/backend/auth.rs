@@ -1,0 +1,167 @@
+//! Sign-in steps over the session: password, second factor, password change, enrolment,
+//! step-up and sign-out. The session id is renewed whenever the session gains privilege.
+
+use super::errors::{code_error, map};
+use super::{Req, VaultBackend, unavailable, views};
+use crate::console::session::{KEY, StaffSession};
+use coffer_app::backend::PasswordChange;
+use coffer_app::model::{Enrolment, Me, SessionState};
+use coffer_app::{ConsoleError, ErrorCode};
+use coffer_vault::VaultError;
+use coffer_vault::service::PasswordChangeRequest;
+use coffer_vault::staff::{StaffAccount, StaffStage};
+use coffer_vault::store::now_millis;
+use secrecy::SecretString;
+
+impl VaultBackend {
+    fn state_of(&self, state: &StaffSession, account: &StaffAccount) -> SessionState {
+        let email = account.email.clone();
+        match StaffStage::of(account, state.mfa_passed) {
+            StaffStage::NeedsMfa => SessionState::NeedsMfa { email },
+            StaffStage::NeedsPasswordChange => SessionState::NeedsPasswordChange { email },
+            StaffStage::NeedsEnrolment => SessionState::NeedsMfaEnrolment { email },
+            StaffStage::Active => SessionState::SignedIn(self.me(account, state)),
+        }
+    }
+
+    /// The live session at `stage`, or `Unauthenticated`.
+    async fn at_stage(
+        &self,
+        req: &Req,
+        stages: &[StaffStage],
+    ) -> Result<(StaffSession, StaffAccount), ConsoleError> {
+        match self.current(req).await? {
+            Some((state, account))
+                if stages.contains(&StaffStage::of(&account, state.mfa_passed)) =>
+            {
+                Ok((state, account))
+            }
+            _ => Err(ConsoleError::unauthenticated()),
+        }
+    }
+
+    /// Stores the new state under a new session id (the session gained privilege).
+    async fn promote(&self, req: &Req, state: &StaffSession) -> Result<(), ConsoleError> {
+        req.session.cycle_id().await.map_err(|_| unavailable())?;
+        req.session
+            .insert(KEY, state)
+            .await
+            .map_err(|_| unavailable())
+    }
+
+    pub(super) async fn do_session_state(&self) -> Result<SessionState, ConsoleError> {
+        let req = self.req().await?;
+        Ok(match self.current(&req).await? {
+            None => SessionState::SignedOut,
+            Some((state, account)) => self.state_of(&state, &account),
+        })
+    }
+
+    pub(super) async fn do_sign_in(
+        &self,
+        email: String,
+        password: String,
+    ) -> Result<SessionState, ConsoleError> {
+        let req = self.req().await?;
+        let account = match self
+            .vault
+            .sign_in(&email, SecretString::from(password), &req.origin)
+            .await
+        {
+            Ok(account) => account,
+            Err(VaultError::Unauthenticated) => {
+                return Err(ConsoleError::new(
+                    ErrorCode::InvalidCredentials,
+                    "The email or password is wrong, or the account is locked or disabled. \
+                     After 10 failed attempts an account is locked for 30 minutes.",
+                ));
+            }
+            Err(e) => return Err(map(e)),
+        };
+        let state = StaffSession {
+            user_id: account.id.clone(),
+            mfa_passed: false,
+            step_up_at: None,
+            last_seen: now_millis(),
+        };
+        self.promote(&req, &state).await?;
+        Ok(self.state_of(&state, &account))
+    }
+
+    pub(super) async fn do_verify_mfa(&self, code: String) -> Result<SessionState, ConsoleError> {
+        let req = self.req().await?;
+        let (mut state, _) = self.at_stage(&req, &[StaffStage::NeedsMfa]).await?;
+        let account = self
+            .vault
+            .verify_mfa(&state.user_id, code.trim(), &req.origin)
+            .await
+            .map_err(|e| code_error(e, "code"))?;
+        state.mfa_passed = true;
+        self.promote(&req, &state).await?;
+        Ok(self.state_of(&state, &account))
+    }
+
+    pub(super) async fn do_change_password(
+        &self,
+        change: PasswordChange,
+    ) -> Result<SessionState, ConsoleError> {
+        let req = self.req().await?;
+        let (state, _) = self
+            .at_stage(&req, &[StaffStage::NeedsPasswordChange, StaffStage::Active])
+            .await?;
+        let request = PasswordChangeRequest {
+            current: SecretString::from(change.current),
+            new: SecretString::from(change.new),
+            confirm: SecretString::from(change.confirm),
+        };
+        let account = self
+            .vault
+            .change_password(&state.user_id, request, &req.origin)
+            .await
+            .map_err(map)?;
+        self.promote(&req, &state).await?;
+        Ok(self.state_of(&state, &account))
+    }
+
+    pub(super) async fn do_mfa_enrolment(&self) -> Result<Enrolment, ConsoleError> {
+        let req = self.req().await?;
+        let (state, _) = self.at_stage(&req, &[StaffStage::NeedsEnrolment]).await?;
+        let pending = self
+            .vault
+            .begin_mfa_enrolment(&state.user_id, &req.origin)
+            .await
+            .map_err(map)?;
+        views::enrolment(&pending).ok_or_else(|| {
+            ConsoleError::new(ErrorCode::Unavailable, "The QR code could not be drawn.")
+        })
+    }
+
+    pub(super) async fn do_confirm_mfa(&self, code: String) -> Result<SessionState, ConsoleError> {
+        let req = self.req().await?;
+        let (mut state, _) = self.at_stage(&req, &[StaffStage::NeedsEnrolment]).await?;
+        let account = self
+            .vault
+            .confirm_mfa_enrolment(&state.user_id, code.trim(), &req.origin)
+            .await
+            .map_err(|e| code_error(e, "code"))?;
+        state.mfa_passed = true;
+        self.promote(&req, &state).await?;
+        Ok(self.state_of(&state, &account))
+    }
+
+    pub(super) async fn do_sign_out(&self) -> Result<(), ConsoleError> {
+        let req = self.req().await?;
+        req.session.flush().await.map_err(|_| unavailable())
+    }
+
+    pub(super) async fn do_step_up(&self, code: String) -> Result<Me, ConsoleError> {
+        let mut who = self.signed_in().await?;
+        self.vault
+            .step_up(&who.account.id, code.trim(), &who.req.origin)
+            .await
+            .map_err(|e| code_error(e, "code"))?;
+        who.state.step_up_at = Some(now_millis());
+        self.promote(&who.req, &who.state).await?;
+        Ok(self.me(&who.account, &who.state))
+    }
+}

@@ -1,0 +1,143 @@
+//! Payment methods in the console: search, a customer's methods, one method with its history,
+//! reveal (permission + step-up + reason) and delete (permission + step-up).
+
+use super::errors::map;
+use super::{VaultBackend, views};
+use coffer_app::model::{CustomerView, MethodDetail, RevealedSecret, SearchResults};
+use coffer_app::search_query::{self, SearchKind};
+use coffer_app::{ConsoleError, ErrorCode};
+use coffer_vault::access::{
+    Actor, DeletePaymentMethod, Permission, ReadPaymentMethod, ReadPaymentMethodHistory,
+    RevealPaymentMethod,
+};
+use coffer_vault::service::{MethodSearch, SEARCH_LIMIT};
+
+const PM: &str = "payment_method";
+
+impl VaultBackend {
+    pub(super) async fn do_search(&self, query: String) -> Result<SearchResults, ConsoleError> {
+        let query = search_query::check(&query)?;
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<ReadPaymentMethod>(&mut who, None, None)
+            .await?;
+        let (search, interpreted_as) = match search_query::classify(&query) {
+            SearchKind::Token(id) => (MethodSearch::Token(id), "token"),
+            SearchKind::BinLast4 { bin, last4 } => {
+                (MethodSearch::BinLast4 { bin, last4 }, "bin_last4")
+            }
+            SearchKind::Customer(c) => (MethodSearch::Customer(c), "customer"),
+        };
+        let found = self
+            .vault
+            .search_payment_methods(&grant, &search, &who.req.origin)
+            .await
+            .map_err(map)?;
+        let limit = usize::try_from(SEARCH_LIMIT).unwrap_or(50);
+        Ok(SearchResults {
+            query,
+            interpreted_as: interpreted_as.to_owned(),
+            truncated: found.len() > limit,
+            methods: found.iter().take(limit).map(views::summary).collect(),
+        })
+    }
+
+    pub(super) async fn do_customer(
+        &self,
+        reference: String,
+    ) -> Result<CustomerView, ConsoleError> {
+        let reference = reference.trim().to_owned();
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<ReadPaymentMethod>(&mut who, None, Some(("customer", &reference)))
+            .await?;
+        let page = self
+            .vault
+            .list_for_customer(&grant, &reference, None, 100, &who.req.origin)
+            .await
+            .map_err(map)?;
+        let mut methods: Vec<_> = page.data.iter().map(views::summary).collect();
+        methods.reverse();
+        Ok(CustomerView { reference, methods })
+    }
+
+    pub(super) async fn do_payment_method(&self, id: String) -> Result<MethodDetail, ConsoleError> {
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<ReadPaymentMethod>(&mut who, None, Some((PM, &id)))
+            .await?;
+        let view = self
+            .vault
+            .get(&grant, &id, &who.req.origin)
+            .await
+            .map_err(map)?;
+        let staff = match who.actor() {
+            Actor::Staff(staff) => staff,
+            _ => return Err(ConsoleError::unauthenticated()),
+        };
+        let history = if staff.has(Permission::PaymentMethodsHistory) {
+            let grant = self
+                .authorize_with::<ReadPaymentMethodHistory>(&mut who, None, Some((PM, &id)))
+                .await?;
+            let records = self
+                .vault
+                .payment_method_history(&grant, &id, &who.req.origin)
+                .await
+                .map_err(map)?;
+            views::history(&records)
+        } else {
+            Vec::new()
+        };
+        let active = view.status == "active";
+        Ok(MethodDetail {
+            summary: views::summary(&view),
+            facts: views::facts(&view),
+            history,
+            can_reveal: active && staff.has(Permission::PaymentMethodsReveal),
+            can_delete: active && staff.has(Permission::PaymentMethodsDelete),
+        })
+    }
+
+    pub(super) async fn do_reveal(
+        &self,
+        id: String,
+        reason: String,
+        code: Option<String>,
+    ) -> Result<RevealedSecret, ConsoleError> {
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<RevealPaymentMethod>(&mut who, code, Some((PM, &id)))
+            .await?;
+        let body = self
+            .vault
+            .reveal(&grant, &id, &reason, &who.req.origin)
+            .await
+            .map_err(|e| {
+                let mut err = map(e);
+                if err.code == ErrorCode::InvalidInput {
+                    err.field = Some("reason".to_owned());
+                    err.message =
+                        "Give a reason or ticket number (3 to 500 characters, no card numbers)."
+                            .to_owned();
+                }
+                err
+            })?;
+        Ok(views::revealed(&body))
+    }
+
+    pub(super) async fn do_delete(
+        &self,
+        id: String,
+        code: Option<String>,
+    ) -> Result<(), ConsoleError> {
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<DeletePaymentMethod>(&mut who, code, Some((PM, &id)))
+            .await?;
+        self.vault
+            .delete(&grant, &id, &who.req.origin)
+            .await
+            .map_err(map)?;
+        Ok(())
+    }
+}

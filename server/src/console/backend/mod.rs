@@ -1,0 +1,279 @@
+//! The console's backend over the vault: reads the session and the request's origin from the
+//! Leptos request context, builds the staff actor (roles, reveal grant, step-up freshness),
+//! authorises through the vault (denials audited), delegates, and maps errors to
+//! `ConsoleError`. Nothing here ever sees more than masked data, except the reveal's one answer.
+
+mod admin;
+mod auth;
+mod errors;
+mod methods;
+mod views;
+
+use super::session::{KEY, StaffSession};
+use crate::api::extract::Ctx;
+use coffer_app::backend::{AccessChange, BoxFuture, ConsoleBackend, PasswordChange, Reply};
+use coffer_app::model::*;
+use coffer_app::{ConsoleError, StatusView};
+use coffer_vault::Vault;
+use coffer_vault::access::{Action, Actor, Grant, StaffActor};
+use coffer_vault::audit::Origin;
+use coffer_vault::staff::{STEP_UP_MS, StaffAccount, StaffStage};
+use coffer_vault::store::now_millis;
+use errors::map;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_sessions::Session;
+
+/// The console's view of the vault.
+pub struct VaultBackend {
+    pub vault: Arc<Vault>,
+    pub idle_timeout: Duration,
+}
+
+/// One console request: its session and origin.
+pub(super) struct Req {
+    session: Session,
+    origin: Origin,
+}
+
+/// A fully signed-in staff member on this request.
+pub(super) struct SignedIn {
+    req: Req,
+    state: StaffSession,
+    account: StaffAccount,
+}
+
+impl SignedIn {
+    fn actor(&self) -> Actor {
+        actor(&self.account, &self.state)
+    }
+}
+
+fn actor(account: &StaffAccount, state: &StaffSession) -> Actor {
+    Actor::Staff(StaffActor {
+        user_id: account.id.clone(),
+        email: account.email.clone(),
+        roles: account.roles.clone(),
+        can_reveal: account.can_reveal,
+        stepped_up: state
+            .step_up_at
+            .is_some_and(|at| now_millis() - at < STEP_UP_MS),
+    })
+}
+
+impl VaultBackend {
+    /// The session and origin of the request being served.
+    async fn req(&self) -> Result<Req, ConsoleError> {
+        let session = leptos_axum::extract::<Session>()
+            .await
+            .map_err(|_| ConsoleError::unauthenticated())?;
+        let origin = leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Ctx>().map(|c| c.origin.clone()))
+            .unwrap_or_default();
+        Ok(Req { session, origin })
+    }
+
+    /// The session's staff state and account, if the session is live: not idle past the
+    /// timeout, the account still enabled and unlocked. Records this request as activity.
+    async fn current(
+        &self,
+        req: &Req,
+    ) -> Result<Option<(StaffSession, StaffAccount)>, ConsoleError> {
+        let state: Option<StaffSession> = req.session.get(KEY).await.map_err(|_| unavailable())?;
+        let Some(mut state) = state else {
+            return Ok(None);
+        };
+        let now = now_millis();
+        let idle_ms = i64::try_from(self.idle_timeout.as_millis()).unwrap_or(i64::MAX);
+        if now - state.last_seen > idle_ms {
+            req.session.flush().await.map_err(|_| unavailable())?;
+            return Ok(None);
+        }
+        let Some(account) = self
+            .vault
+            .staff_account(&state.user_id)
+            .await
+            .map_err(map)?
+        else {
+            req.session.flush().await.map_err(|_| unavailable())?;
+            return Ok(None);
+        };
+        state.last_seen = now;
+        req.session
+            .insert(KEY, &state)
+            .await
+            .map_err(|_| unavailable())?;
+        Ok(Some((state, account)))
+    }
+
+    /// The request's staff member, who must be fully signed in.
+    async fn signed_in(&self) -> Result<SignedIn, ConsoleError> {
+        let req = self.req().await?;
+        match self.current(&req).await? {
+            Some((state, account))
+                if StaffStage::of(&account, state.mfa_passed) == StaffStage::Active =>
+            {
+                Ok(SignedIn {
+                    req,
+                    state,
+                    account,
+                })
+            }
+            _ => Err(ConsoleError::unauthenticated()),
+        }
+    }
+
+    /// Verifies a step-up code if one was typed (renewing the session id), then authorises `A`
+    /// for the signed-in member; a denial is audited by the vault.
+    async fn authorize_with<A: Action>(
+        &self,
+        who: &mut SignedIn,
+        code: Option<String>,
+        resource: Option<(&'static str, &str)>,
+    ) -> Result<Grant<A>, ConsoleError> {
+        if let Some(code) = code.filter(|c| !c.trim().is_empty()) {
+            self.vault
+                .step_up(&who.account.id, code.trim(), &who.req.origin)
+                .await
+                .map_err(|e| errors::code_error(e, "code"))?;
+            who.state.step_up_at = Some(now_millis());
+            who.req
+                .session
+                .cycle_id()
+                .await
+                .map_err(|_| unavailable())?;
+            who.req
+                .session
+                .insert(KEY, &who.state)
+                .await
+                .map_err(|_| unavailable())?;
+        }
+        self.vault
+            .authorize::<A>(&who.actor(), &who.req.origin, resource)
+            .await
+            .map_err(map)
+    }
+
+    /// What the console shows of a signed-in member.
+    fn me(&self, account: &StaffAccount, state: &StaffSession) -> Me {
+        let permissions = match actor(account, state) {
+            Actor::Staff(staff) => staff
+                .permissions()
+                .iter()
+                .map(|p| p.as_str().to_owned())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let until = state
+            .step_up_at
+            .map(|at| at + STEP_UP_MS)
+            .filter(|until| *until > now_millis());
+        views::me_of(account, permissions, until, self.idle_timeout)
+    }
+}
+
+fn unavailable() -> ConsoleError {
+    ConsoleError::new(
+        coffer_app::ErrorCode::Unavailable,
+        "The session store is unavailable. Try again.",
+    )
+}
+
+impl ConsoleBackend for VaultBackend {
+    fn status(&self) -> BoxFuture<'_, StatusView> {
+        Box::pin(async move {
+            let ready = self.vault.readiness().await;
+            StatusView {
+                database: ready.database,
+                hsm: ready.hsm,
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+            }
+        })
+    }
+    fn session_state(&self) -> Reply<'_, SessionState> {
+        Box::pin(self.do_session_state())
+    }
+    fn sign_in(&self, email: String, password: String) -> Reply<'_, SessionState> {
+        Box::pin(self.do_sign_in(email, password))
+    }
+    fn verify_mfa(&self, code: String) -> Reply<'_, SessionState> {
+        Box::pin(self.do_verify_mfa(code))
+    }
+    fn change_password(&self, change: PasswordChange) -> Reply<'_, SessionState> {
+        Box::pin(self.do_change_password(change))
+    }
+    fn mfa_enrolment(&self) -> Reply<'_, Enrolment> {
+        Box::pin(self.do_mfa_enrolment())
+    }
+    fn confirm_mfa(&self, code: String) -> Reply<'_, SessionState> {
+        Box::pin(self.do_confirm_mfa(code))
+    }
+    fn sign_out(&self) -> Reply<'_, ()> {
+        Box::pin(self.do_sign_out())
+    }
+    fn step_up(&self, code: String) -> Reply<'_, Me> {
+        Box::pin(self.do_step_up(code))
+    }
+    fn search(&self, query: String) -> Reply<'_, SearchResults> {
+        Box::pin(self.do_search(query))
+    }
+    fn customer(&self, reference: String) -> Reply<'_, CustomerView> {
+        Box::pin(self.do_customer(reference))
+    }
+    fn payment_method(&self, id: String) -> Reply<'_, MethodDetail> {
+        Box::pin(self.do_payment_method(id))
+    }
+    fn reveal(
+        &self,
+        id: String,
+        reason: String,
+        code: Option<String>,
+    ) -> Reply<'_, RevealedSecret> {
+        Box::pin(self.do_reveal(id, reason, code))
+    }
+    fn delete_payment_method(&self, id: String, code: Option<String>) -> Reply<'_, ()> {
+        Box::pin(self.do_delete(id, code))
+    }
+    fn users(&self) -> Reply<'_, Vec<UserSummary>> {
+        Box::pin(self.do_users())
+    }
+    fn user(&self, id: String) -> Reply<'_, UserSummary> {
+        Box::pin(self.do_user(id))
+    }
+    fn create_user(
+        &self,
+        email: String,
+        role: String,
+        code: Option<String>,
+    ) -> Reply<'_, IssuedPassword> {
+        Box::pin(self.do_create_user(email, role, code))
+    }
+    fn set_access(&self, change: AccessChange, code: Option<String>) -> Reply<'_, UserSummary> {
+        Box::pin(self.do_set_access(change, code))
+    }
+    fn set_disabled(
+        &self,
+        user_id: String,
+        disabled: bool,
+        code: Option<String>,
+    ) -> Reply<'_, UserSummary> {
+        Box::pin(self.do_set_disabled(user_id, disabled, code))
+    }
+    fn reset_mfa(&self, user_id: String, code: Option<String>) -> Reply<'_, UserSummary> {
+        Box::pin(self.do_reset_mfa(user_id, code))
+    }
+    fn api_keys(&self) -> Reply<'_, Vec<ApiKeySummary>> {
+        Box::pin(self.do_api_keys())
+    }
+    fn create_api_key(
+        &self,
+        name: String,
+        scopes: Vec<String>,
+        code: Option<String>,
+    ) -> Reply<'_, IssuedApiKey> {
+        Box::pin(self.do_create_api_key(name, scopes, code))
+    }
+    fn revoke_api_key(&self, id: String, code: Option<String>) -> Reply<'_, ()> {
+        Box::pin(self.do_revoke_api_key(id, code))
+    }
+}

@@ -1,0 +1,468 @@
+//! Who may do what. `authorize` is the only way to obtain a `Grant`, and every privileged vault
+//! operation takes one, so a handler cannot reach card data without passing the check.
+
+mod roles;
+
+pub use roles::{Permission, Role, format_roles, parse_roles};
+
+use std::fmt;
+use std::marker::PhantomData;
+
+/// A permission an API client can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    PaymentMethodsRead,
+    PaymentMethodsWrite,
+    PaymentMethodsReveal,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 3] = [
+        Scope::PaymentMethodsRead,
+        Scope::PaymentMethodsWrite,
+        Scope::PaymentMethodsReveal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::PaymentMethodsRead => "payment_methods:read",
+            Scope::PaymentMethodsWrite => "payment_methods:write",
+            Scope::PaymentMethodsReveal => "payment_methods:reveal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|scope| scope.as_str() == s)
+    }
+}
+
+/// Who is acting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// An OMS channel system authenticated by API key.
+    ApiClient {
+        key_id: String,
+        name: String,
+        scopes: Vec<Scope>,
+    },
+    /// A person signed in to the console with password and MFA.
+    Staff(StaffActor),
+    /// Coffer itself, acting from the command line of someone with shell access to the host
+    /// (bootstrap tasks such as creating the first API key). Never reachable over HTTP.
+    SystemOperator,
+    /// Coffer itself (start and stop of the service, scheduled jobs).
+    Service,
+    /// A caller whose credentials were missing or wrong (recorded on failed authentication).
+    Anonymous,
+}
+
+/// A signed-in staff member as the access check sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffActor {
+    pub user_id: String,
+    pub email: String,
+    pub roles: Vec<Role>,
+    /// The separate, personal grant to see full PANs.
+    pub can_reveal: bool,
+    /// A fresh TOTP code was verified within the step-up window.
+    pub stepped_up: bool,
+}
+
+impl StaffActor {
+    /// Every permission the roles and the reveal grant give.
+    pub fn permissions(&self) -> Vec<Permission> {
+        let mut out: Vec<Permission> = self
+            .roles
+            .iter()
+            .flat_map(|r| r.permissions().iter().copied())
+            .collect();
+        if self.can_reveal {
+            out.push(Permission::PaymentMethodsReveal);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    pub fn has(&self, permission: Permission) -> bool {
+        self.permissions().contains(&permission)
+    }
+}
+
+impl Actor {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Actor::ApiClient { .. } => "api_client",
+            Actor::Staff(_) => "staff",
+            Actor::SystemOperator => "system",
+            Actor::Anonymous => "anonymous",
+            Actor::Service => "service",
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            Actor::ApiClient { key_id, .. } => key_id,
+            Actor::Staff(staff) => &staff.user_id,
+            Actor::SystemOperator => "coffer-cli",
+            Actor::Anonymous => "-",
+            Actor::Service => "coffer",
+        }
+    }
+
+    /// The channel an action came through (the API client's name, or the console).
+    pub fn channel(&self) -> &str {
+        match self {
+            Actor::ApiClient { name, .. } => name,
+            Actor::Staff(_) => "console",
+            Actor::SystemOperator => "cli",
+            Actor::Anonymous => "unknown",
+            Actor::Service => "coffer",
+        }
+    }
+}
+
+/// An action that needs authorisation: its audit name, the scope an API client needs (if API
+/// clients may do it at all), the permission a staff member needs (likewise), and whether staff
+/// must have stepped up with a fresh TOTP code.
+pub trait Action {
+    const NAME: &'static str;
+    const SCOPE: Option<Scope>;
+    const STAFF: Option<Permission>;
+    const STEP_UP: bool;
+}
+
+macro_rules! actions {
+    ($($(#[$doc:meta])* $ty:ident => $name:literal, $scope:expr, $staff:expr, $step_up:literal;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $ty;
+        impl Action for $ty {
+            const NAME: &'static str = $name;
+            const SCOPE: Option<Scope> = $scope;
+            const STAFF: Option<Permission> = $staff;
+            const STEP_UP: bool = $step_up;
+        }
+    )*};
+}
+
+use Permission as P;
+use Scope as S;
+
+actions! {
+    /// Store a new payment method (channels only).
+    Tokenize => "payment_method.create", Some(S::PaymentMethodsWrite), None, false;
+    /// Validate a payment method without storing it (channels only).
+    Validate => "payment_method.validate", Some(S::PaymentMethodsWrite), None, false;
+    /// Read (search, list) masked payment methods.
+    ReadPaymentMethod => "payment_method.read", Some(S::PaymentMethodsRead), Some(P::PaymentMethodsRead), false;
+    /// Read a payment method's audit history.
+    ReadPaymentMethodHistory => "payment_method.history", None, Some(P::PaymentMethodsHistory), false;
+    /// Read a full PAN (or IBAN, account number) in clear.
+    RevealPaymentMethod => "payment_method.reveal", Some(S::PaymentMethodsReveal), Some(P::PaymentMethodsReveal), true;
+    /// Crypto-shred a payment method.
+    DeletePaymentMethod => "payment_method.delete", Some(S::PaymentMethodsWrite), Some(P::PaymentMethodsDelete), true;
+    /// List staff accounts.
+    ListUsers => "user.list", None, Some(P::UsersManage), false;
+    /// Create a staff account.
+    CreateUser => "user.create", None, Some(P::UsersManage), true;
+    /// Change an account's roles or reveal grant.
+    GrantAccess => "user.access_change", None, Some(P::UsersManage), true;
+    /// Disable or re-enable an account.
+    DisableUser => "user.disable", None, Some(P::UsersManage), true;
+    /// Remove an account's authenticator.
+    ResetMfa => "user.mfa_reset", None, Some(P::UsersManage), true;
+    /// List API keys.
+    ListApiKeys => "api_key.list", None, Some(P::ApiKeysManage), false;
+    /// Create an API key.
+    CreateApiKey => "api_key.create", None, Some(P::ApiKeysManage), true;
+    /// Revoke an API key.
+    RevokeApiKey => "api_key.revoke", None, Some(P::ApiKeysManage), true;
+}
+
+/// Proof that `actor` passed the check for action `A`. Only this module can make one.
+pub struct Grant<A: Action> {
+    actor: Actor,
+    _action: PhantomData<fn() -> A>,
+}
+
+impl<A: Action> Grant<A> {
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+}
+
+impl<A: Action> fmt::Debug for Grant<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Grant<{}>({} {})",
+            A::NAME,
+            self.actor.kind(),
+            self.actor.id()
+        )
+    }
+}
+
+/// The check failed: the actor lacks what the action requires (a scope, a permission, or a
+/// fresh step-up).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{action} requires {required}")]
+pub struct Denied {
+    pub action: &'static str,
+    pub required: &'static str,
+    /// Only the step-up was missing: the permission is there.
+    pub step_up: bool,
+}
+
+/// What a denial says is missing when only the step-up is.
+pub const STEP_UP: &str = "a fresh MFA step-up";
+
+/// Default deny: grants `A` only if the actor holds exactly what `A` requires.
+pub fn authorize<A: Action>(actor: &Actor) -> Result<Grant<A>, Denied> {
+    let missing = |required: &'static str, step_up: bool| Denied {
+        action: A::NAME,
+        required,
+        step_up,
+    };
+    let none = "a permission no one holds";
+    let result = match actor {
+        Actor::ApiClient { scopes, .. } => match A::SCOPE {
+            Some(scope) if scopes.contains(&scope) => Ok(()),
+            Some(scope) => Err(missing(scope.as_str(), false)),
+            None => Err(missing(none, false)),
+        },
+        Actor::Staff(staff) => match A::STAFF {
+            Some(p) if !staff.has(p) => Err(missing(p.as_str(), false)),
+            Some(_) if A::STEP_UP && !staff.stepped_up => Err(missing(STEP_UP, true)),
+            Some(_) => Ok(()),
+            None => Err(missing(none, false)),
+        },
+        Actor::SystemOperator | Actor::Anonymous | Actor::Service => Err(missing(none, false)),
+    };
+    result.map(|()| Grant {
+        actor: actor.clone(),
+        _action: PhantomData,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    fn client(scopes: &[Scope]) -> Actor {
+        Actor::ApiClient {
+            key_id: "ak_1".into(),
+            name: "web".into(),
+            scopes: scopes.to_vec(),
+        }
+    }
+
+    fn allowed<A: Action>(actor: &Actor) -> bool {
+        authorize::<A>(actor).is_ok()
+    }
+
+    #[test]
+    fn every_action_against_every_single_scope() {
+        // (scope held, tokenize, validate, read, reveal, delete)
+        let table = [
+            (
+                Scope::PaymentMethodsRead,
+                [false, false, true, false, false],
+            ),
+            (Scope::PaymentMethodsWrite, [true, true, false, false, true]),
+            (
+                Scope::PaymentMethodsReveal,
+                [false, false, false, true, false],
+            ),
+        ];
+        for (scope, expected) in table {
+            let actor = client(&[scope]);
+            let got = [
+                allowed::<Tokenize>(&actor),
+                allowed::<Validate>(&actor),
+                allowed::<ReadPaymentMethod>(&actor),
+                allowed::<RevealPaymentMethod>(&actor),
+                allowed::<DeletePaymentMethod>(&actor),
+            ];
+            assert_eq!(got, expected, "scope {scope:?}");
+        }
+    }
+
+    fn staff(roles: &[Role], can_reveal: bool, stepped_up: bool) -> Actor {
+        Actor::Staff(StaffActor {
+            user_id: "usr_1".into(),
+            email: "a@example.com".into(),
+            roles: roles.to_vec(),
+            can_reveal,
+            stepped_up,
+        })
+    }
+
+    /// Every action, in a fixed order, with whether `actor` may do it.
+    fn walk(actor: &Actor) -> Vec<(&'static str, bool)> {
+        macro_rules! each {
+            ($($a:ident),*) => { vec![$((<$a as Action>::NAME, allowed::<$a>(actor))),*] };
+        }
+        each!(
+            Tokenize,
+            Validate,
+            ReadPaymentMethod,
+            ReadPaymentMethodHistory,
+            RevealPaymentMethod,
+            DeletePaymentMethod,
+            ListUsers,
+            CreateUser,
+            GrantAccess,
+            DisableUser,
+            ResetMfa,
+            ListApiKeys,
+            CreateApiKey,
+            RevokeApiKey
+        )
+    }
+
+    /// The role × action table as the product specifies it, written out independently of
+    /// `Role::permissions`: for each staff profile, the actions allowed without a step-up and
+    /// the further ones allowed once stepped up. Everything else must be denied.
+    #[test]
+    fn the_whole_role_by_action_table_allowed_and_denied() {
+        let table: [(&str, Actor, Actor, &[&str], &[&str]); 6] = [
+            (
+                "support_agent",
+                staff(&[Role::SupportAgent], false, false),
+                staff(&[Role::SupportAgent], false, true),
+                &["payment_method.read", "payment_method.history"],
+                &["payment_method.delete"],
+            ),
+            (
+                "support_agent + reveal grant",
+                staff(&[Role::SupportAgent], true, false),
+                staff(&[Role::SupportAgent], true, true),
+                &["payment_method.read", "payment_method.history"],
+                &["payment_method.delete", "payment_method.reveal"],
+            ),
+            (
+                "compliance_officer",
+                staff(&[Role::ComplianceOfficer], false, false),
+                staff(&[Role::ComplianceOfficer], false, true),
+                &["payment_method.read", "payment_method.history"],
+                &[],
+            ),
+            (
+                "security_admin",
+                staff(&[Role::SecurityAdmin], false, false),
+                staff(&[Role::SecurityAdmin], false, true),
+                &["user.list", "api_key.list"],
+                &[
+                    "user.create",
+                    "user.access_change",
+                    "user.disable",
+                    "user.mfa_reset",
+                    "api_key.create",
+                    "api_key.revoke",
+                ],
+            ),
+            (
+                "no role, reveal grant only",
+                staff(&[], true, false),
+                staff(&[], true, true),
+                &[],
+                &["payment_method.reveal"],
+            ),
+            (
+                "no role",
+                staff(&[], false, false),
+                staff(&[], false, true),
+                &[],
+                &[],
+            ),
+        ];
+        for (profile, plain, stepped, without_step_up, with_step_up_only) in table {
+            for (name, ok) in walk(&plain) {
+                assert_eq!(ok, without_step_up.contains(&name), "{profile}: {name}");
+            }
+            for (name, ok) in walk(&stepped) {
+                let expected = without_step_up.contains(&name) || with_step_up_only.contains(&name);
+                assert_eq!(ok, expected, "{profile} (stepped up): {name}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_step_up_is_told_apart_from_a_missing_permission() {
+        let denied = authorize::<RevealPaymentMethod>(&staff(&[], true, false)).unwrap_err();
+        assert!(denied.step_up);
+        let denied = authorize::<RevealPaymentMethod>(&staff(&[Role::SupportAgent], false, true))
+            .unwrap_err();
+        assert!(!denied.step_up);
+        assert_eq!(denied.required, "payment_methods.reveal");
+    }
+
+    #[test]
+    fn no_role_grants_reveal_and_roles_round_trip() {
+        for role in Role::ALL {
+            assert!(
+                !role
+                    .permissions()
+                    .contains(&Permission::PaymentMethodsReveal)
+            );
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(
+            parse_roles("security_admin bogus support_agent support_agent"),
+            vec![Role::SupportAgent, Role::SecurityAdmin]
+        );
+        assert_eq!(
+            format_roles(&[Role::SecurityAdmin, Role::SupportAgent]),
+            "security_admin support_agent"
+        );
+    }
+
+    #[test]
+    fn api_clients_never_get_staff_only_actions() {
+        let all = client(&Scope::ALL);
+        for (name, ok) in walk(&all) {
+            let channel_action = matches!(
+                name,
+                "payment_method.create"
+                    | "payment_method.validate"
+                    | "payment_method.read"
+                    | "payment_method.reveal"
+                    | "payment_method.delete"
+            );
+            assert_eq!(ok, channel_action, "{name}");
+        }
+    }
+
+    #[test]
+    fn no_scopes_and_the_system_operator_are_denied_everything() {
+        for actor in [
+            client(&[]),
+            Actor::SystemOperator,
+            Actor::Anonymous,
+            Actor::Service,
+        ] {
+            assert!(!allowed::<Tokenize>(&actor));
+            assert!(!allowed::<ReadPaymentMethod>(&actor));
+            assert!(!allowed::<RevealPaymentMethod>(&actor));
+        }
+    }
+
+    #[test]
+    fn denial_names_the_missing_scope() {
+        let denied =
+            authorize::<RevealPaymentMethod>(&client(&[Scope::PaymentMethodsRead])).unwrap_err();
+        assert_eq!(denied.required, "payment_methods:reveal");
+        assert_eq!(denied.action, "payment_method.reveal");
+    }
+
+    #[test]
+    fn scopes_round_trip() {
+        for scope in Scope::ALL {
+            assert_eq!(Scope::parse(scope.as_str()), Some(scope));
+        }
+        assert_eq!(Scope::parse("payment_methods:*"), None);
+    }
+}

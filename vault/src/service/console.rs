@@ -1,0 +1,174 @@
+//! What the console reads beyond single methods: search by customer, token or BIN + last 4; a
+//! method's audit history (itself an audited access to the log, PCI DSS 10.2.1.3); and the API
+//! keys security admins manage. All masked; all audited.
+
+use super::{PM, Vault, grant_actor};
+use crate::access::{
+    CreateApiKey, Grant, ListApiKeys, ReadPaymentMethod, ReadPaymentMethodHistory, RevokeApiKey,
+    Scope,
+};
+use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::error::VaultError;
+use crate::model::PaymentMethodView;
+use crate::store::{self, AuditRow};
+
+/// How many results a console search returns at most.
+pub const SEARCH_LIMIT: i64 = 50;
+
+/// A console search, already classified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MethodSearch {
+    Token(String),
+    /// First 6–8 digits (only the first 6 are stored) and last 4.
+    BinLast4 {
+        bin: String,
+        last4: String,
+    },
+    Customer(String),
+}
+
+/// One history line with a readable actor (staff email instead of the account id).
+#[derive(Debug, Clone)]
+pub struct HistoryRecord {
+    pub event: AuditRow,
+    pub actor_label: String,
+}
+
+/// An API key as listed: no secret, no hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyInfo {
+    pub id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl Vault {
+    /// Finds methods (newest first, at most [`SEARCH_LIMIT`] + 1 to tell truncation).
+    /// Audit: `payment_method.search` with how the query was read and the count.
+    pub async fn search_payment_methods(
+        &self,
+        grant: &Grant<ReadPaymentMethod>,
+        search: &MethodSearch,
+        origin: &Origin,
+    ) -> Result<Vec<PaymentMethodView>, VaultError> {
+        let limit = SEARCH_LIMIT + 1;
+        let mut conn = self.store.reader().acquire().await?;
+        let (rows, by) = match search {
+            MethodSearch::Token(id) => {
+                let row = store::payment_methods::find(&mut conn, id).await?;
+                (row.into_iter().collect::<Vec<_>>(), "token")
+            }
+            MethodSearch::BinLast4 { bin, last4 } => {
+                let bin6: String = bin.chars().take(6).collect();
+                let rows = store::payment_methods::search_bin_last4(&mut conn, &bin6, last4, limit)
+                    .await?;
+                (rows, "bin_last4")
+            }
+            MethodSearch::Customer(customer) => {
+                let mut rows =
+                    store::payment_methods::list_by_customer(&mut conn, customer, None, limit)
+                        .await?;
+                rows.reverse();
+                (rows, "customer")
+            }
+        };
+        drop(conn);
+        let mut event = AuditEvent::new(
+            grant_actor(grant),
+            "payment_method.search",
+            Outcome::Success,
+            origin,
+        )
+        .detail(serde_json::json!({ "by": by, "count": rows.len() }));
+        match search {
+            MethodSearch::Token(id) => event = event.resource(PM, id),
+            MethodSearch::Customer(c) => event = event.resource("customer", c),
+            MethodSearch::BinLast4 { .. } => {}
+        }
+        self.audit_alone(&event).await?;
+        Ok(rows.iter().map(PaymentMethodView::from_row).collect())
+    }
+
+    /// A method's audit events, newest first (at most 200). Audit: `payment_method.history`.
+    pub async fn payment_method_history(
+        &self,
+        grant: &Grant<ReadPaymentMethodHistory>,
+        id: &str,
+        origin: &Origin,
+    ) -> Result<Vec<HistoryRecord>, VaultError> {
+        let mut conn = self.store.reader().acquire().await?;
+        let mut events = store::audit::for_resource(&mut conn, id).await?;
+        events.reverse();
+        events.truncate(200);
+        let mut records = Vec::with_capacity(events.len());
+        for event in events {
+            let actor_label = if event.actor_type == "staff" {
+                match store::staff::find(&mut conn, &event.actor_id).await? {
+                    Some(user) => format!("staff {}", user.email),
+                    None => format!("staff {}", event.actor_id),
+                }
+            } else {
+                format!("{} {}", event.actor_type, event.actor_id)
+            };
+            records.push(HistoryRecord { event, actor_label });
+        }
+        drop(conn);
+        let audit = AuditEvent::new(
+            grant_actor(grant),
+            "payment_method.history",
+            Outcome::Success,
+            origin,
+        )
+        .resource(PM, id);
+        self.audit_alone(&audit).await?;
+        Ok(records)
+    }
+
+    /// Every API key. Audit: `api_key.list`.
+    pub async fn list_api_keys(
+        &self,
+        grant: &Grant<ListApiKeys>,
+        origin: &Origin,
+    ) -> Result<Vec<ApiKeyInfo>, VaultError> {
+        let rows = {
+            let mut conn = self.store.reader().acquire().await?;
+            store::api_keys::list(&mut conn).await?
+        };
+        let event = AuditEvent::new(grant_actor(grant), "api_key.list", Outcome::Success, origin);
+        self.audit_alone(&event).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ApiKeyInfo {
+                id: r.id,
+                name: r.name,
+                scopes: r.scopes.split_whitespace().map(str::to_owned).collect(),
+                created_at: r.created_at,
+                revoked_at: r.revoked_at,
+            })
+            .collect())
+    }
+
+    /// Creates an API key for a channel from the console. Audit: `api_key.create`.
+    pub async fn create_api_key_as(
+        &self,
+        grant: &Grant<CreateApiKey>,
+        name: &str,
+        scopes: &[Scope],
+        origin: &Origin,
+    ) -> Result<super::NewApiKey, VaultError> {
+        self.insert_api_key(grant_actor(grant), name, scopes, origin)
+            .await
+    }
+
+    /// Revokes an API key from the console. Audit: `api_key.revoke`.
+    pub async fn revoke_api_key_as(
+        &self,
+        grant: &Grant<RevokeApiKey>,
+        id: &str,
+        origin: &Origin,
+    ) -> Result<bool, VaultError> {
+        self.revoke_key(grant_actor(grant), id, true, origin).await
+    }
+}
