@@ -1,12 +1,25 @@
-//! The console's root component: metadata, the page frame and the route table.
+//! The console's root component: metadata, the page frame (skip link, top bar, footer) and
+//! the route table. Every route renders in `SsrMode::Async`: the server waits for the page's
+//! data, so guard redirects become real 302s and the HTML is complete before hydration.
 
 use leptos::prelude::*;
 use leptos_meta::{Body, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
-use crate::pages::home::HomePage;
+use crate::components::layout::{Footer, TopBar};
+use crate::pages::api_keys::ApiKeysPage;
+use crate::pages::customer::CustomerPage;
+use crate::pages::dashboard::DashboardPage;
+use crate::pages::enrol::EnrolPage;
+use crate::pages::login::LoginPage;
+use crate::pages::method::MethodPage;
+use crate::pages::mfa::MfaPage;
 use crate::pages::not_found::NotFound;
+use crate::pages::password::PasswordPage;
+use crate::pages::search::SearchPage;
+use crate::pages::user::UserPage;
+use crate::pages::users::UsersPage;
 
 /// The console application, rendered on the server and hydrated in the browser.
 ///
@@ -24,24 +37,30 @@ pub fn App() -> impl IntoView {
         <Title text="Coffer" />
         <Body {..} data-hydrated=move || hydrated.get().then_some("true") />
         <Router>
-            <header class="topbar">
-                <div class="topbar-inner">
-                    <a class="brand" href="/">
-                        <img src="/favicon.svg" alt="" width="24" height="24" />
-                        <span>"Coffer"</span>
-                    </a>
-                    <nav class="topnav" aria-label="Main">
-                        <a href="/api/v1/openapi.json" rel="external">
-                            "API docs"
-                        </a>
-                    </nav>
-                </div>
-            </header>
-            <main class="container">
+            <a class="skip-link" href="#main">
+                "Skip to main content"
+            </a>
+            <TopBar />
+            <main class="container" id="main" tabindex="-1">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/login/mfa") view=MfaPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/mfa") view=EnrolPage ssr=SsrMode::Async />
+                    <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/customers/:reference")
+                        view=CustomerPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/payment-methods/:id") view=MethodPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users/:id") view=UserPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/api-keys") view=ApiKeysPage ssr=SsrMode::Async />
                 </Routes>
             </main>
+            <Footer />
         </Router>
     }
 }

@@ -30,6 +30,22 @@ pub enum ErrorCode {
     Network,
 }
 
+impl ErrorCode {
+    /// The HTTP status a server function answers with.
+    #[cfg(feature = "ssr")]
+    pub fn status(self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => S::UNAUTHORIZED,
+            ErrorCode::Forbidden | ErrorCode::StepUpRequired | ErrorCode::CrossSite => S::FORBIDDEN,
+            ErrorCode::InvalidCode | ErrorCode::InvalidInput => S::BAD_REQUEST,
+            ErrorCode::NotFound => S::NOT_FOUND,
+            ErrorCode::Unavailable => S::SERVICE_UNAVAILABLE,
+            ErrorCode::Network => S::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
 /// The error every console server function returns.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsoleError {

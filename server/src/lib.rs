@@ -1,4 +1,5 @@
 //! The Coffer server: configuration, the JSON API, the console routes, health and metrics.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod cli;

@@ -3,25 +3,27 @@
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
 use crate::backend::AccessChange;
 use crate::error::ConsoleError;
 use crate::model::{ApiKeySummary, IssuedApiKey, IssuedPassword, UserSummary};
 
 #[cfg(feature = "ssr")]
 fn checked(flag: &Option<String>) -> bool {
-    flag.as_deref().is_some_and(|v| !v.is_empty() && v != "false")
+    flag.as_deref()
+        .is_some_and(|v| !v.is_empty() && v != "false")
 }
 
 /// Staff accounts. Permission: `users.manage`. Audit: `user.list`.
 #[server(prefix = "/console/api", endpoint = "users")]
 pub async fn list_users() -> Result<Vec<UserSummary>, ConsoleError> {
-    crate::backend::backend()?.users().await
+    crate::api::reply(async move { crate::backend::backend()?.users().await }.await)
 }
 
 /// One staff account. Permission: `users.manage`. Audit: `user.read`.
 #[server(prefix = "/console/api", endpoint = "user")]
 pub async fn get_user(id: String) -> Result<UserSummary, ConsoleError> {
-    crate::backend::backend()?.user(id).await
+    crate::api::reply(async move { crate::backend::backend()?.user(id).await }.await)
 }
 
 /// Creates an account with one role and a one-time password (shown once; changed at first
@@ -32,9 +34,14 @@ pub async fn create_user(
     role: String,
     code: Option<String>,
 ) -> Result<IssuedPassword, ConsoleError> {
-    crate::backend::backend()?
-        .create_user(email, role, code)
-        .await
+    crate::api::reply(
+        async move {
+            crate::backend::backend()?
+                .create_user(email, role, code)
+                .await
+        }
+        .await,
+    )
 }
 
 /// Sets an account's roles and its reveal grant (checkboxes). Permission: `users.manage` and
@@ -48,22 +55,27 @@ pub async fn set_access(
     reveal: Option<String>,
     code: Option<String>,
 ) -> Result<UserSummary, ConsoleError> {
-    let mut roles = Vec::new();
-    for (flag, role) in [
-        (&support_agent, "support_agent"),
-        (&compliance_officer, "compliance_officer"),
-        (&security_admin, "security_admin"),
-    ] {
-        if checked(flag) {
-            roles.push(role.to_owned());
+    crate::api::reply(
+        async move {
+            let mut roles = Vec::new();
+            for (flag, role) in [
+                (&support_agent, "support_agent"),
+                (&compliance_officer, "compliance_officer"),
+                (&security_admin, "security_admin"),
+            ] {
+                if checked(flag) {
+                    roles.push(role.to_owned());
+                }
+            }
+            let change = AccessChange {
+                user_id,
+                roles,
+                can_reveal: checked(&reveal),
+            };
+            crate::backend::backend()?.set_access(change, code).await
         }
-    }
-    let change = AccessChange {
-        user_id,
-        roles,
-        can_reveal: checked(&reveal),
-    };
-    crate::backend::backend()?.set_access(change, code).await
+        .await,
+    )
 }
 
 /// Disables (`disabled = "true"`) or re-enables an account. Permission: `users.manage` and a
@@ -74,22 +86,29 @@ pub async fn set_disabled(
     disabled: String,
     code: Option<String>,
 ) -> Result<UserSummary, ConsoleError> {
-    crate::backend::backend()?
-        .set_disabled(user_id, disabled == "true", code)
-        .await
+    crate::api::reply(
+        async move {
+            crate::backend::backend()?
+                .set_disabled(user_id, disabled == "true", code)
+                .await
+        }
+        .await,
+    )
 }
 
 /// Removes an account's authenticator and recovery codes; it enrols again at next sign-in.
 /// Permission: `users.manage` and a step-up. Audit: `user.mfa_reset`.
 #[server(prefix = "/console/api", endpoint = "reset_mfa")]
 pub async fn reset_mfa(user_id: String, code: Option<String>) -> Result<UserSummary, ConsoleError> {
-    crate::backend::backend()?.reset_mfa(user_id, code).await
+    crate::api::reply(
+        async move { crate::backend::backend()?.reset_mfa(user_id, code).await }.await,
+    )
 }
 
 /// API keys of the channels. Permission: `api_keys.manage`. Audit: `api_key.list`.
 #[server(prefix = "/console/api", endpoint = "api_keys")]
 pub async fn list_api_keys() -> Result<Vec<ApiKeySummary>, ConsoleError> {
-    crate::backend::backend()?.api_keys().await
+    crate::api::reply(async move { crate::backend::backend()?.api_keys().await }.await)
 }
 
 /// Creates an API key (secret shown once). Scopes are checkboxes named `read`, `write`,
@@ -102,25 +121,35 @@ pub async fn create_api_key(
     reveal: Option<String>,
     code: Option<String>,
 ) -> Result<IssuedApiKey, ConsoleError> {
-    let mut scopes = Vec::new();
-    for (flag, scope) in [
-        (&read, "payment_methods:read"),
-        (&write, "payment_methods:write"),
-        (&reveal, "payment_methods:reveal"),
-    ] {
-        if checked(flag) {
-            scopes.push(scope.to_owned());
+    crate::api::reply(
+        async move {
+            let mut scopes = Vec::new();
+            for (flag, scope) in [
+                (&read, "payment_methods:read"),
+                (&write, "payment_methods:write"),
+                (&reveal, "payment_methods:reveal"),
+            ] {
+                if checked(flag) {
+                    scopes.push(scope.to_owned());
+                }
+            }
+            crate::backend::backend()?
+                .create_api_key(name, scopes, code)
+                .await
         }
-    }
-    crate::backend::backend()?
-        .create_api_key(name, scopes, code)
-        .await
+        .await,
+    )
 }
 
 /// Revokes an API key. Permission: `api_keys.manage` and a step-up. Audit: `api_key.revoke`.
 #[server(prefix = "/console/api", endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(id: String, code: Option<String>) -> Result<(), ConsoleError> {
-    crate::backend::backend()?.revoke_api_key(id, code).await?;
-    leptos_axum::redirect("/admin/api-keys");
-    Ok(())
+    crate::api::reply(
+        async move {
+            crate::backend::backend()?.revoke_api_key(id, code).await?;
+            leptos_axum::redirect("/admin/api-keys");
+            Ok(())
+        }
+        .await,
+    )
 }

@@ -10,30 +10,40 @@ use crate::model::{CustomerView, MethodDetail, RevealedSecret, SearchResults};
 /// typed into the box is refused here and never reaches a URL. Permission: none. Audit: none.
 #[server(prefix = "/console/api", endpoint = "go_search")]
 pub async fn go_search(q: String) -> Result<(), ConsoleError> {
-    let q = crate::search_query::check(&q)?;
-    leptos_axum::redirect(&format!("/search?q={}", crate::search_query::encode(&q)));
-    Ok(())
+    crate::api::reply(
+        async move {
+            let q = crate::search_query::check(&q)?;
+            leptos_axum::redirect(&format!("/search?q={}", crate::search_query::encode(&q)));
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// Finds methods by customer reference, token (`pm_…`), BIN + last 4 or last 4.
 /// Permission: `payment_methods.read`. Audit: `payment_method.search`.
 #[server(prefix = "/console/api", endpoint = "search")]
 pub async fn search(q: String) -> Result<SearchResults, ConsoleError> {
-    let q = crate::search_query::check(&q)?;
-    crate::backend::backend()?.search(q).await
+    crate::api::reply(
+        async move {
+            let q = crate::search_query::check(&q)?;
+            crate::backend::backend()?.search(q).await
+        }
+        .await,
+    )
 }
 
 /// A customer's methods. Permission: `payment_methods.read`. Audit: `payment_method.list`.
 #[server(prefix = "/console/api", endpoint = "customer")]
 pub async fn customer(reference: String) -> Result<CustomerView, ConsoleError> {
-    crate::backend::backend()?.customer(reference).await
+    crate::api::reply(async move { crate::backend::backend()?.customer(reference).await }.await)
 }
 
 /// One method, masked, with its audit history. Permission: `payment_methods.read` (history:
 /// `payment_methods.history`). Audit: `payment_method.read`, `payment_method.history`.
 #[server(prefix = "/console/api", endpoint = "payment_method")]
 pub async fn payment_method(id: String) -> Result<MethodDetail, ConsoleError> {
-    crate::backend::backend()?.payment_method(id).await
+    crate::api::reply(async move { crate::backend::backend()?.payment_method(id).await }.await)
 }
 
 /// The clear number, once. Permission: `payment_methods.reveal` (granted per person) and a
@@ -45,16 +55,23 @@ pub async fn reveal_payment_method(
     reason: String,
     code: Option<String>,
 ) -> Result<RevealedSecret, ConsoleError> {
-    crate::backend::backend()?.reveal(id, reason, code).await
+    crate::api::reply(
+        async move { crate::backend::backend()?.reveal(id, reason, code).await }.await,
+    )
 }
 
 /// Crypto-shreds a method. Permission: `payment_methods.delete` and a step-up.
 /// Audit: `payment_method.delete`.
 #[server(prefix = "/console/api", endpoint = "delete_payment_method")]
 pub async fn delete_payment_method(id: String, code: Option<String>) -> Result<(), ConsoleError> {
-    crate::backend::backend()?
-        .delete_payment_method(id.clone(), code)
-        .await?;
-    leptos_axum::redirect(&format!("/payment-methods/{id}"));
-    Ok(())
+    crate::api::reply(
+        async move {
+            crate::backend::backend()?
+                .delete_payment_method(id.clone(), code)
+                .await?;
+            leptos_axum::redirect(&format!("/payment-methods/{id}"));
+            Ok(())
+        }
+        .await,
+    )
 }

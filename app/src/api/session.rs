@@ -9,24 +9,34 @@ use crate::model::{Enrolment, Me, SessionState};
 /// Where the session stands. Permission: none. Audit: none.
 #[server(prefix = "/console/api", endpoint = "session")]
 pub async fn get_session() -> Result<SessionState, ConsoleError> {
-    crate::backend::backend()?.session_state().await
+    crate::api::reply(async move { crate::backend::backend()?.session_state().await }.await)
 }
 
 /// Email and password. Answers the same for unknown accounts, wrong passwords and locked
 /// accounts. Audit: `staff.sign_in` (success or failure). Redirects to the next step.
 #[server(prefix = "/console/api", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<SessionState, ConsoleError> {
-    let state = crate::backend::backend()?.sign_in(email, password).await?;
-    leptos_axum::redirect(state.home());
-    Ok(state)
+    crate::api::reply(
+        async move {
+            let state = crate::backend::backend()?.sign_in(email, password).await?;
+            leptos_axum::redirect(state.home());
+            Ok(state)
+        }
+        .await,
+    )
 }
 
 /// The second factor at sign-in: a TOTP code or a recovery code. Audit: `staff.mfa`.
 #[server(prefix = "/console/api", endpoint = "verify_mfa")]
 pub async fn verify_mfa(code: String) -> Result<SessionState, ConsoleError> {
-    let state = crate::backend::backend()?.verify_mfa(code).await?;
-    leptos_axum::redirect(state.home());
-    Ok(state)
+    crate::api::reply(
+        async move {
+            let state = crate::backend::backend()?.verify_mfa(code).await?;
+            leptos_axum::redirect(state.home());
+            Ok(state)
+        }
+        .await,
+    )
 }
 
 /// Replaces the password (first use of an issued one, or by choice). Audit: `staff.password_change`.
@@ -36,42 +46,57 @@ pub async fn change_password(
     new_password: String,
     confirm: String,
 ) -> Result<SessionState, ConsoleError> {
-    let change = crate::backend::PasswordChange {
-        current,
-        new: new_password,
-        confirm,
-    };
-    let state = crate::backend::backend()?.change_password(change).await?;
-    leptos_axum::redirect(state.home());
-    Ok(state)
+    crate::api::reply(
+        async move {
+            let change = crate::backend::PasswordChange {
+                current,
+                new: new_password,
+                confirm,
+            };
+            let state = crate::backend::backend()?.change_password(change).await?;
+            leptos_axum::redirect(state.home());
+            Ok(state)
+        }
+        .await,
+    )
 }
 
 /// Starts (or restarts) TOTP enrolment: a new key and recovery codes, valid once confirmed.
 /// Audit: `staff.mfa_enrolment_start`.
 #[server(prefix = "/console/api", endpoint = "mfa_enrolment")]
 pub async fn mfa_enrolment() -> Result<Enrolment, ConsoleError> {
-    crate::backend::backend()?.mfa_enrolment().await
+    crate::api::reply(async move { crate::backend::backend()?.mfa_enrolment().await }.await)
 }
 
 /// Confirms enrolment with a code from the authenticator. Audit: `staff.mfa_enrol`.
 #[server(prefix = "/console/api", endpoint = "confirm_mfa")]
 pub async fn confirm_mfa(code: String) -> Result<SessionState, ConsoleError> {
-    let state = crate::backend::backend()?.confirm_mfa(code).await?;
-    leptos_axum::redirect(state.home());
-    Ok(state)
+    crate::api::reply(
+        async move {
+            let state = crate::backend::backend()?.confirm_mfa(code).await?;
+            leptos_axum::redirect(state.home());
+            Ok(state)
+        }
+        .await,
+    )
 }
 
 /// Ends the session. Audit: `staff.sign_out`.
 #[server(prefix = "/console/api", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), ConsoleError> {
-    crate::backend::backend()?.sign_out().await?;
-    leptos_axum::redirect("/login");
-    Ok(())
+    crate::api::reply(
+        async move {
+            crate::backend::backend()?.sign_out().await?;
+            leptos_axum::redirect("/login");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// Verifies a fresh TOTP code for high-value actions (valid a few minutes); renews the session
 /// id. Audit: `staff.step_up`.
 #[server(prefix = "/console/api", endpoint = "step_up")]
 pub async fn step_up(code: String) -> Result<Me, ConsoleError> {
-    crate::backend::backend()?.step_up(code).await
+    crate::api::reply(async move { crate::backend::backend()?.step_up(code).await }.await)
 }

@@ -42,7 +42,9 @@ mod tests {
     use leptos::prelude::{Owner, provide_context};
 
     use super::{StatusView, get_status};
-    use crate::backend::{AccessChange, BoxFuture, ConsoleBackend, PasswordChange, Reply, SharedBackend};
+    use crate::backend::{
+        AccessChange, BoxFuture, ConsoleBackend, PasswordChange, Reply, SharedBackend,
+    };
     use crate::error::{ConsoleError, ErrorCode};
     use crate::model::*;
 
@@ -101,7 +103,12 @@ mod tests {
         fn user(&self, _: String) -> Reply<'_, UserSummary> {
             nothing()
         }
-        fn create_user(&self, _: String, _: String, _: Option<String>) -> Reply<'_, IssuedPassword> {
+        fn create_user(
+            &self,
+            _: String,
+            _: String,
+            _: Option<String>,
+        ) -> Reply<'_, IssuedPassword> {
             nothing()
         }
         fn set_access(&self, _: AccessChange, _: Option<String>) -> Reply<'_, UserSummary> {
@@ -116,7 +123,12 @@ mod tests {
         fn api_keys(&self) -> Reply<'_, Vec<ApiKeySummary>> {
             nothing()
         }
-        fn create_api_key(&self, _: String, _: Vec<String>, _: Option<String>) -> Reply<'_, IssuedApiKey> {
+        fn create_api_key(
+            &self,
+            _: String,
+            _: Vec<String>,
+            _: Option<String>,
+        ) -> Reply<'_, IssuedApiKey> {
             nothing()
         }
         fn revoke_api_key(&self, _: String, _: Option<String>) -> Reply<'_, ()> {

@@ -1,3 +1,17 @@
 //! Building blocks shared by the console's pages.
 
+pub mod account_forms;
+pub mod checkbox;
+pub mod code_field;
+pub mod delete_panel;
+pub mod feedback;
+pub mod form;
+pub mod format;
+pub mod guard;
+pub mod history_table;
+pub mod layout;
+pub mod methods_table;
+pub mod one_time_secret;
+pub mod reveal_panel;
+pub mod search_form;
 pub mod status_panel;

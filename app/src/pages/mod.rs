@@ -1,4 +1,14 @@
 //! One module per console page.
 
-pub mod home;
+pub mod api_keys;
+pub mod customer;
+pub mod dashboard;
+pub mod enrol;
+pub mod login;
+pub mod method;
+pub mod mfa;
 pub mod not_found;
+pub mod password;
+pub mod search;
+pub mod user;
+pub mod users;

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod auth;
+mod console;
 mod errors;
 mod fail_closed;
 mod helpers;

@@ -323,12 +323,21 @@ mod tests {
         )
     }
 
+    /// (profile, actor, the same stepped up, allowed without step-up, allowed only stepped up)
+    type Profile = (
+        &'static str,
+        Actor,
+        Actor,
+        &'static [&'static str],
+        &'static [&'static str],
+    );
+
     /// The role × action table as the product specifies it, written out independently of
     /// `Role::permissions`: for each staff profile, the actions allowed without a step-up and
     /// the further ones allowed once stepped up. Everything else must be denied.
     #[test]
     fn the_whole_role_by_action_table_allowed_and_denied() {
-        let table: [(&str, Actor, Actor, &[&str], &[&str]); 6] = [
+        let table: [Profile; 6] = [
             (
                 "support_agent",
                 staff(&[Role::SupportAgent], false, false),

@@ -39,6 +39,14 @@ pub fn manual_key(key: &[u8]) -> String {
         .join(" ")
 }
 
+/// The key back from its manual-entry form (what an authenticator app does with it).
+pub fn key_from_manual(manual: &str) -> Option<Vec<u8>> {
+    let compact: String = manual.chars().filter(|c| !c.is_whitespace()).collect();
+    Secret::try_from_base32(compact)
+        .ok()
+        .map(|s| s.as_bytes().to_vec())
+}
+
 /// The `otpauth://totp/…` URI authenticator apps read from the QR code.
 pub fn uri(key: &[u8], account: &str) -> Option<String> {
     totp(key, account)?.to_url().ok()
@@ -51,7 +59,7 @@ pub fn check(key: &[u8], code: &str, now_secs: u64) -> Option<u64> {
         return None;
     }
     let t = totp(key, "check")?;
-    t.check(&code, now_secs).map(|step| step / 30)
+    t.check(&code, now_secs)
 }
 
 /// The code for unix time `now_secs` (tests and the demo seeding only).
@@ -94,7 +102,8 @@ mod tests {
             uri.starts_with("otpauth://totp/Coffer:ada%40example.com?"),
             "{uri}"
         );
-        let manual = manual_key(&key).replace(' ', "");
-        assert!(uri.contains(&manual), "{uri} {manual}");
+        let manual = manual_key(&key);
+        assert!(uri.contains(&manual.replace(' ', "")), "{uri} {manual}");
+        assert_eq!(key_from_manual(&manual).unwrap(), key.to_vec());
     }
 }

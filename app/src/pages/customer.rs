@@ -1,0 +1,58 @@
+//! `/customers/:reference`: one customer's payment methods.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::methods::customer;
+use crate::components::feedback::{ErrorNotice, Loading};
+use crate::components::guard::RequireSignIn;
+use crate::components::methods_table::MethodsTable;
+use crate::model::CustomerView;
+
+/// The customer's methods (masked).
+#[component]
+pub fn CustomerPage() -> impl IntoView {
+    let params = use_params_map();
+    let reference = Memo::new(move |_| params.with(|p| p.get("reference").unwrap_or_default()));
+    let view_data = Resource::new(move || reference.get(), customer);
+    view! {
+        <Title text=move || format!("Customer {} · Coffer", reference.get()) />
+        <RequireSignIn let:_me>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match view_data.await {
+                        Ok(found) => view! { <Customer found /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </RequireSignIn>
+    }
+}
+
+#[component]
+fn Customer(found: CustomerView) -> impl IntoView {
+    let count = found.methods.len();
+    let summary = match count {
+        1 => "1 payment method".to_owned(),
+        n => format!("{n} payment methods"),
+    };
+    view! {
+        <nav class="breadcrumbs" aria-label="Breadcrumb">
+            <a href="/search">"Search"</a>
+            " / "
+            <span aria-current="page">"Customer"</span>
+        </nav>
+        <div class="page-header">
+            <h1>"Customer " <span class="mono">{found.reference}</span></h1>
+            <p class="muted">{summary}</p>
+        </div>
+        <section class="card" aria-label="Payment methods">
+            <MethodsTable
+                methods=found.methods
+                empty="This customer has no stored payment methods."
+            />
+        </section>
+    }
+}

@@ -1,0 +1,67 @@
+//! Sessions: 15 minutes idle ends them (PCI DSS 8.2.8; a short timeout here), sign-out ends
+//! them, a disabled account's session ends at once (8.2.5), and cross-site requests are refused.
+
+use super::{enrolled, user_id};
+use crate::helpers::{spawn_app, spawn_app_with_idle};
+use coffer_vault::access::Role;
+use std::time::Duration;
+
+#[tokio::test]
+async fn an_idle_session_must_sign_in_again() {
+    let app = spawn_app_with_idle(Duration::from_secs(2)).await;
+    let ivy = enrolled(&app, "ivy@example.com", &[Role::SupportAgent]).await;
+    assert!(ivy.state().await.get("SignedIn").is_some());
+    // Activity within the timeout keeps it alive.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(ivy.state().await.get("SignedIn").is_some());
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(ivy.state().await, "SignedOut");
+    ivy.err("search", &[("q", "cus_1")], "unauthenticated")
+        .await;
+}
+
+#[tokio::test]
+async fn sign_out_and_disabling_end_the_session() {
+    let app = spawn_app().await;
+    let jo = enrolled(&app, "jo@example.com", &[Role::SupportAgent]).await;
+    jo.ok("sign_out", &[]).await;
+    assert_eq!(jo.state().await, "SignedOut");
+
+    let kim = enrolled(&app, "kim@example.com", &[Role::SupportAgent]).await;
+    let id = user_id(&app, "kim@example.com").await;
+    app.exec(&format!(
+        "UPDATE staff_users SET disabled_at = 1, disabled_reason = 'admin' WHERE id = '{id}'"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(kim.state().await, "SignedOut");
+}
+
+#[tokio::test]
+async fn cross_site_requests_to_server_functions_are_refused() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    for (header, value) in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        let res = client
+            .post(app.url("/console/api/sign_in"))
+            .header(header, value)
+            .form(&[("email", "a@example.com"), ("password", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{header}: {value}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "cross_site");
+    }
+    let same = client
+        .post(app.url("/console/api/session"))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same.status(), 200);
+    assert_eq!(same.headers()["cache-control"], "no-store");
+}
