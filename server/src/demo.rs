@@ -34,8 +34,14 @@ fn test_pan(prefix: &str, n: u32, len: usize) -> String {
 
 fn bodies() -> Vec<serde_json::Value> {
     let card = |customer: &str, number: &str, month: u32, year: u32, name: &str| {
+        // American Express (34, 37) has a four-digit CVC.
+        let cvc = if number.starts_with("34") || number.starts_with("37") {
+            "1234"
+        } else {
+            "123"
+        };
         json!({"customer": customer, "type": "card",
-               "card": {"number": number, "exp_month": month, "exp_year": year, "cvc": "123"},
+               "card": {"number": number, "exp_month": month, "exp_year": year, "cvc": cvc},
                "billing_details": {"name": name}})
     };
     let next_month = time::OffsetDateTime::now_utc() + time::Duration::days(31);

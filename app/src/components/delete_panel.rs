@@ -18,9 +18,9 @@ pub fn DeletePanel(
         <section class="card danger-zone" aria-labelledby="delete-heading">
             <h2 id="delete-heading">"Delete payment method"</h2>
             <p>
-                "Deleting destroys the key that encrypts these details: they can never be \
-                 recovered, and the token stops working for every channel. The record of the \
-                 deletion stays in the history."
+                "Deleting destroys the encrypted details (crypto-shredding): they can never be \
+                 recovered, and the token stops working for every channel. The masked record \
+                 and its history stay."
             </p>
             <ActionForm action=delete>
                 <input type="hidden" name="id" value=id />

@@ -3,6 +3,7 @@
 
 mod auth;
 mod console;
+mod demo;
 mod errors;
 mod fail_closed;
 mod helpers;

@@ -136,7 +136,7 @@ fn brand_label(brand: &str) -> String {
 /// Masked facts for the method page, beyond the summary.
 pub fn facts(v: &PaymentMethodView) -> Vec<(String, String)> {
     let d = v.details.get(&v.kind).cloned().unwrap_or(Value::Null);
-    let mut out = vec![("Token".to_owned(), v.id.clone())];
+    let mut out = Vec::new();
     let fields: &[(&str, &str)] = match v.kind.as_str() {
         "card" => &[("alias", "Alias (fails Luhn)")],
         "sepa_debit" => &[("country", "Country"), ("bic", "BIC")],
