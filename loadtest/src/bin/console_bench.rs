@@ -80,6 +80,24 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     let base = cli.base_url.trim_end_matches('/').to_owned();
     let client = reqwest::Client::builder().cookie_store(true).build()?;
+    // Nine wrong passwords (below the lockout) against the real account and nine against an
+    // unknown one: both run argon2id, so both should take the same time.
+    let mut refusals = Vec::new();
+    for email in [cli.email.as_str(), "nobody-here@example.com"] {
+        let times = time_it(9, || async {
+            let res = client
+                .post(format!("{base}/console/api/sign_in"))
+                .form(&[("email", email), ("password", "not-the-password-1")])
+                .send()
+                .await?;
+            if res.status() != reqwest::StatusCode::UNAUTHORIZED {
+                bail!("a wrong password was not refused: {}", res.status());
+            }
+            Ok(())
+        })
+        .await?;
+        refusals.push(times);
+    }
     post(
         &client,
         &base,
@@ -141,6 +159,14 @@ async fn main() -> Result<()> {
     );
     println!("|---|---:|---:|---:|---:|");
     for (name, sorted) in [
+        (
+            "`POST /console/api/sign_in`, wrong password (9, argon2id)".to_owned(),
+            &refusals[0],
+        ),
+        (
+            "`POST /console/api/sign_in`, unknown account (9, dummy argon2id)".to_owned(),
+            &refusals[1],
+        ),
         (
             format!(
                 "`GET /customers/{}` (server-rendered page, 50 methods)",
