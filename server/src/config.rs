@@ -250,6 +250,42 @@ mod tests {
     }
 
     #[test]
+    fn the_console_idle_timeout_is_at_most_fifteen_minutes() {
+        let with = |secs: &str| {
+            load(
+                None,
+                false,
+                env(&[
+                    ("COFFER_HSM_PIN", "1"),
+                    ("COFFER_CONSOLE_IDLE_TIMEOUT_SECS", secs),
+                ]),
+            )
+        };
+        assert_eq!(
+            load(None, false, env(&[("COFFER_HSM_PIN", "1")]))
+                .unwrap()
+                .console
+                .idle_timeout
+                .as_secs(),
+            900
+        );
+        assert_eq!(with("300").unwrap().console.idle_timeout.as_secs(), 300);
+        for bad in ["901", "0", "3600", "soon"] {
+            assert!(with(bad).is_err(), "{bad}");
+        }
+        let secure = load(
+            None,
+            false,
+            env(&[
+                ("COFFER_HSM_PIN", "1"),
+                ("COFFER_CONSOLE_SECURE_COOKIES", "true"),
+            ]),
+        )
+        .unwrap();
+        assert!(secure.console.secure_cookies);
+    }
+
+    #[test]
     fn a_pin_in_the_config_file_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("coffer.toml");

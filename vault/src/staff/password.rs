@@ -24,6 +24,21 @@ pub enum PasswordError {
     Task,
 }
 
+/// At most this many hashes run at once (each takes 19 MiB and a core for tens of ms), so a
+/// flood of sign-in attempts queues instead of exhausting memory and the blocking pool.
+const CONCURRENT_HASHES: usize = 4;
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_HASHES);
+
+/// Runs `work` on a blocking thread once a hashing slot is free.
+async fn hashing<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, PasswordError> {
+    let _slot = HASHING.acquire().await.map_err(|_| PasswordError::Task)?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| PasswordError::Task)
+}
+
 /// OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane.
 fn hasher() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
@@ -65,20 +80,19 @@ pub fn check_policy(password: &str, email: &str) -> Result<(), IntakeError> {
 
 /// Hashes on a blocking thread; returns the PHC string.
 pub async fn hash(password: SecretString) -> Result<String, PasswordError> {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         hasher()
             .hash_password(password.expose_secret().as_bytes())
             .map(|h| h.to_string())
             .map_err(|_| PasswordError::Hash)
     })
-    .await
-    .map_err(|_| PasswordError::Task)?
+    .await?
 }
 
 /// Verifies on a blocking thread. With `None` (unknown account) it verifies against a dummy
 /// hash of the same cost and returns false, so both cases take the same time.
 pub async fn verify(password: SecretString, phc: Option<String>) -> Result<bool, PasswordError> {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let (phc, known) = match phc {
             Some(phc) => (phc, true),
             None => (dummy_hash().to_owned(), false),
@@ -89,7 +103,6 @@ pub async fn verify(password: SecretString, phc: Option<String>) -> Result<bool,
         ok && known
     })
     .await
-    .map_err(|_| PasswordError::Task)
 }
 
 /// Whether `password` matches any of `hashes` (the history check), on a blocking thread.
@@ -97,7 +110,7 @@ pub async fn matches_any(
     password: SecretString,
     hashes: Vec<String>,
 ) -> Result<bool, PasswordError> {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let argon = hasher();
         hashes.iter().any(|phc| {
             argon
@@ -106,7 +119,6 @@ pub async fn matches_any(
         })
     })
     .await
-    .map_err(|_| PasswordError::Task)
 }
 
 /// A hash of a random password made once per process with the same parameters.

@@ -128,6 +128,18 @@ async fn an_agent_sees_masked_data_and_reveals_only_with_the_grant_a_step_up_and
     assert!(audit.iter().any(|e| e.action == "payment_method.reveal"
         && e.outcome == "denied"
         && e.detail.as_deref().is_some_and(|d| d.contains("step-up"))));
+    for (action, detail) in [
+        ("payment_method.search", "bin_last4"),
+        ("payment_method.search", "customer"),
+        ("payment_method.history", ""),
+    ] {
+        assert!(
+            audit.iter().any(|e| e.action == action
+                && e.actor_id == lee_id
+                && e.detail.as_deref().unwrap_or_default().contains(detail)),
+            "{action} {detail} audited"
+        );
+    }
 }
 
 #[tokio::test]

@@ -17,9 +17,20 @@ async fn an_admin_creates_grants_resets_and_disables_accounts_after_a_step_up() 
         "step_up_required",
     )
     .await;
+    let session_id = |headers: &reqwest::header::HeaderMap| {
+        headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|c| c.to_str().ok())
+            .find_map(|c| c.strip_prefix("coffer_session="))
+            .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+            .expect("a session cookie")
+    };
+    let before = session_id(&root.call_full("users", &[]).await.2);
+    assert_eq!(session_id(&root.call_full("users", &[]).await.2), before);
     let code = root.code().await;
-    let issued = root
-        .ok(
+    let (status, issued, headers) = root
+        .call_full(
             "create_user",
             &[
                 ("email", "new@example.com"),
@@ -28,6 +39,18 @@ async fn an_admin_creates_grants_resets_and_disables_accounts_after_a_step_up() 
             ],
         )
         .await;
+    assert_eq!(status, 200, "{issued}");
+    // The step-up renewed the session id.
+    assert_ne!(session_id(&headers), before);
+    // The same email again is refused on its field.
+    let body = root
+        .err(
+            "create_user",
+            &[("email", "NEW@example.com"), ("role", "support_agent")],
+            "invalid_input",
+        )
+        .await;
+    assert_eq!(body["field"], "email");
     let password = issued["password"].as_str().unwrap().to_owned();
     assert_eq!(password.len(), 19);
     let new_id = issued["user_id"].as_str().unwrap().to_owned();
