@@ -71,4 +71,12 @@ test("an idle session has to sign in again", async ({ page }) => {
   await page.getByLabel("Search payment methods").fill("cus_after_idle");
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page.getByRole("heading", { name: "Sign in to Coffer" })).toBeVisible();
+  await expect(page.getByText("Your session ended after a period without activity")).toBeVisible();
+  const id = sql(idle, `SELECT id FROM staff_users WHERE email = '${agent.email}'`);
+  // Recorded (by each request that found the live session expired; two may race).
+  const timeouts = sql(
+    idle,
+    `SELECT COUNT(*) FROM audit_events WHERE action = 'staff.session_timeout' AND actor_id = '${id}'`,
+  );
+  expect(Number(timeouts)).toBeGreaterThanOrEqual(1);
 });

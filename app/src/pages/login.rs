@@ -23,7 +23,7 @@ pub fn LoginPage() -> impl IntoView {
                 <h1 id="login-heading">"Sign in to Coffer"</h1>
                 <Show when=expired>
                     <p class="alert alert-warn" role="status">
-                        "Your session ended after 15 minutes without activity. Sign in again."
+                        "Your session ended after a period without activity. Sign in again."
                     </p>
                 </Show>
                 <ActionForm action=sign_in>

@@ -1,5 +1,5 @@
 //! Console sessions: stored in the vault's database through tower-sessions (SQLite or
-//! PostgreSQL), cookie `HttpOnly`, `SameSite=Strict`, `Secure` behind TLS, expiring after the idle
+//! PostgreSQL), cookie `HttpOnly`, `SameSite=Strict`, `Secure` behind TLS, ended by the console after the idle
 //! timeout (PCI DSS 8.2.8). The session holds who signed in and how far, never a secret.
 
 use crate::config::ConsoleConfig;
@@ -17,6 +17,8 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 pub const COOKIE: &str = "coffer_session";
 /// The key under which a session keeps its [`StaffSession`].
 pub const KEY: &str = "staff";
+/// The mark a session ended by the idle timeout keeps until the next sign-in.
+pub const EXPIRED: &str = "expired";
 
 /// What a console session knows about its staff member.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -64,8 +66,11 @@ impl SessionStore {
 
     /// Adds the session layer to `router`, and a task that deletes expired sessions.
     pub fn apply(&self, router: Router, config: ConsoleConfig) -> Router {
+        // The idle timeout itself is enforced by the console on every request (so it can tell
+        // the user and record it); the stored record and the cookie outlive it by an hour so
+        // that an expired session is recognised as expired rather than as no session at all.
         let expiry = Expiry::OnInactivity(time::Duration::seconds(
-            i64::try_from(config.idle_timeout.as_secs()).unwrap_or(900),
+            i64::try_from(config.idle_timeout.as_secs()).unwrap_or(900) + 3600,
         ));
         macro_rules! layer {
             ($store:expr) => {{

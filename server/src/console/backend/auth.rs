@@ -3,7 +3,7 @@
 
 use super::errors::{code_error, map};
 use super::{Req, VaultBackend, unavailable, views};
-use crate::console::session::{KEY, StaffSession};
+use crate::console::session::{EXPIRED, KEY, StaffSession};
 use coffer_app::backend::PasswordChange;
 use coffer_app::model::{Enrolment, Me, SessionState};
 use coffer_app::{ConsoleError, ErrorCode};
@@ -43,6 +43,10 @@ impl VaultBackend {
     /// Stores the new state under a new session id (the session gained privilege).
     async fn promote(&self, req: &Req, state: &StaffSession) -> Result<(), ConsoleError> {
         req.session.cycle_id().await.map_err(|_| unavailable())?;
+        req.session
+            .remove_value(EXPIRED)
+            .await
+            .map_err(|_| unavailable())?;
         req.session
             .insert(KEY, state)
             .await
@@ -151,7 +155,15 @@ impl VaultBackend {
 
     pub(super) async fn do_sign_out(&self) -> Result<(), ConsoleError> {
         let req = self.req().await?;
-        req.session.flush().await.map_err(|_| unavailable())
+        let state: Option<StaffSession> = req.session.get(KEY).await.map_err(|_| unavailable())?;
+        req.session.flush().await.map_err(|_| unavailable())?;
+        if let Some(state) = state {
+            self.vault
+                .record_staff_event(&state.user_id, "staff.sign_out", &req.origin)
+                .await
+                .map_err(map)?;
+        }
+        Ok(())
     }
 
     pub(super) async fn do_step_up(&self, code: String) -> Result<Me, ConsoleError> {

@@ -9,7 +9,7 @@ mod errors;
 mod methods;
 mod views;
 
-use super::session::{KEY, StaffSession};
+use super::session::{EXPIRED, KEY, StaffSession};
 use crate::api::extract::Ctx;
 use coffer_app::backend::{AccessChange, BoxFuture, ConsoleBackend, PasswordChange, Reply};
 use coffer_app::model::*;
@@ -73,21 +73,38 @@ impl VaultBackend {
         Ok(Req { session, origin })
     }
 
-    /// The session's staff state and account, if the session is live: not idle past the
-    /// timeout, the account still enabled and unlocked. Records this request as activity.
+    /// The session's staff state and account: `None` without a session, `Unauthenticated` if it
+    /// just ended (idle past the timeout, or the account disabled or locked). Records this
+    /// request as activity.
     async fn current(
         &self,
         req: &Req,
     ) -> Result<Option<(StaffSession, StaffAccount)>, ConsoleError> {
         let state: Option<StaffSession> = req.session.get(KEY).await.map_err(|_| unavailable())?;
         let Some(mut state) = state else {
-            return Ok(None);
+            // A session ended by the idle timeout keeps only this mark, so that every request
+            // of the page that finds it (several run at once) says why, until the next sign-in.
+            let expired: Option<bool> =
+                req.session.get(EXPIRED).await.map_err(|_| unavailable())?;
+            return match expired {
+                Some(true) => Err(ConsoleError::unauthenticated()),
+                _ => Ok(None),
+            };
         };
         let now = now_millis();
         let idle_ms = i64::try_from(self.idle_timeout.as_millis()).unwrap_or(i64::MAX);
         if now - state.last_seen > idle_ms {
-            req.session.flush().await.map_err(|_| unavailable())?;
-            return Ok(None);
+            // Ended by the idle timeout (PCI DSS 8.2.8): recorded, and the user is told so.
+            req.session.clear().await;
+            req.session
+                .insert(EXPIRED, true)
+                .await
+                .map_err(|_| unavailable())?;
+            self.vault
+                .record_staff_event(&state.user_id, "staff.session_timeout", &req.origin)
+                .await
+                .map_err(map)?;
+            return Err(ConsoleError::unauthenticated());
         }
         let Some(account) = self
             .vault
@@ -95,8 +112,9 @@ impl VaultBackend {
             .await
             .map_err(map)?
         else {
+            // The account was disabled or locked meanwhile (PCI DSS 8.2.5).
             req.session.flush().await.map_err(|_| unavailable())?;
-            return Ok(None);
+            return Err(ConsoleError::unauthenticated());
         };
         state.last_seen = now;
         req.session

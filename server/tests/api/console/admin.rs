@@ -104,6 +104,7 @@ async fn an_admin_creates_grants_resets_and_disables_accounts_after_a_step_up() 
         )
         .await;
     assert_eq!(user["status"], "disabled");
+    new.err("session", &[], "unauthenticated").await;
     assert_eq!(new.state().await, "SignedOut");
 
     // API keys: created (secret shown once) and revoked from the console.

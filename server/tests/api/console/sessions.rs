@@ -9,15 +9,28 @@ use std::time::Duration;
 #[tokio::test]
 async fn an_idle_session_must_sign_in_again() {
     let app = spawn_app_with_idle(Duration::from_secs(2)).await;
-    let ivy = enrolled(&app, "ivy@example.com", &[Role::SupportAgent]).await;
+    let mut ivy = enrolled(&app, "ivy@example.com", &[Role::SupportAgent]).await;
     assert!(ivy.state().await.get("SignedIn").is_some());
     // Activity within the timeout keeps it alive.
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert!(ivy.state().await.get("SignedIn").is_some());
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    assert_eq!(ivy.state().await, "SignedOut");
+    // Every request after the timeout is told the session ended (until the next sign-in).
+    ivy.err("session", &[], "unauthenticated").await;
+    ivy.err("session", &[], "unauthenticated").await;
     ivy.err("search", &[("q", "cus_1")], "unauthenticated")
         .await;
+    let id = user_id(&app, "ivy@example.com").await;
+    let timeouts = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.action == "staff.session_timeout" && e.actor_id == id)
+        .count();
+    assert_eq!(timeouts, 1);
+    // Signing in again clears the mark.
+    ivy.sign_in().await;
+    assert!(ivy.state().await.get("SignedIn").is_some());
 }
 
 #[tokio::test]
@@ -26,6 +39,13 @@ async fn sign_out_and_disabling_end_the_session() {
     let jo = enrolled(&app, "jo@example.com", &[Role::SupportAgent]).await;
     jo.ok("sign_out", &[]).await;
     assert_eq!(jo.state().await, "SignedOut");
+    let jo_id = user_id(&app, "jo@example.com").await;
+    let audit = app.audit().await;
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "staff.sign_out" && e.actor_id == jo_id)
+    );
 
     let kim = enrolled(&app, "kim@example.com", &[Role::SupportAgent]).await;
     let id = user_id(&app, "kim@example.com").await;
@@ -34,6 +54,7 @@ async fn sign_out_and_disabling_end_the_session() {
     ))
     .await
     .unwrap();
+    kim.err("session", &[], "unauthenticated").await;
     assert_eq!(kim.state().await, "SignedOut");
 }
 

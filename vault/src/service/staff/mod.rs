@@ -89,6 +89,23 @@ impl Vault {
         Ok(Some(seal::open(&key, &totp_record(&row.id), &sealed)?))
     }
 
+    /// Records a session event of the account (`staff.sign_out`, `staff.session_timeout`).
+    pub async fn record_staff_event(
+        &self,
+        user_id: &str,
+        action: &'static str,
+        origin: &crate::audit::Origin,
+    ) -> Result<(), VaultError> {
+        let Some(row) = self.find_staff(user_id).await? else {
+            return Ok(());
+        };
+        let actor = self_actor(&row);
+        let event =
+            crate::audit::AuditEvent::new(&actor, action, crate::audit::Outcome::Success, origin)
+                .resource(USER, &row.id);
+        self.audit_alone(&event).await
+    }
+
     /// The account behind a session, for the console to build its actor from: `None` if it no
     /// longer exists, is disabled or locked (the session must end).
     pub async fn staff_account(&self, id: &str) -> Result<Option<StaffAccount>, VaultError> {
