@@ -68,17 +68,24 @@ pub fn classify(q: &str) -> SearchKind {
     SearchKind::Customer(q.to_owned())
 }
 
-/// Whether the text, with spaces and dashes removed, is 12–19 digits passing Luhn.
+/// Whether the text holds a card number: 12–19 digits passing Luhn, written together or split
+/// by spaces, dashes, dots or slashes, anywhere in the text (`cus 4242…`, `pm_4242…`).
 fn looks_like_pan(q: &str) -> bool {
-    let digits: Vec<u32> = q
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-'))
-        .map(|c| c.to_digit(10))
-        .collect::<Option<Vec<u32>>>()
-        .unwrap_or_default();
-    if !(12..=19).contains(&digits.len()) {
-        return false;
+    let mut run: Vec<u32> = Vec::new();
+    let mut runs: Vec<Vec<u32>> = Vec::new();
+    for c in q.chars() {
+        match c.to_digit(10) {
+            Some(d) => run.push(d),
+            None if matches!(c, ' ' | '-' | '.' | '/') => {}
+            None => runs.push(std::mem::take(&mut run)),
+        }
     }
+    runs.push(run);
+    runs.iter()
+        .any(|digits| (12..=19).contains(&digits.len()) && luhn(digits))
+}
+
+fn luhn(digits: &[u32]) -> bool {
     let sum: u32 = digits
         .iter()
         .rev()
@@ -121,6 +128,9 @@ mod tests {
             "4242 4242 4242 4242",
             "4242-4242-4242-4242",
             " 378282246310005 ",
+            "4242.4242.4242.4242",
+            "cus 4242424242424242",
+            "pm_4242424242424242",
         ] {
             let err = check(pan).unwrap_err();
             assert_eq!(err.field.as_deref(), Some("q"));

@@ -158,7 +158,8 @@ pub async fn record_failure(
     Ok(locked.is_some_and(|t| t > now))
 }
 
-/// A complete sign-in: failures forgotten, activity recorded.
+/// A complete sign-in: failures forgotten, activity recorded; a lock set meanwhile by racing
+/// failures is kept.
 pub async fn record_success(
     conn: &mut AnyConnection,
     id: &str,
@@ -166,7 +167,7 @@ pub async fn record_success(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE staff_users SET failed_attempts = 0, locked_until = NULL, last_active_at = $2, \
-         updated_at = $2 WHERE id = $1",
+         updated_at = $2 WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)",
     )
     .bind(id)
     .bind(now)
@@ -175,7 +176,9 @@ pub async fn record_success(
     Ok(())
 }
 
-/// Accepts TOTP time step `step` only if it is newer than the last accepted one (no replay).
+/// Accepts TOTP time step `step` only if it is newer than the last accepted one (no replay) and
+/// the account is neither disabled nor locked at this moment (checked in the same statement, so
+/// guesses racing a lockout cannot slip through).
 pub async fn accept_totp_step(
     conn: &mut AnyConnection,
     id: &str,
@@ -183,10 +186,12 @@ pub async fn accept_totp_step(
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE staff_users SET totp_last_step = $2 \
-         WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+         WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2) \
+         AND disabled_at IS NULL AND (locked_until IS NULL OR locked_until <= $3)",
     )
     .bind(id)
     .bind(step)
+    .bind(super::now_millis())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -376,7 +381,9 @@ pub async fn use_code(
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE staff_recovery_codes SET used_at = $3 \
-         WHERE user_id = $1 AND code_hash = $2 AND pending = 0 AND used_at IS NULL",
+         WHERE user_id = $1 AND code_hash = $2 AND pending = 0 AND used_at IS NULL \
+         AND EXISTS (SELECT 1 FROM staff_users u WHERE u.id = $1 AND u.disabled_at IS NULL \
+                     AND (u.locked_until IS NULL OR u.locked_until <= $3))",
     )
     .bind(id)
     .bind(hash)

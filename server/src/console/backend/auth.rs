@@ -156,14 +156,14 @@ impl VaultBackend {
     pub(super) async fn do_sign_out(&self) -> Result<(), ConsoleError> {
         let req = self.req().await?;
         let state: Option<StaffSession> = req.session.get(KEY).await.map_err(|_| unavailable())?;
-        req.session.flush().await.map_err(|_| unavailable())?;
+        // Audited first: a sign-out that cannot be recorded does not happen.
         if let Some(state) = state {
             self.vault
                 .record_staff_event(&state.user_id, "staff.sign_out", &req.origin)
                 .await
                 .map_err(map)?;
         }
-        Ok(())
+        req.session.flush().await.map_err(|_| unavailable())
     }
 
     pub(super) async fn do_step_up(&self, code: String) -> Result<Me, ConsoleError> {

@@ -94,16 +94,16 @@ impl VaultBackend {
         let now = now_millis();
         let idle_ms = i64::try_from(self.idle_timeout.as_millis()).unwrap_or(i64::MAX);
         if now - state.last_seen > idle_ms {
-            // Ended by the idle timeout (PCI DSS 8.2.8): recorded, and the user is told so.
+            // Ended by the idle timeout (PCI DSS 8.2.8): recorded first, then the user is told.
+            self.vault
+                .record_staff_event(&state.user_id, "staff.session_timeout", &req.origin)
+                .await
+                .map_err(map)?;
             req.session.clear().await;
             req.session
                 .insert(EXPIRED, true)
                 .await
                 .map_err(|_| unavailable())?;
-            self.vault
-                .record_staff_event(&state.user_id, "staff.session_timeout", &req.origin)
-                .await
-                .map_err(map)?;
             return Err(ConsoleError::unauthenticated());
         }
         let Some(account) = self

@@ -36,6 +36,15 @@ async fn an_agent_sees_masked_data_and_reveals_only_with_the_grant_a_step_up_and
         .err("search", &[("q", "4111 1111 1111 1111")], "invalid_input")
         .await;
     assert!(!body.to_string().contains("1111 1111"));
+    for (endpoint, field, text) in [
+        ("search", "q", "pm_4111111111111111"),
+        ("search", "q", "cus 4111.1111.1111.1111"),
+        ("customer", "reference", "4111111111111111"),
+    ] {
+        let body = lee.err(endpoint, &[(field, text)], "invalid_input").await;
+        assert_eq!(body["field"], field, "{endpoint}");
+        assert!(!body.to_string().contains("41111111"), "{endpoint}: {body}");
+    }
 
     let detail = lee.ok("payment_method", &[("id", &id)]).await;
     assert_eq!(detail["can_reveal"], false);

@@ -192,6 +192,11 @@ async fn new_passwords_follow_the_rules_and_differ_from_the_last_four() {
         )
         .await;
     assert_eq!(body["field"], "current");
+    // A wrong current password counts towards the lockout like any wrong password.
+    let failures = app
+        .count("SELECT failed_attempts FROM staff_users WHERE email = 'cy@example.com'")
+        .await;
+    assert_eq!(failures, 1);
     // Three more passwords: the history then holds the first four (issued, current, p1, p2, p3).
     let mut previous = current.clone();
     for n in 1..=3 {

@@ -37,10 +37,8 @@ impl Vault {
         if row.totp_enabled {
             return Err(VaultError::Unauthenticated);
         }
-        let key = match self.open_totp(&row).await? {
-            Some(key) => key,
-            None => totp::new_key(),
-        };
+        // A new key every time: a key shown earlier (to whoever had the password then) is void.
+        let key = totp::new_key();
         let sealed = self.seal_totp(&row.id, &key)?;
         let codes = recovery::generate();
         let hashes: Vec<String> = codes.iter().map(|c| recovery::hash(c)).collect();
@@ -86,8 +84,18 @@ impl Vault {
         let now = store::now_millis();
         let mut tx = self.store.writer().begin().await?;
         store::staff::enable_totp(&mut tx, &row.id, now).await?;
-        store::staff::accept_totp_step(&mut tx, &row.id, i64::try_from(step).unwrap_or(i64::MAX))
-            .await?;
+        let accepted = store::staff::accept_totp_step(
+            &mut tx,
+            &row.id,
+            i64::try_from(step).unwrap_or(i64::MAX),
+        )
+        .await?;
+        if !accepted {
+            drop(tx);
+            self.count_failure(&row, "staff.mfa_enrol", "replayed_code", origin)
+                .await?;
+            return Err(VaultError::InvalidCode);
+        }
         store::staff::activate_codes(&mut tx, &row.id).await?;
         store::staff::record_success(&mut tx, &row.id, now).await?;
         AuditEvent::new(

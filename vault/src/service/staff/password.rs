@@ -45,7 +45,14 @@ impl Vault {
             .await
             .map_err(|_| VaultError::Unavailable)?;
         if !current_ok {
-            self.audit_alone(&fail("wrong_current_password")).await?;
+            // Counts towards the lockout like any wrong password.
+            self.count_failure(
+                &row,
+                "staff.password_change",
+                "wrong_current_password",
+                origin,
+            )
+            .await?;
             return Err(
                 IntakeError::invalid_because("current", "the current password is wrong").into(),
             );

@@ -44,6 +44,12 @@ impl Vault {
             self.audit_alone(&event).await?;
             return Err(VaultError::Unauthenticated);
         };
+        // Re-read after hashing: failures recorded while this request waited for a hashing slot
+        // (many attempts at once) must lock it out too.
+        let row = self
+            .find_staff(&row.id)
+            .await?
+            .ok_or(VaultError::Unauthenticated)?;
         let refusal = if row.disabled_at.is_some() {
             Some("disabled")
         } else if now - row.last_active_at > INACTIVE_MS {
