@@ -5,7 +5,6 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod console;
-pub mod demo;
 pub mod health;
 pub mod metrics;
 pub mod middleware;

@@ -122,7 +122,7 @@ async fn main() -> anyhow::Result<()> {
             command: DemoCommand::Seed,
         } => {
             let vault = Vault::open(&vault_config()).await?;
-            let stored = coffer_server::demo::seed(&vault).await?;
+            let stored = coffer_vault::demo::seed(&vault).await?;
             vault.close().await;
             println!("stored {stored} demo payment methods");
         }

@@ -5,9 +5,9 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn the_demo_seed_stores_every_method_once() {
     let app = spawn_app().await;
-    assert_eq!(coffer_server::demo::seed(&app.vault).await.unwrap(), 56);
+    assert_eq!(coffer_vault::demo::seed(&app.vault).await.unwrap(), 56);
     // A second run stores nothing new (duplicates are recognised by fingerprint).
-    assert_eq!(coffer_server::demo::seed(&app.vault).await.unwrap(), 0);
+    assert_eq!(coffer_vault::demo::seed(&app.vault).await.unwrap(), 0);
     let big = app
         .count("SELECT COUNT(*) FROM payment_methods WHERE customer = 'cus_demo_big'")
         .await;

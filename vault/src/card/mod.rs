@@ -16,5 +16,4 @@ pub use expiry::{Expiry, YearMonth};
 pub use holder::HolderName;
 pub use pan::{Pan, luhn_valid};
 
-#[cfg(test)]
 pub(crate) use pan::with_check_digit;

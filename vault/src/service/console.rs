@@ -103,12 +103,18 @@ impl Vault {
         events.reverse();
         events.truncate(200);
         let mut records = Vec::with_capacity(events.len());
+        // One lookup per staff member, not per event.
+        let mut emails: std::collections::HashMap<String, String> = Default::default();
         for event in events {
             let actor_label = if event.actor_type == "staff" {
-                match store::staff::find(&mut conn, &event.actor_id).await? {
-                    Some(user) => format!("staff {}", user.email),
-                    None => format!("staff {}", event.actor_id),
+                if !emails.contains_key(&event.actor_id) {
+                    let email = store::staff::find(&mut conn, &event.actor_id)
+                        .await?
+                        .map_or_else(|| event.actor_id.clone(), |user| user.email);
+                    emails.insert(event.actor_id.clone(), email);
                 }
+                let email = emails.get(&event.actor_id).map_or("", String::as_str);
+                format!("staff {email}")
             } else {
                 format!("{} {}", event.actor_type, event.actor_id)
             };
