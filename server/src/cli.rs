@@ -44,6 +44,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The audit log: verification, checkpoints, review, retention, exports.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Development data (never on a production vault).
     Demo {
         #[command(subcommand)]
@@ -97,4 +102,43 @@ pub enum ApiKeyCommand {
     },
     /// Revoke a key at once.
     Revoke { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the whole chain (archives, events, signed checkpoints). Exits 1 and names the first
+    /// event that was altered, removed or moved if anything is wrong.
+    Verify,
+    /// Sign the current chain head in the HSM now.
+    Checkpoint,
+    /// Print the audit signing key's public half (PEM), for assessors checking exports.
+    PublicKey,
+    /// Check a signed export (CSV or JSON Lines). Needs no database or HSM with --public-key.
+    VerifyExport {
+        file: PathBuf,
+        /// The PEM printed by `coffer audit public-key` (default: read it from the HSM).
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+    },
+    /// Run the daily review rules over one UTC day (default today) and print new flags.
+    Review {
+        /// YYYY-MM-DD (UTC).
+        #[arg(long)]
+        day: Option<String>,
+    },
+    /// Apply retention now: archive events older than the hot window, expire old archive files.
+    Archive,
+    /// Benchmark only: append synthetic events (a fresh database only).
+    Seed {
+        #[arg(long, default_value_t = 1_000_000)]
+        events: u64,
+        /// Spread them over this many days up to now.
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+    },
+    /// Benchmark only: time a set of filtered searches and print p50/p95 per query.
+    BenchSearch {
+        #[arg(long, default_value_t = 200)]
+        iterations: u32,
+    },
 }

@@ -33,6 +33,8 @@ struct FileConfig {
     rate_limit_burst: Option<u32>,
     console_idle_timeout_secs: Option<u64>,
     console_secure_cookies: Option<bool>,
+    #[serde(default)]
+    audit: crate::audit_config::AuditFileConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +55,8 @@ pub struct Config {
     pub rate_limit: crate::api::RateLimit,
     /// Console sessions.
     pub console: ConsoleConfig,
+    /// Audit checkpoints, review and retention.
+    pub audit: crate::audit_config::AuditConfig,
 }
 
 /// How console sessions behave.
@@ -159,6 +163,7 @@ pub fn load(
         Some(_) => return Err(ConfigError::Invalid("COFFER_CONSOLE_SECURE_COOKIES")),
         None => file_cfg.console_secure_cookies.unwrap_or(false),
     };
+    let audit = crate::audit_config::load(&env, file_cfg.audit.clone())?;
     if database_max_connections == 0 || token_label.is_empty() {
         return Err(ConfigError::Invalid("database_max_connections / hsm_token"));
     }
@@ -177,6 +182,7 @@ pub fn load(
             idle_timeout: std::time::Duration::from_secs(idle_secs),
             secure_cookies,
         },
+        audit,
     })
 }
 

@@ -2,6 +2,9 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod audit_cli;
+pub mod audit_config;
+pub mod audit_tasks;
 pub mod cli;
 pub mod config;
 pub mod console;

@@ -2,11 +2,11 @@
 
 use clap::Parser;
 use coffer_server::cli::{
-    ApiKeyCommand, Cli, Command, DemoCommand, HsmCommand, KeysCommand, UserCommand,
+    ApiKeyCommand, AuditCommand, Cli, Command, DemoCommand, HsmCommand, KeysCommand, UserCommand,
 };
 use coffer_server::{config, startup, telemetry};
 use coffer_vault::access::{Actor, Role, Scope};
-use coffer_vault::keys::{FINGERPRINT_KEY_LABEL, Hsm, KEK_LABEL};
+use coffer_vault::keys::{AUDIT_SIGNING_KEY_LABEL, FINGERPRINT_KEY_LABEL, Hsm, KEK_LABEL};
 use coffer_vault::store::Store;
 use coffer_vault::{Vault, VaultConfig};
 use secrecy::ExposeSecret;
@@ -14,6 +14,17 @@ use secrecy::ExposeSecret;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // An assessor checks an export with the public key alone: no configuration, HSM or database.
+    if let Some(Command::Audit {
+        command:
+            AuditCommand::VerifyExport {
+                file,
+                public_key: Some(pem),
+            },
+    }) = &cli.command
+    {
+        std::process::exit(coffer_server::audit_cli::verify_export_offline(file, pem)?);
+    }
     let explicit = cli.config.is_some();
     let path = cli.config.clone().unwrap_or_else(|| "coffer.toml".into());
     let config = config::load(Some(&path), explicit, |k| std::env::var(k).ok())?;
@@ -52,7 +63,7 @@ async fn main() -> anyhow::Result<()> {
             command: HsmCommand::Status,
         } => {
             let hsm = Hsm::open(&config.hsm)?;
-            for label in [KEK_LABEL, FINGERPRINT_KEY_LABEL] {
+            for label in [KEK_LABEL, FINGERPRINT_KEY_LABEL, AUDIT_SIGNING_KEY_LABEL] {
                 println!("{label}: {:?}", hsm.key_attributes(label)?);
             }
         }
@@ -117,6 +128,13 @@ async fn main() -> anyhow::Result<()> {
                 created.account.id, created.account.email
             );
             println!("{}", created.password.expose_secret());
+        }
+        Command::Audit { command } => {
+            let code =
+                coffer_server::audit_cli::run(command, vault_config(), &config.audit).await?;
+            if code != 0 {
+                std::process::exit(code);
+            }
         }
         Command::Demo {
             command: DemoCommand::Seed,

@@ -27,6 +27,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     vault: Arc<Vault>,
+    audit: crate::audit_config::AuditConfig,
 }
 
 /// The routes and middleware, around an open vault.
@@ -88,6 +89,7 @@ impl Application {
             listener,
             router: router(vault.clone(), config.rate_limit, config.console, &sessions),
             vault,
+            audit: config.audit.clone(),
         })
     }
 
@@ -130,6 +132,7 @@ impl Application {
                 }
             }
         });
+        let audit_tasks = crate::audit_tasks::spawn(self.vault.clone(), &self.audit);
         tracing::info!(addr = %self.listener.local_addr()?, "coffer listening");
         let service = self
             .router
@@ -139,7 +142,12 @@ impl Application {
             .await?;
         refresher.abort();
         inactivity.abort();
+        for task in audit_tasks {
+            task.abort();
+        }
         self.vault.record_service_event("service.stop").await?;
+        // The stop is the last event: sign it so nothing after it can be cut silently.
+        self.vault.checkpoint_audit().await?;
         self.vault.close().await;
         tracing::info!("coffer stopped");
         Ok(())

@@ -131,6 +131,10 @@ async fn spawn(rate_limit: RateLimit, console: ConsoleConfig) -> TestApp {
         log_format: LogFormat::Json,
         rate_limit,
         console,
+        audit: coffer_server::audit_config::AuditConfig {
+            archive_dir: dir.path().join("audit-archive"),
+            ..Default::default()
+        },
     };
     let app = Application::build(&config)
         .await

@@ -178,6 +178,12 @@ actions! {
     CreateApiKey => "api_key.create", None, Some(P::ApiKeysManage), true;
     /// Revoke an API key.
     RevokeApiKey => "api_key.revoke", None, Some(P::ApiKeysManage), true;
+    /// Search and read the audit log, its chain status and the review queue.
+    ReadAuditLog => "audit.search", None, Some(P::AuditRead), false;
+    /// Export audit search results (signed files leave the system).
+    ExportAuditLog => "audit.export", None, Some(P::AuditRead), true;
+    /// Mark a daily-review flag reviewed.
+    ReviewAuditFlag => "audit.flag_review", None, Some(P::AuditRead), false;
 }
 
 /// Proof that `actor` passed the check for action `A`. Only this module can make one.
@@ -319,7 +325,10 @@ mod tests {
             ResetMfa,
             ListApiKeys,
             CreateApiKey,
-            RevokeApiKey
+            RevokeApiKey,
+            ReadAuditLog,
+            ExportAuditLog,
+            ReviewAuditFlag
         )
     }
 
@@ -356,8 +365,13 @@ mod tests {
                 "compliance_officer",
                 staff(&[Role::ComplianceOfficer], false, false),
                 staff(&[Role::ComplianceOfficer], false, true),
-                &["payment_method.read", "payment_method.history"],
-                &[],
+                &[
+                    "payment_method.read",
+                    "payment_method.history",
+                    "audit.search",
+                    "audit.flag_review",
+                ],
+                &["audit.export"],
             ),
             (
                 "security_admin",

@@ -1,5 +1,6 @@
 //! The HSM over PKCS#11: finds the token, logs in, owns the KEK and the fingerprint key, and
-//! performs the only operations the vault needs (HMAC, wrap and unwrap of data keys).
+//! performs the only operations the vault needs (HMAC, wrap and unwrap of data keys, ECDSA
+//! signatures over audit checkpoints, archives and exports).
 
 use cryptoki::context::Pkcs11;
 use cryptoki::error::{Error as CkError, RvError};
@@ -17,6 +18,11 @@ use zeroize::Zeroizing;
 pub const KEK_LABEL: &str = "coffer-kek";
 /// Label of the HMAC-SHA256 key used for fingerprints (sensitive, never extractable).
 pub const FINGERPRINT_KEY_LABEL: &str = "coffer-fingerprint";
+/// Label of the ECDSA P-256 key pair that signs audit checkpoints, archives and exports (the
+/// private half sensitive and never extractable).
+pub const AUDIT_SIGNING_KEY_LABEL: &str = "coffer-audit-signing";
+/// DER of the named curve P-256 (OID 1.2.840.10045.3.1.7).
+const P256_PARAMS: [u8; 10] = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
 const MAX_IDLE_SESSIONS: usize = 32;
 
 /// Where the HSM is and how to log in. The PIN is a secret and never printed.
@@ -49,6 +55,8 @@ pub enum HsmError {
     KeyMissing(&'static str),
     #[error("the HSM returned a key of the wrong length")]
     BadKeyLength,
+    #[error("the HSM returned a malformed public key or signature")]
+    BadEcValue,
 }
 
 /// The security-relevant attributes of a key object, as the token reports them.
@@ -67,6 +75,9 @@ pub struct Hsm {
     idle: Mutex<Vec<Session>>,
     kek: ObjectHandle,
     fingerprint_key: ObjectHandle,
+    audit_signing_key: ObjectHandle,
+    /// The signing key's public half, SEC1 uncompressed (65 bytes).
+    audit_public_key: Vec<u8>,
     _login: Mutex<Session>,
 }
 
@@ -101,6 +112,58 @@ fn find_key(session: &Session, label: &'static str) -> Result<Option<ObjectHandl
         Attribute::Token(true),
     ];
     Ok(session.find_objects(&template)?.into_iter().next())
+}
+
+fn find_ec(
+    session: &Session,
+    class: ObjectClass,
+    label: &'static str,
+) -> Result<Option<ObjectHandle>, HsmError> {
+    let template = [
+        Attribute::Class(class),
+        Attribute::Label(label.as_bytes().to_vec()),
+        Attribute::Token(true),
+    ];
+    Ok(session.find_objects(&template)?.into_iter().next())
+}
+
+fn generate_signing_key(session: &Session) -> Result<(), HsmError> {
+    let label = AUDIT_SIGNING_KEY_LABEL.as_bytes().to_vec();
+    let public = [
+        Attribute::Token(true),
+        Attribute::Private(false),
+        Attribute::Verify(true),
+        Attribute::EcParams(P256_PARAMS.to_vec()),
+        Attribute::Label(label.clone()),
+    ];
+    let private = [
+        Attribute::Token(true),
+        Attribute::Private(true),
+        Attribute::Sensitive(true),
+        Attribute::Extractable(false),
+        Attribute::Modifiable(false),
+        Attribute::Sign(true),
+        Attribute::Label(label),
+    ];
+    session.generate_key_pair(&Mechanism::EccKeyPairGen, &public, &private)?;
+    Ok(())
+}
+
+/// The public point as SEC1 bytes: tokens report CKA_EC_POINT DER-wrapped (an OCTET STRING).
+fn public_point(session: &Session, key: ObjectHandle) -> Result<Vec<u8>, HsmError> {
+    let attrs = session.get_attributes(key, &[AttributeType::EcPoint])?;
+    let point = attrs
+        .into_iter()
+        .find_map(|a| match a {
+            Attribute::EcPoint(p) => Some(p),
+            _ => None,
+        })
+        .ok_or(HsmError::BadEcValue)?;
+    match point.as_slice() {
+        [0x04, 0x41, rest @ ..] if rest.len() == 65 => Ok(rest.to_vec()),
+        [0x04, ..] if point.len() == 65 => Ok(point),
+        _ => Err(HsmError::BadEcValue),
+    }
 }
 
 fn long_lived_key_template(label: &'static str, kind: KeyType) -> Vec<Attribute> {
@@ -166,10 +229,14 @@ impl Hsm {
             session.generate_key(&Mechanism::GenericSecretKeyGen, &template)?;
             created.push(FINGERPRINT_KEY_LABEL);
         }
+        if find_ec(&session, ObjectClass::PRIVATE_KEY, AUDIT_SIGNING_KEY_LABEL)?.is_none() {
+            generate_signing_key(&session)?;
+            created.push(AUDIT_SIGNING_KEY_LABEL);
+        }
         Ok(created)
     }
 
-    /// Opens the configured token, logs in and locates both keys; fails if either is missing.
+    /// Opens the configured token, logs in and locates the keys; fails if any is missing.
     pub fn open(config: &HsmConfig) -> Result<Hsm, HsmError> {
         let ctx = super::module::context(&config.module)?;
         let slot = find_slot(&ctx, &config.token_label)?;
@@ -177,12 +244,20 @@ impl Hsm {
         let kek = find_key(&session, KEK_LABEL)?.ok_or(HsmError::KeyMissing(KEK_LABEL))?;
         let fingerprint_key = find_key(&session, FINGERPRINT_KEY_LABEL)?
             .ok_or(HsmError::KeyMissing(FINGERPRINT_KEY_LABEL))?;
+        let missing = HsmError::KeyMissing(AUDIT_SIGNING_KEY_LABEL);
+        let audit_signing_key =
+            find_ec(&session, ObjectClass::PRIVATE_KEY, AUDIT_SIGNING_KEY_LABEL)?.ok_or(missing)?;
+        let public = find_ec(&session, ObjectClass::PUBLIC_KEY, AUDIT_SIGNING_KEY_LABEL)?
+            .ok_or(HsmError::KeyMissing(AUDIT_SIGNING_KEY_LABEL))?;
+        let audit_public_key = public_point(&session, public)?;
         Ok(Hsm {
             ctx,
             slot,
             idle: Mutex::new(Vec::new()),
             kek,
             fingerprint_key,
+            audit_signing_key,
+            audit_public_key,
             _login: Mutex::new(session),
         })
     }
@@ -252,12 +327,29 @@ impl Hsm {
         to_key(value)
     }
 
+    /// ECDSA P-256 over a SHA-256 digest with the audit signing key, inside the HSM: the
+    /// signature as `r || s` (64 bytes).
+    pub fn sign_digest(&self, digest: &[u8; 32]) -> Result<Vec<u8>, HsmError> {
+        let signature =
+            self.with_session(|s| s.sign(&Mechanism::Ecdsa, self.audit_signing_key, digest))?;
+        if signature.len() == 64 {
+            Ok(signature)
+        } else {
+            Err(HsmError::BadEcValue)
+        }
+    }
+
+    /// The audit signing key's public half, SEC1 uncompressed (65 bytes).
+    pub fn audit_public_key(&self) -> &[u8] {
+        &self.audit_public_key
+    }
+
     /// Reports the protection attributes of one of the long-lived keys (for tests and posture).
     pub fn key_attributes(&self, label: &'static str) -> Result<KeyAttributes, HsmError> {
-        let handle = if label == KEK_LABEL {
-            self.kek
-        } else {
-            self.fingerprint_key
+        let handle = match label {
+            KEK_LABEL => self.kek,
+            AUDIT_SIGNING_KEY_LABEL => self.audit_signing_key,
+            _ => self.fingerprint_key,
         };
         self.with_session(|s| {
             let types = [

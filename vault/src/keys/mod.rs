@@ -5,5 +5,8 @@ mod hsm;
 mod keyring;
 mod module;
 
-pub use hsm::{FINGERPRINT_KEY_LABEL, Hsm, HsmConfig, HsmError, KEK_LABEL, KeyAttributes};
+pub use hsm::{
+    AUDIT_SIGNING_KEY_LABEL, FINGERPRINT_KEY_LABEL, Hsm, HsmConfig, HsmError, KEK_LABEL,
+    KeyAttributes,
+};
 pub use keyring::{KeyRing, KeyRingError};

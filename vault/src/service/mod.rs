@@ -2,6 +2,7 @@
 //! touches payment data takes a `Grant` and writes its audit event in the same transaction.
 
 mod api_keys;
+mod audit_log;
 mod console;
 mod delete;
 mod idempotency;
@@ -11,6 +12,7 @@ mod staff;
 mod tokenize;
 
 pub use api_keys::{NewApiKey, VERIFIED_TTL};
+pub use audit_log::{AUDIT_PAGE, AuditPage, ChainStatus, EXPORT_LIMIT, RetentionRun, SignedExport};
 pub use console::{ApiKeyInfo, HistoryRecord, MethodSearch, SEARCH_LIMIT};
 pub use read::Page;
 pub use staff::{NewStaff, PasswordChangeRequest, PendingEnrolment};

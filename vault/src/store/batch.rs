@@ -129,9 +129,8 @@ async fn commit_together(conn: &mut AnyConnection, jobs: &[Job]) -> Result<Vec<b
             }
         }
     }
-    for chunk in events.chunks(ROWS_PER_STATEMENT) {
-        super::audit::insert_many(&mut tx, chunk).await?;
-    }
+    // Last, so the chain head is locked only for the end of the transaction.
+    super::audit::insert_many(&mut tx, &events).await?;
     tx.commit().await?;
     Ok(results)
 }

@@ -17,6 +17,9 @@ pub enum StoreError {
     WriterStopped,
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// A stored value is not what the schema promises (e.g. a chain hash of the wrong length).
+    #[error("corrupt stored value: {0}")]
+    Corrupt(&'static str),
     #[error("migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

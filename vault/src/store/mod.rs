@@ -4,6 +4,9 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod audit_flags;
+pub mod audit_seals;
+pub mod audit_search;
 mod batch;
 pub mod data_keys;
 mod error;
@@ -12,7 +15,8 @@ pub mod payment_methods;
 pub mod staff;
 
 pub use api_keys::ApiKeyRow;
-pub use audit::AuditRow;
+pub use audit::{AuditRow, ChainHead, StoredEvent};
+pub use audit_seals::{ArchiveRow, CheckpointRow};
 pub use batch::{Batcher, WriteOp};
 pub use data_keys::DataKeyRow;
 pub use error::StoreError;

@@ -1,5 +1,16 @@
 //! Audit events: what the vault records for every operation on payment data, allowed or denied,
-//! always in the same transaction as the operation (fail closed).
+//! always in the same transaction as the operation (fail closed), appended to a hash chain whose
+//! head is signed in the HSM (tamper evidence, PCI DSS 10.3.2 and 10.3.4).
+
+pub mod archive;
+pub mod chain;
+pub mod checkpoint;
+pub mod export;
+pub mod record;
+pub mod review;
+pub mod signing;
+pub mod synthetic;
+pub mod verify;
 
 use crate::access::Actor;
 use crate::store::{AuditRow, StoreError, now_millis};
@@ -111,7 +122,8 @@ impl<'a> AuditEvent<'a> {
         }
     }
 
-    /// Writes the event on `conn` (normally the operation's own transaction).
+    /// Appends the event to the chain inside `conn`, which must be a transaction (normally the
+    /// operation's own): the chain head stays locked until it ends.
     pub async fn write(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
         crate::store::audit::insert(conn, &self.to_row()).await
     }

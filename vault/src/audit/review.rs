@@ -1,0 +1,254 @@
+//! The automated daily review (PCI DSS 10.4.1.1): rules run over one UTC day of the log and raise
+//! flags for a compliance officer to review. Re-running a day raises nothing twice.
+
+use crate::store::audit_flags::{self, FlagRow};
+use crate::store::{self, Store, StoreError};
+use sqlx::AnyConnection;
+
+/// Thresholds and business hours for the rules (configurable; these are the defaults).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewRules {
+    /// Reveals are expected from this hour (UTC, inclusive)…
+    pub business_start_hour: u8,
+    /// …until this hour (UTC, exclusive).
+    pub business_end_hour: u8,
+    /// Denied reveals by one actor in a day.
+    pub denied_reveals: i64,
+    /// Reads of payment data by one staff member within ten minutes.
+    pub read_burst: i64,
+    /// Failed sign-in steps from one origin in a day.
+    pub sign_in_failures: i64,
+}
+
+impl Default for ReviewRules {
+    fn default() -> Self {
+        ReviewRules {
+            business_start_hour: 7,
+            business_end_hour: 19,
+            denied_reveals: 3,
+            read_burst: 100,
+            sign_in_failures: 10,
+        }
+    }
+}
+
+/// The flag kinds, as stored.
+pub mod kind {
+    pub const DENIED_REVEALS: &str = "repeated_denied_reveals";
+    pub const AFTER_HOURS_REVEAL: &str = "reveal_outside_business_hours";
+    pub const READ_BURST: &str = "read_burst";
+    pub const NEW_API_KEY: &str = "new_api_key";
+    pub const ACCESS_GRANT: &str = "access_grant";
+    pub const SIGN_IN_STORM: &str = "failed_sign_in_storm";
+    pub const VERIFY_FAILED: &str = "audit_verification_failed";
+}
+
+const DAY_MS: i64 = 86_400_000;
+const BURST_WINDOW_MS: i64 = 600_000;
+const READS: [&str; 5] = [
+    "payment_method.read",
+    "payment_method.search",
+    "payment_method.list",
+    "payment_method.history",
+    "payment_method.reveal",
+];
+
+/// `YYYY-MM-DD` of the UTC day starting at `start` (unix ms).
+pub fn day_name(start: i64) -> String {
+    super::record::rfc3339(start).chars().take(10).collect()
+}
+
+/// The UTC day (start, unix ms) holding `ms`.
+pub fn day_start(ms: i64) -> i64 {
+    ms.div_euclid(DAY_MS) * DAY_MS
+}
+
+/// A rule's finding: (kind, subject, summary, (events, first seq, last seq)).
+type Finding = (&'static str, String, String, (i64, i64, i64));
+
+struct Raiser<'a> {
+    day: String,
+    now: i64,
+    new: Vec<FlagRow>,
+    conn: &'a mut AnyConnection,
+}
+
+impl Raiser<'_> {
+    async fn raise(
+        &mut self,
+        kind: &str,
+        subject: &str,
+        summary: String,
+        (count, lo, hi): (i64, i64, i64),
+    ) -> Result<(), StoreError> {
+        let flag = FlagRow {
+            id: crate::token::random_id("flg"),
+            day: self.day.clone(),
+            kind: kind.to_owned(),
+            subject: subject.to_owned(),
+            summary,
+            event_count: count,
+            first_seq: Some(lo),
+            last_seq: Some(hi),
+            raised_at: self.now,
+            reviewed_at: None,
+            reviewed_by: None,
+            review_note: None,
+        };
+        if audit_flags::raise(self.conn, &flag).await? {
+            self.new.push(flag);
+        }
+        Ok(())
+    }
+}
+
+/// Runs every rule over the UTC day starting at `day` (unix ms) and returns the flags it newly
+/// raised.
+pub async fn review_day(
+    db: &Store,
+    day: i64,
+    rules: &ReviewRules,
+) -> Result<Vec<FlagRow>, StoreError> {
+    let mut read = db.reader().acquire().await?;
+    let Some(range) =
+        store::audit_search::seq_range(&mut read, Some(day), Some(day + DAY_MS)).await?
+    else {
+        return Ok(Vec::new());
+    };
+    let mut found: Vec<Finding> = Vec::new();
+    let grouped = audit_flags::grouped_counts;
+
+    for (actor, n, lo, hi) in grouped(
+        &mut read,
+        "actor_id",
+        &["payment_method.reveal"],
+        Some("denied"),
+        range,
+        rules.denied_reveals,
+    )
+    .await?
+    {
+        let summary = format!("{n} reveal attempts by {actor} were denied");
+        found.push((kind::DENIED_REVEALS, actor, summary, (n, lo, hi)));
+    }
+
+    let reveals = store::audit_search::by_action_between(
+        &mut read,
+        "payment_method.reveal",
+        "success",
+        day,
+        day + DAY_MS,
+    )
+    .await?;
+    let mut after_hours: std::collections::BTreeMap<String, (i64, i64, i64)> = Default::default();
+    for e in &reveals {
+        let hour = (e.event.occurred_at - day) / 3_600_000;
+        let (start, end) = (rules.business_start_hour, rules.business_end_hour);
+        if hour < i64::from(start) || hour >= i64::from(end) {
+            let entry = after_hours
+                .entry(e.event.actor_id.clone())
+                .or_insert((0, e.seq, e.seq));
+            entry.0 += 1;
+            entry.2 = e.seq;
+        }
+    }
+    for (actor, counts) in after_hours {
+        let summary = format!(
+            "{actor} revealed {} payment method(s) outside business hours ({:02}:00–{:02}:00 UTC)",
+            counts.0, rules.business_start_hour, rules.business_end_hour
+        );
+        found.push((kind::AFTER_HOURS_REVEAL, actor, summary, counts));
+    }
+
+    let bucket = "actor_type || ':' || actor_id || ':' || CAST(occurred_at / 600000 AS TEXT)";
+    for (key, n, lo, hi) in
+        grouped(&mut read, bucket, &READS, None, range, rules.read_burst).await?
+    {
+        let mut parts = key.splitn(3, ':');
+        let (Some("staff"), Some(actor), Some(slot)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let from = slot.parse::<i64>().unwrap_or(0) * BURST_WINDOW_MS;
+        let time: String = super::record::rfc3339(from)
+            .chars()
+            .skip(11)
+            .take(5)
+            .collect();
+        let summary = format!("{actor} read payment data {n} times in ten minutes from {time} UTC");
+        found.push((kind::READ_BURST, actor.to_owned(), summary, (n, lo, hi)));
+    }
+
+    for (action, flag_kind, what) in [
+        (
+            "api_key.create",
+            kind::NEW_API_KEY,
+            "A new API key was created",
+        ),
+        (
+            "user.create",
+            kind::ACCESS_GRANT,
+            "A staff account was created",
+        ),
+        (
+            "user.access_change",
+            kind::ACCESS_GRANT,
+            "A staff account's access changed",
+        ),
+    ] {
+        let events =
+            store::audit_search::by_action_between(&mut read, action, "success", day, day + DAY_MS)
+                .await?;
+        for e in events {
+            let subject = e.event.resource_id.clone().unwrap_or_default();
+            let summary = format!("{what} ({subject}) by {}", e.event.actor_id);
+            found.push((flag_kind, subject, summary, (1, e.seq, e.seq)));
+        }
+    }
+
+    for (ip, n, lo, hi) in grouped(
+        &mut read,
+        "origin_ip",
+        &["staff.sign_in", "staff.mfa", "staff.step_up"],
+        Some("failure"),
+        range,
+        rules.sign_in_failures,
+    )
+    .await?
+    {
+        let summary = format!("{n} failed sign-in steps from {ip}");
+        found.push((kind::SIGN_IN_STORM, ip, summary, (n, lo, hi)));
+    }
+
+    for (_, n, lo, hi) in grouped(
+        &mut read,
+        "action",
+        &["audit.verify"],
+        Some("failure"),
+        range,
+        1,
+    )
+    .await?
+    {
+        let summary = format!("Audit log verification failed {n} time(s)");
+        found.push((
+            kind::VERIFY_FAILED,
+            "audit_chain".to_owned(),
+            summary,
+            (n, lo, hi),
+        ));
+    }
+    drop(read);
+
+    let mut write = db.writer().acquire().await?;
+    let mut raiser = Raiser {
+        day: day_name(day),
+        now: store::now_millis(),
+        new: Vec::new(),
+        conn: &mut write,
+    };
+    for (flag_kind, subject, summary, counts) in found {
+        raiser.raise(flag_kind, &subject, summary, counts).await?;
+    }
+    Ok(raiser.new)
+}

@@ -1,0 +1,157 @@
+//! Signed checkpoints of the audit chain and the records of its archives (both append-only).
+
+use super::StoreError;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// The chain head at `seq`, signed in the HSM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointRow {
+    pub seq: i64,
+    pub hash: Vec<u8>,
+    pub signed_at: i64,
+    pub key_id: String,
+    pub signature: Vec<u8>,
+}
+
+/// A signed, compressed file of events that left the hot table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveRow {
+    pub id: String,
+    pub first_seq: i64,
+    pub last_seq: i64,
+    pub first_prev_hash: Vec<u8>,
+    pub last_hash: Vec<u8>,
+    pub event_count: i64,
+    pub first_at: i64,
+    pub last_at: i64,
+    pub file_name: String,
+    pub file_sha256: Vec<u8>,
+    pub signature: Vec<u8>,
+    pub created_at: i64,
+}
+
+pub async fn insert_checkpoint(
+    conn: &mut AnyConnection,
+    c: &CheckpointRow,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_checkpoints (seq, hash, signed_at, key_id, signature) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(c.seq)
+    .bind(&c.hash)
+    .bind(c.signed_at)
+    .bind(&c.key_id)
+    .bind(&c.signature)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn checkpoint_from_row(row: &AnyRow) -> Result<CheckpointRow, sqlx::Error> {
+    Ok(CheckpointRow {
+        seq: row.try_get("seq")?,
+        hash: row.try_get("hash")?,
+        signed_at: row.try_get("signed_at")?,
+        key_id: row.try_get("key_id")?,
+        signature: row.try_get("signature")?,
+    })
+}
+
+/// Checkpoints after `after_seq`, oldest first.
+pub async fn checkpoints_after(
+    conn: &mut AnyConnection,
+    after_seq: i64,
+) -> Result<Vec<CheckpointRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT seq, hash, signed_at, key_id, signature FROM audit_checkpoints \
+         WHERE seq > $1 ORDER BY seq",
+    )
+    .bind(after_seq)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(checkpoint_from_row)
+        .collect::<Result<_, _>>()?)
+}
+
+/// The newest checkpoint.
+pub async fn last_checkpoint(
+    conn: &mut AnyConnection,
+) -> Result<Option<CheckpointRow>, StoreError> {
+    let row = sqlx::query(
+        "SELECT seq, hash, signed_at, key_id, signature FROM audit_checkpoints \
+         ORDER BY seq DESC LIMIT 1",
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.as_ref().map(checkpoint_from_row).transpose()?)
+}
+
+const ARCHIVE_COLUMNS: &str = "id, first_seq, last_seq, first_prev_hash, last_hash, event_count, \
+     first_at, last_at, file_name, file_sha256, signature, created_at";
+
+pub async fn insert_archive(conn: &mut AnyConnection, a: &ArchiveRow) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO audit_archives ({ARCHIVE_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    );
+    sqlx::query(&sql)
+        .bind(&a.id)
+        .bind(a.first_seq)
+        .bind(a.last_seq)
+        .bind(&a.first_prev_hash)
+        .bind(&a.last_hash)
+        .bind(a.event_count)
+        .bind(a.first_at)
+        .bind(a.last_at)
+        .bind(&a.file_name)
+        .bind(&a.file_sha256)
+        .bind(&a.signature)
+        .bind(a.created_at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Every archive record, oldest first.
+pub async fn archives(conn: &mut AnyConnection) -> Result<Vec<ArchiveRow>, StoreError> {
+    let sql = format!("SELECT {ARCHIVE_COLUMNS} FROM audit_archives ORDER BY last_seq");
+    let rows = sqlx::query(&sql).fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(ArchiveRow {
+                id: row.try_get("id")?,
+                first_seq: row.try_get("first_seq")?,
+                last_seq: row.try_get("last_seq")?,
+                first_prev_hash: row.try_get("first_prev_hash")?,
+                last_hash: row.try_get("last_hash")?,
+                event_count: row.try_get("event_count")?,
+                first_at: row.try_get("first_at")?,
+                last_at: row.try_get("last_at")?,
+                file_name: row.try_get("file_name")?,
+                file_sha256: row.try_get("file_sha256")?,
+                signature: row.try_get("signature")?,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
+
+/// Removes archived events from the hot table (the database allows it only up to the last
+/// archive's `last_seq`).
+pub async fn delete_archived_events(
+    conn: &mut AnyConnection,
+    first_seq: i64,
+    last_seq: i64,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM audit_events WHERE seq >= $1 AND seq <= $2")
+        .bind(first_seq)
+        .bind(last_seq)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
