@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what Coffer needs on a fresh Debian 12 machine, idempotently: SoftHSM2, SQLite,
+# Installs what Coffer needs on a fresh Debian 12 machine, idempotently: SoftHSM2, SQLite, OpenSSL,
 # Chromium (for the end-to-end tests), the wasm target, cargo-leptos and wasm-bindgen-cli at the
 # pinned versions, and the end2end npm packages (Playwright, binaryen's wasm-opt).
 # Usage: scripts/setup.sh [--with-browser]
@@ -15,6 +15,8 @@ SUDO=""
 need_apt=()
 command -v softhsm2-util >/dev/null || need_apt+=(softhsm2)
 command -v sqlite3 >/dev/null || need_apt+=(sqlite3)
+# The audit tests check a signed export with OpenSSL alone, as an assessor would.
+command -v openssl >/dev/null || need_apt+=(openssl)
 $with_browser && ! command -v chromium >/dev/null && need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> apt-get install ${need_apt[*]}"
