@@ -9,6 +9,9 @@ use leptos_router::{SsrMode, path};
 
 use crate::components::layout::{Footer, TopBar};
 use crate::pages::api_keys::ApiKeysPage;
+use crate::pages::audit::AuditPage;
+use crate::pages::audit_event::AuditEventPage;
+use crate::pages::audit_review::ReviewPage;
 use crate::pages::customer::CustomerPage;
 use crate::pages::dashboard::DashboardPage;
 use crate::pages::enrol::EnrolPage;
@@ -58,6 +61,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users/:id") view=UserPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/api-keys") view=ApiKeysPage ssr=SsrMode::Async />
+                    <Route path=path!("/console/audit") view=AuditPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/console/audit/events/:seq")
+                        view=AuditEventPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/console/audit/review") view=ReviewPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />

@@ -85,6 +85,14 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         code: Option<String>,
     ) -> Reply<'_, IssuedApiKey>;
     fn revoke_api_key(&self, id: String, code: Option<String>) -> Reply<'_, ()>;
+
+    // The audit log (compliance officers). The signed export is a plain download route of the
+    // server, not a server function.
+    fn audit_search(&self, query: AuditQuery) -> Reply<'_, AuditResults>;
+    fn audit_event(&self, seq: i64) -> Reply<'_, AuditEventDetail>;
+    fn audit_status(&self) -> Reply<'_, ChainStatusView>;
+    fn audit_flags(&self, open_only: bool) -> Reply<'_, ReviewQueue>;
+    fn review_flag(&self, id: String, note: String) -> Reply<'_, FlagView>;
 }
 
 /// The context type the server functions look up.

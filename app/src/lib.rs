@@ -6,6 +6,7 @@
 
 pub mod api;
 mod app;
+pub mod audit_query;
 #[cfg(feature = "ssr")]
 pub mod backend;
 mod components;

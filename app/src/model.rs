@@ -4,6 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod audit;
+
+pub use audit::*;
+
 /// Where the signed-in (or half signed-in) staff member stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SessionState {
@@ -40,7 +44,8 @@ pub struct Me {
     /// Role names: `support_agent`, `compliance_officer`, `security_admin`.
     pub roles: Vec<String>,
     /// Permission names the roles (and the separate reveal grant) give, e.g.
-    /// `payment_methods.read`, `payment_methods.reveal`, `users.manage`, `api_keys.manage`.
+    /// `payment_methods.read`, `payment_methods.reveal`, `users.manage`, `api_keys.manage`,
+    /// `audit.read`.
     pub permissions: Vec<String>,
     /// A step-up (fresh TOTP) is valid until this time (unix ms), if one was made recently.
     pub step_up_until: Option<i64>,

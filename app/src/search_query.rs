@@ -68,6 +68,11 @@ pub fn classify(q: &str) -> SearchKind {
     SearchKind::Customer(q.to_owned())
 }
 
+/// Whether `text` holds a card number (see [`check`]): other free-text fields refuse it too.
+pub fn contains_card_number(text: &str) -> bool {
+    looks_like_pan(text)
+}
+
 /// Whether the text holds a card number: 12–19 digits passing Luhn, written together or split
 /// by spaces, dashes, dots or slashes, anywhere in the text (`cus 4242…`, `pm_4242…`).
 fn looks_like_pan(q: &str) -> bool {

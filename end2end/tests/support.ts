@@ -35,6 +35,11 @@ function coffer(server: Server, args: string[]): string {
   });
 }
 
+/** Runs the daily review rules over today's (UTC) events: `coffer audit review --day …`. */
+export function reviewToday(server: Server): string {
+  return coffer(server, ["audit", "review", "--day", new Date().toISOString().slice(0, 10)]);
+}
+
 /** A single SQL answer from the server's database. */
 export function sql(server: Server, query: string): string {
   return execFileSync("sqlite3", [server.database, query], { encoding: "utf8" }).trim();

@@ -185,9 +185,11 @@ async fn bench_search(vault: &Vault, iterations: u32) -> anyhow::Result<i32> {
         .authorize::<ReadAuditLog>(&officer, &origin, None)
         .await?;
     let now = now_millis();
-    let newest = vault
-        .search_audit(&grant, &AuditFilter::default(), None, &origin)
-        .await?;
+    let created = AuditFilter {
+        action: Some("payment_method.create".into()),
+        ..AuditFilter::default()
+    };
+    let newest = vault.search_audit(&grant, &created, None, &origin).await?;
     let resource = newest
         .events
         .iter()

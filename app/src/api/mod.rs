@@ -3,6 +3,7 @@
 //! They are served under `/console/api/…`, apart from the public `/api/v1` JSON API.
 
 pub mod admin;
+pub mod audit;
 pub mod methods;
 pub mod session;
 pub mod status;

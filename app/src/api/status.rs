@@ -134,6 +134,21 @@ mod tests {
         fn revoke_api_key(&self, _: String, _: Option<String>) -> Reply<'_, ()> {
             nothing()
         }
+        fn audit_search(&self, _: AuditQuery) -> Reply<'_, AuditResults> {
+            nothing()
+        }
+        fn audit_event(&self, _: i64) -> Reply<'_, AuditEventDetail> {
+            nothing()
+        }
+        fn audit_status(&self) -> Reply<'_, ChainStatusView> {
+            nothing()
+        }
+        fn audit_flags(&self, _: bool) -> Reply<'_, ReviewQueue> {
+            nothing()
+        }
+        fn review_flag(&self, _: String, _: String) -> Reply<'_, FlagView> {
+            nothing()
+        }
     }
 
     fn sample() -> StatusView {

@@ -9,6 +9,14 @@ pub fn short_time(rfc3339: &str) -> String {
     }
 }
 
+/// An RFC 3339 UTC timestamp to the second: "2025-01-31 14:05:09 UTC" (audit records).
+pub fn full_time(rfc3339: &str) -> String {
+    match rfc3339.get(..19) {
+        Some(head) => format!("{} UTC", head.replacen('T', " ", 1)),
+        None => rfc3339.to_owned(),
+    }
+}
+
 /// [`short_time`] for optional timestamps, with a dash for none.
 pub fn maybe_time(rfc3339: Option<&str>) -> String {
     rfc3339.map_or_else(|| "—".to_owned(), short_time)
@@ -48,6 +56,7 @@ mod tests {
         assert_eq!(short_time("2025-01-31T14:05:09Z"), "2025-01-31 14:05 UTC");
         assert_eq!(short_time("bad"), "bad");
         assert_eq!(maybe_time(None), "—");
+        assert_eq!(full_time("2025-01-31T14:05:09Z"), "2025-01-31 14:05:09 UTC");
     }
 
     #[test]

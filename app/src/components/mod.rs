@@ -1,10 +1,15 @@
 //! Building blocks shared by the console's pages.
 
 pub mod account_forms;
+pub mod audit_filter;
+pub mod audit_table;
+pub mod chain_status;
 pub mod checkbox;
 pub mod code_field;
 pub mod delete_panel;
+pub mod export_form;
 pub mod feedback;
+pub mod flag_card;
 pub mod form;
 pub mod format;
 pub mod guard;

@@ -60,6 +60,19 @@ fn Areas(me: Me) -> impl IntoView {
             "API keys",
             "Issue and revoke the keys payment channels use to call the vault's API.",
         ),
+        (
+            "audit.read",
+            "/console/audit",
+            "Audit log",
+            "Search who did what and when, check the hash chain, and export signed extracts \
+             for assessors.",
+        ),
+        (
+            "audit.read",
+            "/console/audit/review",
+            "Daily review",
+            "Review the flags the daily rules raise and record what you found.",
+        ),
     ];
     let allowed: Vec<_> = areas
         .into_iter()

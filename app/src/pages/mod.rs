@@ -1,6 +1,9 @@
 //! One module per console page.
 
 pub mod api_keys;
+pub mod audit;
+pub mod audit_event;
+pub mod audit_review;
 pub mod customer;
 pub mod dashboard;
 pub mod enrol;

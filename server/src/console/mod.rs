@@ -1,8 +1,10 @@
 //! The console: Leptos server-rendered pages, their server functions (over a backend that wraps
-//! the vault and exposes masked views only), sessions, CSRF protection and the site's files.
+//! the vault and exposes masked views only), the audit export download, sessions, CSRF
+//! protection and the site's files.
 
 mod backend;
 mod csrf;
+mod export;
 mod qr;
 pub mod session;
 
@@ -32,10 +34,12 @@ pub fn router(
     sessions: &session::SessionStore,
 ) -> Router {
     let options = options();
-    let backend: SharedBackend = Arc::new(VaultBackend {
+    let vault_backend = Arc::new(VaultBackend {
         vault,
         idle_timeout: config.idle_timeout,
     });
+    let downloads = export::routes(vault_backend.clone());
+    let backend: SharedBackend = vault_backend;
     let context = move || provide_backend(backend.clone());
     let routes = generate_route_list(App);
     let app = {
@@ -45,7 +49,8 @@ pub fn router(
     let pages = Router::new()
         .leptos_routes_with_context(&options, routes, context.clone(), app)
         .fallback(file_and_error_handler_with_context(context, shell))
-        .with_state(options);
+        .with_state(options)
+        .merge(downloads);
     sessions
         .apply(pages, config)
         .layer(axum::middleware::from_fn(csrf::protect))

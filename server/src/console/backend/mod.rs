@@ -4,6 +4,8 @@
 //! `ConsoleError`. Nothing here ever sees more than masked data, except the reveal's one answer.
 
 mod admin;
+mod audit;
+mod audit_views;
 mod auth;
 mod errors;
 mod methods;
@@ -34,6 +36,13 @@ pub struct VaultBackend {
 pub(super) struct Req {
     session: Session,
     origin: Origin,
+}
+
+impl Req {
+    /// A request served by a plain route of the console (not a server function).
+    pub(in crate::console) fn new(session: Session, origin: Origin) -> Req {
+        Req { session, origin }
+    }
 }
 
 /// A fully signed-in staff member on this request.
@@ -127,6 +136,11 @@ impl VaultBackend {
     /// The request's staff member, who must be fully signed in.
     async fn signed_in(&self) -> Result<SignedIn, ConsoleError> {
         let req = self.req().await?;
+        self.signed_in_from(req).await
+    }
+
+    /// The staff member of `req`, who must be fully signed in.
+    async fn signed_in_from(&self, req: Req) -> Result<SignedIn, ConsoleError> {
         match self.current(&req).await? {
             Some((state, account))
                 if StaffStage::of(&account, state.mfa_passed) == StaffStage::Active =>
@@ -293,5 +307,20 @@ impl ConsoleBackend for VaultBackend {
     }
     fn revoke_api_key(&self, id: String, code: Option<String>) -> Reply<'_, ()> {
         Box::pin(self.do_revoke_api_key(id, code))
+    }
+    fn audit_search(&self, query: AuditQuery) -> Reply<'_, AuditResults> {
+        Box::pin(self.do_audit_search(query))
+    }
+    fn audit_event(&self, seq: i64) -> Reply<'_, AuditEventDetail> {
+        Box::pin(self.do_audit_event(seq))
+    }
+    fn audit_status(&self) -> Reply<'_, ChainStatusView> {
+        Box::pin(self.do_audit_status())
+    }
+    fn audit_flags(&self, open_only: bool) -> Reply<'_, ReviewQueue> {
+        Box::pin(self.do_audit_flags(open_only))
+    }
+    fn review_flag(&self, id: String, note: String) -> Reply<'_, FlagView> {
+        Box::pin(self.do_review_flag(id, note))
     }
 }

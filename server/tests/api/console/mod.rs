@@ -1,8 +1,10 @@
 //! Console tests through the server functions over HTTP, with a cookie-keeping client: sign-in,
-//! MFA, lockout, password rules, sessions, CSRF, roles, reveal with step-up (PCI DSS 7 and 8).
+//! MFA, lockout, password rules, sessions, CSRF, roles, reveal with step-up (PCI DSS 7 and 8), and
+//! the compliance officer's audit console (PCI DSS 10).
 
 mod access;
 mod admin;
+mod audit;
 mod lockout;
 mod sessions;
 mod sign_in;
