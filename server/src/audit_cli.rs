@@ -38,23 +38,12 @@ fn check_export(file: &std::path::Path, key: &[u8]) -> anyhow::Result<i32> {
     }
 }
 
+/// Midnight UTC of a `YYYY-MM-DD` day, in unix ms (the console's own date reading).
 fn parse_day(day: &str) -> anyhow::Result<i64> {
-    let parts: Vec<&str> = day.split('-').collect();
-    let date = match parts.as_slice() {
-        [y, m, d] => {
-            let month = m
-                .parse::<u8>()
-                .ok()
-                .and_then(|m| time::Month::try_from(m).ok());
-            match (y.parse::<i32>(), month, d.parse::<u8>()) {
-                (Ok(y), Some(m), Ok(d)) => time::Date::from_calendar_date(y, m, d).ok(),
-                _ => None,
-            }
-        }
-        _ => None,
-    };
-    let date = date.context("--day must be YYYY-MM-DD")?;
-    Ok(date.midnight().assume_utc().unix_timestamp() * 1000)
+    (day.trim().len() == 10)
+        .then(|| coffer_app::audit_query::parse_time(day, false))
+        .flatten()
+        .context("--day must be YYYY-MM-DD")
 }
 
 /// Runs one `coffer audit` command; returns the process exit code.

@@ -102,25 +102,25 @@ pub fn body(format: ExportFormat, events: &[StoredEvent]) -> String {
             csv_line(&mut out, &CSV_HEADER);
             for e in events {
                 let r = EventRecord::from(e);
-                let (seq, at) = (r.seq.to_string(), r.occurred_at.to_string());
+                let ev = &r.event;
                 let o = |v: &Option<String>| v.clone().unwrap_or_default();
                 let fields = [
-                    seq,
+                    r.seq.to_string(),
                     r.time.clone(),
-                    at,
-                    r.id.clone(),
-                    r.actor_type.clone(),
-                    r.actor_id.clone(),
-                    r.action.clone(),
-                    r.outcome.clone(),
-                    o(&r.resource_type),
-                    o(&r.resource_id),
-                    o(&r.origin_ip),
-                    o(&r.user_agent),
-                    o(&r.channel),
-                    o(&r.request_id),
-                    o(&r.reason),
-                    o(&r.detail),
+                    ev.occurred_at.to_string(),
+                    ev.id.clone(),
+                    ev.actor_type.clone(),
+                    ev.actor_id.clone(),
+                    ev.action.clone(),
+                    ev.outcome.clone(),
+                    o(&ev.resource_type),
+                    o(&ev.resource_id),
+                    o(&ev.origin_ip),
+                    o(&ev.user_agent),
+                    o(&ev.channel),
+                    o(&ev.request_id),
+                    o(&ev.reason),
+                    o(&ev.detail),
                     o(&r.prev_hash),
                     o(&r.hash),
                 ];

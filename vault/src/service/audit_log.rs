@@ -3,7 +3,7 @@
 //! Every read of the log is itself audited (PCI DSS 10.2.1.3).
 
 use super::{Vault, grant_actor};
-use crate::access::{Actor, ExportAuditLog, Grant, ReadAuditLog, ReviewAuditFlag};
+use crate::access::{Action, Actor, ExportAuditLog, Grant, ReadAuditLog, ReviewAuditFlag};
 use crate::audit::export::{self, ExportFormat};
 use crate::audit::review::{self, ReviewRules};
 use crate::audit::verify::{self, VerifyReport};
@@ -69,28 +69,13 @@ impl Vault {
         self.hsm.audit_public_key()
     }
 
-    /// Readable names for the actors of `events`: a staff member's email for their account id
-    /// (other actors are shown by their id). One lookup per staff member.
-    pub async fn actor_labels(
-        &self,
-        events: &[StoredEvent],
-    ) -> Result<std::collections::HashMap<String, String>, VaultError> {
-        let mut labels = std::collections::HashMap::new();
-        let mut conn = self.store.reader().acquire().await?;
-        for e in events.iter().filter(|e| e.event.actor_type == "staff") {
-            if labels.contains_key(&e.event.actor_id) {
-                continue;
-            }
-            if let Some(user) = store::staff::find(&mut conn, &e.event.actor_id).await? {
-                labels.insert(e.event.actor_id.clone(), user.email);
-            }
-        }
-        Ok(labels)
-    }
-
     /// The actor id a compliance officer means: a staff email becomes the account id; anything
     /// else is taken as an id (API key `ak_…`, `usr_…`, `service`, …).
-    pub async fn resolve_actor(&self, text: &str) -> Result<String, VaultError> {
+    pub async fn resolve_actor<A: Action>(
+        &self,
+        _: &Grant<A>,
+        text: &str,
+    ) -> Result<String, VaultError> {
         let text = text.trim();
         if text.contains('@') {
             let mut conn = self.store.reader().acquire().await?;

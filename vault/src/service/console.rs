@@ -4,13 +4,14 @@
 
 use super::{PM, Vault, grant_actor};
 use crate::access::{
-    CreateApiKey, Grant, ListApiKeys, ReadPaymentMethod, ReadPaymentMethodHistory, RevokeApiKey,
-    Scope,
+    Action, CreateApiKey, Grant, ListApiKeys, ReadPaymentMethod, ReadPaymentMethodHistory,
+    RevokeApiKey, Scope,
 };
 use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::error::VaultError;
 use crate::model::PaymentMethodView;
 use crate::store::{self, AuditRow};
+use std::collections::HashMap;
 
 /// How many results a console search returns at most.
 pub const SEARCH_LIMIT: i64 = 50;
@@ -45,6 +46,27 @@ pub struct ApiKeyInfo {
 }
 
 impl Vault {
+    /// The emails of the staff accounts among `ids` (unknown ids are left out), one lookup per
+    /// account, for showing people instead of account ids. Any grant to a page that names
+    /// staff (a history, the audit log) will do.
+    pub async fn staff_emails<A: Action>(
+        &self,
+        _: &Grant<A>,
+        ids: &[&str],
+    ) -> Result<HashMap<String, String>, VaultError> {
+        let mut emails = HashMap::new();
+        let mut conn = self.store.reader().acquire().await?;
+        for &id in ids {
+            if emails.contains_key(id) {
+                continue;
+            }
+            if let Some(user) = store::staff::find(&mut conn, id).await? {
+                emails.insert(id.to_owned(), user.email);
+            }
+        }
+        Ok(emails)
+    }
+
     /// Finds methods (newest first, at most [`SEARCH_LIMIT`] + 1 to tell truncation).
     /// Audit: `payment_method.search` with how the query was read and the count.
     pub async fn search_payment_methods(
@@ -102,25 +124,23 @@ impl Vault {
         let mut events = store::audit::for_resource(&mut conn, id).await?;
         events.reverse();
         events.truncate(200);
-        let mut records = Vec::with_capacity(events.len());
-        // One lookup per staff member, not per event.
-        let mut emails: std::collections::HashMap<String, String> = Default::default();
-        for event in events {
-            let actor_label = if event.actor_type == "staff" {
-                if !emails.contains_key(&event.actor_id) {
-                    let email = store::staff::find(&mut conn, &event.actor_id)
-                        .await?
-                        .map_or_else(|| event.actor_id.clone(), |user| user.email);
-                    emails.insert(event.actor_id.clone(), email);
-                }
-                let email = emails.get(&event.actor_id).map_or("", String::as_str);
-                format!("staff {email}")
-            } else {
-                format!("{} {}", event.actor_type, event.actor_id)
-            };
-            records.push(HistoryRecord { event, actor_label });
-        }
         drop(conn);
+        let staff: Vec<&str> = events
+            .iter()
+            .filter(|e| e.actor_type == "staff")
+            .map(|e| e.actor_id.as_str())
+            .collect();
+        let emails = self.staff_emails(grant, &staff).await?;
+        let records = events
+            .into_iter()
+            .map(|event| {
+                let actor_label = match emails.get(&event.actor_id) {
+                    Some(email) if event.actor_type == "staff" => format!("staff {email}"),
+                    _ => format!("{} {}", event.actor_type, event.actor_id),
+                };
+                HistoryRecord { event, actor_label }
+            })
+            .collect();
         let audit = AuditEvent::new(
             grant_actor(grant),
             "payment_method.history",

@@ -139,8 +139,8 @@ pub async fn search(
     Ok(rows.iter().map(stored_from_row).collect::<Result<_, _>>()?)
 }
 
-/// Count of events by `(actor_id, action, outcome)`-style grouping is done by the review queries;
-/// this returns events of one action and outcome in a `seq` range (small result sets).
+/// Every event of one action and outcome in a time range, oldest first (for review rules over
+/// rare events such as reveals and key creations).
 pub async fn by_action_between(
     conn: &mut AnyConnection,
     action: &str,

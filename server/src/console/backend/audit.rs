@@ -11,7 +11,7 @@ use coffer_app::model::{
     AuditEventDetail, AuditQuery, AuditResults, ChainStatusView, FlagView, ReviewQueue,
 };
 use coffer_app::{ConsoleError, ErrorCode};
-use coffer_vault::access::{ExportAuditLog, ReadAuditLog, ReviewAuditFlag};
+use coffer_vault::access::{Action, ExportAuditLog, Grant, ReadAuditLog, ReviewAuditFlag};
 use coffer_vault::audit::export::ExportFormat;
 use coffer_vault::service::SignedExport;
 use coffer_vault::store::audit_search::AuditFilter;
@@ -65,10 +65,14 @@ fn optional(text: &str) -> Option<String> {
 impl VaultBackend {
     /// The vault's filter for a checked query: dates as unix ms (a date alone as `to` includes
     /// that day), a staff email as its account id.
-    async fn filter(&self, q: &AuditQuery) -> Result<AuditFilter, ConsoleError> {
+    async fn filter<A: Action>(
+        &self,
+        grant: &Grant<A>,
+        q: &AuditQuery,
+    ) -> Result<AuditFilter, ConsoleError> {
         let actor = match q.actor.as_str() {
             "" => None,
-            text => Some(self.vault.resolve_actor(text).await.map_err(map)?),
+            text => Some(self.vault.resolve_actor(grant, text).await.map_err(map)?),
         };
         Ok(AuditFilter {
             from: parse_time(&q.from, false),
@@ -82,10 +86,19 @@ impl VaultBackend {
         })
     }
 
-    /// Emails of the staff members among `ids`.
-    async fn staff_labels(&self, ids: &[&str]) -> Result<Labels, ConsoleError> {
-        let stand_ins = audit_views::staff_stand_ins(ids);
-        self.vault.actor_labels(&stand_ins).await.map_err(map)
+    /// Emails of the staff members among `ids` (flag subjects may be addresses or key ids: only
+    /// staff account ids, `usr_…`, are looked up).
+    async fn staff_labels<A: Action>(
+        &self,
+        grant: &Grant<A>,
+        ids: &[&str],
+    ) -> Result<Labels, ConsoleError> {
+        let staff: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| id.starts_with("usr_"))
+            .collect();
+        self.vault.staff_emails(grant, &staff).await.map_err(map)
     }
 
     pub(super) async fn do_audit_search(
@@ -97,7 +110,7 @@ impl VaultBackend {
             .authorize_with::<ReadAuditLog>(&mut who, None, None)
             .await?;
         let query = checked(&query)?;
-        let filter = self.filter(&query).await?;
+        let filter = self.filter(&grant, &query).await?;
         let page = self
             .vault
             .search_audit(
@@ -108,7 +121,13 @@ impl VaultBackend {
             )
             .await
             .map_err(map)?;
-        let labels = self.vault.actor_labels(&page.events).await.map_err(map)?;
+        let staff: Vec<&str> = page
+            .events
+            .iter()
+            .filter(|e| e.event.actor_type == "staff")
+            .map(|e| e.event.actor_id.as_str())
+            .collect();
+        let labels = self.staff_labels(&grant, &staff).await?;
         Ok(AuditResults {
             events: page
                 .events
@@ -137,10 +156,8 @@ impl VaultBackend {
                 err => err,
             })?;
         let labels = self
-            .vault
-            .actor_labels(std::slice::from_ref(&event))
-            .await
-            .map_err(map)?;
+            .staff_labels(&grant, &[event.event.actor_id.as_str()])
+            .await?;
         Ok(audit_views::detail(&event, &labels))
     }
 
@@ -171,7 +188,7 @@ impl VaultBackend {
             ids.push(&f.subject);
             ids.extend(f.reviewed_by.as_deref());
         }
-        let labels = self.staff_labels(&ids).await?;
+        let labels = self.staff_labels(&grant, &ids).await?;
         Ok(ReviewQueue {
             flags: flags
                 .iter()
@@ -206,7 +223,7 @@ impl VaultBackend {
             })?;
         let mut ids = vec![flag.subject.as_str()];
         ids.extend(flag.reviewed_by.as_deref());
-        let labels = self.staff_labels(&ids).await?;
+        let labels = self.staff_labels(&grant, &ids).await?;
         Ok(audit_views::flag(&flag, &labels))
     }
 
@@ -227,7 +244,7 @@ impl VaultBackend {
         let query = checked(&query.first_page())?;
         let format = ExportFormat::parse(format.trim())
             .ok_or_else(|| ConsoleError::field("format", "Choose CSV or JSON Lines."))?;
-        let filter = self.filter(&query).await?;
+        let filter = self.filter(&grant, &query).await?;
         self.vault
             .export_audit(&grant, &filter, format, &who.req.origin)
             .await

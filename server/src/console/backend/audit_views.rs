@@ -7,8 +7,8 @@ use coffer_app::model::{
 };
 use coffer_vault::audit::verify::VerifyReport;
 use coffer_vault::service::ChainStatus;
+use coffer_vault::store::StoredEvent;
 use coffer_vault::store::audit_flags::FlagRow;
-use coffer_vault::store::{AuditRow, StoredEvent};
 use std::collections::HashMap;
 
 /// Readable names by actor id (staff emails).
@@ -127,22 +127,24 @@ pub fn open_days(days: &[(String, i64)]) -> Vec<OpenDay> {
         .collect()
 }
 
-/// Stand-in events for staff ids, so the vault's one-lookup-per-member labelling also names
-/// the subjects and reviewers of flags.
-pub fn staff_stand_ins(ids: &[&str]) -> Vec<StoredEvent> {
-    ids.iter()
-        .filter(|id| id.starts_with("usr_"))
-        .map(|id| StoredEvent {
-            seq: 0,
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use coffer_vault::store::AuditRow;
+
+    fn verify_event(outcome: &str, detail: &str) -> StoredEvent {
+        StoredEvent {
+            seq: 77,
             prev_hash: None,
             hash: None,
             event: AuditRow {
-                id: String::new(),
+                id: "evt_1".to_owned(),
                 occurred_at: 0,
-                actor_type: "staff".to_owned(),
-                actor_id: (*id).to_owned(),
-                action: String::new(),
-                outcome: String::new(),
+                actor_type: "service".to_owned(),
+                actor_id: "service".to_owned(),
+                action: "audit.verify".to_owned(),
+                outcome: outcome.to_owned(),
                 resource_type: None,
                 resource_id: None,
                 origin_ip: None,
@@ -150,23 +152,9 @@ pub fn staff_stand_ins(ids: &[&str]) -> Vec<StoredEvent> {
                 channel: None,
                 request_id: None,
                 reason: None,
-                detail: None,
+                detail: Some(detail.to_owned()),
             },
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-    use super::*;
-
-    fn verify_event(outcome: &str, detail: &str) -> StoredEvent {
-        let mut e = staff_stand_ins(&["usr_1"]).remove(0);
-        e.seq = 77;
-        e.event.outcome = outcome.to_owned();
-        e.event.detail = Some(detail.to_owned());
-        e
+        }
     }
 
     #[test]

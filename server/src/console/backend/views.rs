@@ -11,12 +11,7 @@ use std::time::Duration;
 
 /// RFC 3339 (UTC, seconds) of unix milliseconds.
 pub fn rfc3339(ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    t.replace_nanosecond(0)
-        .unwrap_or(t)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    coffer_vault::audit::record::rfc3339(ms - ms.rem_euclid(1000))
 }
 
 pub fn me_of(
