@@ -10,6 +10,8 @@ pub mod audit_query;
 #[cfg(feature = "ssr")]
 pub mod backend;
 mod components;
+#[cfg(feature = "ssr")]
+pub mod customer;
 pub mod error;
 pub mod model;
 mod pages;

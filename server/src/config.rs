@@ -35,6 +35,8 @@ struct FileConfig {
     console_secure_cookies: Option<bool>,
     #[serde(default)]
     audit: crate::audit_config::AuditFileConfig,
+    #[serde(default)]
+    customer: crate::customer_config::CustomerFileConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +59,8 @@ pub struct Config {
     pub console: ConsoleConfig,
     /// Audit checkpoints, review and retention.
     pub audit: crate::audit_config::AuditConfig,
+    /// Customer pages and the step-up policy.
+    pub customer: coffer_vault::customer::CustomerSettings,
 }
 
 /// How console sessions behave.
@@ -100,7 +104,7 @@ pub fn load(
     let listen = env("COFFER_LISTEN")
         .or(file_cfg.listen)
         .unwrap_or_else(|| "127.0.0.1:3000".into());
-    let listen = listen
+    let listen: SocketAddr = listen
         .parse()
         .map_err(|_| ConfigError::Invalid("COFFER_LISTEN"))?;
     // The URL may carry a password: it can come from COFFER_DATABASE_URL_FILE too.
@@ -164,6 +168,7 @@ pub fn load(
         None => file_cfg.console_secure_cookies.unwrap_or(false),
     };
     let audit = crate::audit_config::load(&env, file_cfg.audit.clone())?;
+    let customer = crate::customer_config::load(&env, file_cfg.customer.clone(), listen.port())?;
     if database_max_connections == 0 || token_label.is_empty() {
         return Err(ConfigError::Invalid("database_max_connections / hsm_token"));
     }
@@ -183,6 +188,7 @@ pub fn load(
             secure_cookies,
         },
         audit,
+        customer,
     })
 }
 

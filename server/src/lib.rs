@@ -8,6 +8,8 @@ pub mod audit_tasks;
 pub mod cli;
 pub mod config;
 pub mod console;
+pub mod customer_config;
+pub mod customer_pages;
 pub mod health;
 pub mod metrics;
 pub mod middleware;

@@ -33,6 +33,7 @@ async fn main() -> anyhow::Result<()> {
         database_url: config.database_url.clone(),
         max_connections: config.database_max_connections,
         hsm: config.hsm.clone(),
+        customer: config.customer.clone(),
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {

@@ -75,16 +75,23 @@ pub fn router(
 impl Application {
     /// Opens the vault (database, migrations, HSM, keys) and binds the listener.
     pub async fn build(config: &Config) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(config.listen).await?;
+        let mut customer = config.customer.clone();
+        if customer.public_url.ends_with("://localhost:0") {
+            // Port 0 (tests): links name the port actually bound.
+            let port = listener.local_addr()?.port();
+            customer.public_url = format!("http://localhost:{port}");
+        }
         let vault = Arc::new(
             Vault::open(&VaultConfig {
                 database_url: config.database_url.clone(),
                 max_connections: config.database_max_connections,
                 hsm: config.hsm.clone(),
+                customer,
             })
             .await?,
         );
         let sessions = SessionStore::open(&config.database_url).await?;
-        let listener = TcpListener::bind(config.listen).await?;
         Ok(Application {
             listener,
             router: router(vault.clone(), config.rate_limit, config.console, &sessions),

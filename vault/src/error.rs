@@ -29,6 +29,15 @@ pub enum VaultError {
     /// The method exists but its secret part has been destroyed.
     #[error("the payment method has been shredded")]
     Shredded,
+    /// A customer link is unknown, expired or already used.
+    #[error("the link has expired or was already used")]
+    LinkExpired,
+    /// A reveal named a use that is not approved (yet).
+    #[error("the use is not approved")]
+    UseNotApproved,
+    /// Passkeys are not available: the public URL cannot serve as a WebAuthn relying party.
+    #[error("passkeys are not available on this site")]
+    PasskeysUnavailable,
     #[error("storage failure")]
     Store(#[from] StoreError),
     #[error("HSM failure")]

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod audit;
 pub mod card;
+pub mod customer;
 pub mod demo;
 pub mod error;
 pub mod instrument;

@@ -38,6 +38,11 @@ impl ApiError {
         }
     }
 
+    pub fn with_param(mut self, param: &str) -> Self {
+        self.param = Some(param.to_owned());
+        self
+    }
+
     pub fn with_request_id(mut self, request_id: &str) -> Self {
         self.request_id = Some(request_id.to_owned());
         self
@@ -129,6 +134,13 @@ impl ApiError {
                 "payment_method_shredded",
                 "The payment method was deleted and its details destroyed.",
             ),
+            VaultError::UseNotApproved => Self::new(
+                StatusCode::CONFLICT,
+                "invalid_request_error",
+                "use_not_approved",
+                "The use named in `use` is not approved: the customer has not completed the step-up.",
+            )
+            .with_param("use"),
             other => return Self::internal(&other, request_id),
         };
         err.with_request_id(request_id)

@@ -1,11 +1,13 @@
 //! The JSON API under `/api/v1`, shaped like Stripe's.
 
+mod customers;
 pub mod error;
 pub mod extract;
 mod idempotency;
 mod openapi;
 mod payment_methods;
 mod rate_limit;
+mod uses;
 
 pub use rate_limit::{RateLimit, RateLimiter};
 
@@ -33,6 +35,12 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/payment_methods/{id}/reveal",
             post(payment_methods::reveal),
+        )
+        .route("/api/v1/payment_methods/{id}/uses", post(uses::create))
+        .route("/api/v1/payment_methods/{id}/uses/{use_id}", get(uses::get))
+        .route(
+            "/api/v1/customers/{customer}/mfa/enrollments",
+            post(customers::create_enrollment),
         )
         .route(
             "/api/v1/customers/{customer}/payment_methods",

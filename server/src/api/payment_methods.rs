@@ -181,10 +181,14 @@ pub async fn delete(
 #[serde(deny_unknown_fields)]
 struct RevealBody {
     reason: Option<String>,
+    /// The use this reveal is for: it must be approved (its step-up passed).
+    #[serde(rename = "use")]
+    use_id: Option<String>,
 }
 
 /// `POST /api/v1/payment_methods/{id}/reveal` — scope `payment_methods:reveal`; audit
-/// `payment_method.reveal` with the reason. The only response that carries a full PAN;
+/// `payment_method.reveal` with the reason. With `use`, the named use must be approved (409
+/// `use_not_approved` otherwise). The only response that carries a full PAN;
 /// `Cache-Control: no-store`. Idempotency keys are ignored here: a reveal is never stored.
 pub async fn reveal(
     State(state): State<AppState>,
@@ -207,7 +211,7 @@ pub async fn reveal(
     let reason = parsed.reason.unwrap_or_default();
     let revealed = state
         .vault
-        .reveal(&grant, id, &reason, &ctx.origin)
+        .reveal(&grant, id, &reason, parsed.use_id.as_deref(), &ctx.origin)
         .await
         .map_err(fail)?;
     let mut response = (

@@ -53,9 +53,11 @@ pub async fn protect(req: Request, next: Next) -> Response {
             .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     // Forms without wasm are answered with a redirect to their Referer: send it same-origin.
+    // (Customer pages, whose URLs carry a link token, set `no-referrer` themselves.)
     response
         .headers_mut()
-        .insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+        .entry(REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("same-origin"));
     response
 }
 

@@ -120,7 +120,7 @@ fn escape(text: &str) -> String {
 }
 
 /// An `application/x-www-form-urlencoded` body as name → value (the last of repeated names).
-fn decode_form(body: &[u8]) -> HashMap<String, String> {
+pub(crate) fn decode_form(body: &[u8]) -> HashMap<String, String> {
     body.split(|b| *b == b'&')
         .filter(|pair| !pair.is_empty())
         .map(|pair| {

@@ -4,8 +4,8 @@
 
 mod backend;
 mod csrf;
-mod export;
-mod qr;
+pub(crate) mod export;
+pub(crate) mod qr;
 pub mod session;
 
 use crate::config::ConsoleConfig;
@@ -34,6 +34,7 @@ pub fn router(
     sessions: &session::SessionStore,
 ) -> Router {
     let options = options();
+    let customer_pages = crate::customer_pages::routes(vault.clone(), config.secure_cookies);
     let vault_backend = Arc::new(VaultBackend {
         vault,
         idle_timeout: config.idle_timeout,
@@ -53,5 +54,6 @@ pub fn router(
         .merge(downloads);
     sessions
         .apply(pages, config)
+        .merge(customer_pages)
         .layer(axum::middleware::from_fn(csrf::protect))
 }

@@ -135,6 +135,11 @@ async fn spawn(rate_limit: RateLimit, console: ConsoleConfig) -> TestApp {
             archive_dir: dir.path().join("audit-archive"),
             ..Default::default()
         },
+        // Links name the port actually bound (see `Application::build`).
+        customer: coffer_vault::customer::CustomerSettings {
+            public_url: "http://localhost:0".into(),
+            ..Default::default()
+        },
     };
     let app = Application::build(&config)
         .await

@@ -5,6 +5,8 @@ mod audit_chain;
 mod audit_review;
 mod auth;
 mod console;
+mod customer_mfa;
+mod customer_pages;
 mod demo;
 mod errors;
 mod fail_closed;

@@ -14,13 +14,19 @@ pub enum Scope {
     PaymentMethodsRead,
     PaymentMethodsWrite,
     PaymentMethodsReveal,
+    /// Ask to use a stored method (and so, above the policy's threshold, for a step-up).
+    PaymentMethodsUse,
+    /// Issue customers' MFA enrolment links.
+    CustomersMfa,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 3] = [
+    pub const ALL: [Scope; 5] = [
         Scope::PaymentMethodsRead,
         Scope::PaymentMethodsWrite,
         Scope::PaymentMethodsReveal,
+        Scope::PaymentMethodsUse,
+        Scope::CustomersMfa,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -28,6 +34,8 @@ impl Scope {
             Scope::PaymentMethodsRead => "payment_methods:read",
             Scope::PaymentMethodsWrite => "payment_methods:write",
             Scope::PaymentMethodsReveal => "payment_methods:reveal",
+            Scope::PaymentMethodsUse => "payment_methods:use",
+            Scope::CustomersMfa => "customers:mfa",
         }
     }
 
@@ -47,6 +55,9 @@ pub enum Actor {
     },
     /// A person signed in to the console with password and MFA.
     Staff(StaffActor),
+    /// A customer holding one of their links (possession of the link is their credential; the
+    /// reference is the OMS's). Customers act only through the vault's customer methods.
+    Customer { reference: String },
     /// Coffer itself, acting from the command line of someone with shell access to the host
     /// (bootstrap tasks such as creating the first API key). Never reachable over HTTP.
     SystemOperator,
@@ -94,6 +105,7 @@ impl Actor {
         match self {
             Actor::ApiClient { .. } => "api_client",
             Actor::Staff(_) => "staff",
+            Actor::Customer { .. } => "customer",
             Actor::SystemOperator => "system",
             Actor::Anonymous => "anonymous",
             Actor::Service => "service",
@@ -104,6 +116,7 @@ impl Actor {
         match self {
             Actor::ApiClient { key_id, .. } => key_id,
             Actor::Staff(staff) => &staff.user_id,
+            Actor::Customer { reference } => reference,
             Actor::SystemOperator => "coffer-cli",
             Actor::Anonymous => "-",
             Actor::Service => "coffer",
@@ -115,6 +128,7 @@ impl Actor {
         match self {
             Actor::ApiClient { name, .. } => name,
             Actor::Staff(_) => "console",
+            Actor::Customer { .. } => "customer",
             Actor::SystemOperator => "cli",
             Actor::Anonymous => "unknown",
             Actor::Service => "coffer",
@@ -182,6 +196,14 @@ actions! {
     ReadAuditLog => "audit.search", None, Some(P::AuditRead), false;
     /// Export audit search results (signed files leave the system).
     ExportAuditLog => "audit.export", None, Some(P::AuditRead), true;
+    /// Ask to use a stored method for an order (the step-up policy decides).
+    UsePaymentMethod => "payment_method.use", Some(S::PaymentMethodsUse), None, false;
+    /// Read a use's status.
+    ReadPaymentMethodUse => "payment_method.use_read", Some(S::PaymentMethodsUse), None, false;
+    /// Issue a customer an MFA enrolment link.
+    CreateEnrolmentLink => "customer_mfa.link_create", Some(S::CustomersMfa), None, false;
+    /// See the customer step-up policy (security admins).
+    ReadStepUpPolicy => "step_up_policy.read", None, Some(P::UsersManage), false;
     /// Mark a daily-review flag reviewed.
     ReviewAuditFlag => "audit.flag_review", None, Some(P::AuditRead), false;
 }
@@ -244,7 +266,9 @@ pub fn authorize<A: Action>(actor: &Actor) -> Result<Grant<A>, Denied> {
             Some(_) => Ok(()),
             None => Err(missing(none, false)),
         },
-        Actor::SystemOperator | Actor::Anonymous | Actor::Service => Err(missing(none, false)),
+        Actor::SystemOperator | Actor::Anonymous | Actor::Service | Actor::Customer { .. } => {
+            Err(missing(none, false))
+        }
     };
     result.map(|()| Grant {
         actor: actor.clone(),

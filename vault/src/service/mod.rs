@@ -4,19 +4,24 @@
 mod api_keys;
 mod audit_log;
 mod console;
+mod customer_mfa;
 mod delete;
 mod idempotency;
+mod passkeys;
 mod read;
 mod reveal;
 mod staff;
 mod tokenize;
+mod uses;
 
 pub use api_keys::{NewApiKey, VERIFIED_TTL};
 pub use audit_log::{AUDIT_PAGE, AuditPage, ChainStatus, EXPORT_LIMIT, RetentionRun, SignedExport};
 pub use console::{ApiKeyInfo, HistoryRecord, MethodSearch, SEARCH_LIMIT};
+pub use customer_mfa::{CustomerSession, FactorView, IssuedLink, PendingTotp};
 pub use read::Page;
 pub use staff::{NewStaff, PasswordChangeRequest, PendingEnrolment};
 pub use tokenize::Tokenized;
+pub use uses::{StepUpPage, StepUpResult, UseView};
 
 use crate::access::{self, Action, Actor, Grant};
 use crate::audit::{AuditEvent, Origin, Outcome};
@@ -31,6 +36,8 @@ pub struct VaultConfig {
     pub database_url: String,
     pub max_connections: u32,
     pub hsm: HsmConfig,
+    /// Customer step-up policy, public URL and merchant name.
+    pub customer: crate::customer::CustomerSettings,
 }
 
 /// Liveness of the two things the vault cannot work without.
@@ -45,6 +52,9 @@ pub struct Vault {
     hsm: Arc<Hsm>,
     keys: KeyRing,
     verified_keys: api_keys::VerifiedKeys,
+    customer: crate::customer::CustomerSettings,
+    /// The passkey relying party (`None` when the public URL has no domain name).
+    webauthn: Option<webauthn_rs::Webauthn>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -70,6 +80,11 @@ impl Vault {
             hsm,
             keys,
             verified_keys: api_keys::VerifiedKeys::default(),
+            customer: config.customer.clone(),
+            webauthn: crate::customer::passkey::relying_party(
+                &config.customer.public_url,
+                &config.customer.merchant_name,
+            ),
         })
     }
 
@@ -83,6 +98,11 @@ impl Vault {
 
     pub fn keys(&self) -> &KeyRing {
         &self.keys
+    }
+
+    /// The customer step-up settings (policy, public URL, merchant name).
+    pub fn customer_settings(&self) -> &crate::customer::CustomerSettings {
+        &self.customer
     }
 
     /// Runs the access check for `A`; a denial is audited before it is returned (fail closed:

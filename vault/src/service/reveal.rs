@@ -27,13 +27,16 @@ fn check_reason(reason: &str) -> Result<&str, IntakeError> {
 }
 
 impl Vault {
-    /// Decrypts and returns a method's secret details. Audit: `payment_method.reveal` with the
-    /// reason (success), or failure (`resource_missing`, `shredded`, `invalid_reason`).
+    /// Decrypts and returns a method's secret details. When the reveal is for a use (`use_id`),
+    /// that use must be this method's and approved (its step-up passed). Audit:
+    /// `payment_method.reveal` with the reason (success), or failure (`resource_missing`,
+    /// `shredded`, `invalid_reason`, `use_not_approved`).
     pub async fn reveal(
         &self,
         grant: &Grant<RevealPaymentMethod>,
         id: &str,
         reason: &str,
+        use_id: Option<&str>,
         origin: &Origin,
     ) -> Result<RevealedBody, VaultError> {
         let actor = grant_actor(grant);
@@ -49,6 +52,15 @@ impl Vault {
                 return Err(e.into());
             }
         };
+        if let Some(use_id) = use_id
+            && !self.check_use_for_reveal(id, use_id).await?
+        {
+            let event = failure("use_not_approved").detail(serde_json::json!({
+                "code": "use_not_approved", "use": super::uses::shown_id(use_id),
+            }));
+            self.audit_alone(&event).await?;
+            return Err(VaultError::UseNotApproved);
+        }
         let mut conn = self.store.reader().acquire().await?;
         let row = store::payment_methods::find(&mut conn, id).await?;
         drop(conn);
@@ -78,9 +90,12 @@ impl Vault {
             }
         };
         let body = RevealedBody::build(&row.id, &row.kind, &clear);
-        let event = AuditEvent::new(actor, "payment_method.reveal", Outcome::Success, origin)
+        let mut event = AuditEvent::new(actor, "payment_method.reveal", Outcome::Success, origin)
             .resource(PM, &row.id)
             .reason(reason);
+        if let Some(use_id) = use_id {
+            event = event.detail(serde_json::json!({ "use": use_id }));
+        }
         self.audit_alone(&event).await?;
         Ok(body)
     }

@@ -17,13 +17,17 @@ pub fn new_key() -> Zeroizing<Vec<u8>> {
 }
 
 fn totp(key: &[u8], account: &str) -> Option<Totp> {
+    totp_for(key, ISSUER, account)
+}
+
+fn totp_for(key: &[u8], issuer: &str, account: &str) -> Option<Totp> {
     Builder::new()
         .with_algorithm(Algorithm::SHA1)
         .with_digits(6)
         .with_skew(1)
         .with_step_duration(30)
         .with_secret(Secret::from(key.to_vec()))
-        .with_issuer(Some(ISSUER))
+        .with_issuer(Some(issuer))
         .with_account_name(account)
         .build()
         .ok()
@@ -50,6 +54,12 @@ pub fn key_from_manual(manual: &str) -> Option<Vec<u8>> {
 /// The `otpauth://totp/…` URI authenticator apps read from the QR code.
 pub fn uri(key: &[u8], account: &str) -> Option<String> {
     totp(key, account)?.to_url().ok()
+}
+
+/// The URI with another issuer (a merchant's name for its customers' authenticators).
+pub fn uri_for(key: &[u8], issuer: &str, account: &str) -> Option<String> {
+    let issuer: String = issuer.chars().filter(|c| *c != ':').collect();
+    totp_for(key, &issuer, account)?.to_url().ok()
 }
 
 /// The time step `code` matches at unix time `now_secs` (±1 step), if any.

@@ -125,7 +125,7 @@ impl VaultBackend {
             .await?;
         let body = self
             .vault
-            .reveal(&grant, &id, &reason, &who.req.origin)
+            .reveal(&grant, &id, &reason, None, &who.req.origin)
             .await
             .map_err(|e| {
                 let mut err = map(e);

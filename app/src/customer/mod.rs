@@ -1,0 +1,12 @@
+//! Customers' pages (no staff login): enrolling and removing second factors, and answering a
+//! step-up challenge. Rendered on the server to plain HTML (no wasm bundle to download on a
+//! phone); forms post back; the only script is the passkey helper.
+
+mod enrol;
+mod layout;
+mod step_up;
+
+pub use enrol::{
+    FactorItem, TotpSetup, done_page, enrol_landing, factors_page, link_expired, totp_setup,
+};
+pub use step_up::{ChallengeView, challenge_page, challenge_result};

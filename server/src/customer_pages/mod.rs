@@ -1,0 +1,210 @@
+//! Customers' pages under `/c/`: the enrolment link and factor management (a 15-minute cookie
+//! after the link is redeemed), the step-up challenge, and the passkey ceremonies' JSON.
+//! Responses are `no-store` and `Referrer-Policy: no-referrer` (the link token is in the URL);
+//! state changes pass the console's same-origin check.
+
+mod enrol;
+mod step_up;
+
+use crate::api::extract::Ctx;
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::header::{CONTENT_TYPE, COOKIE, REFERRER_POLICY, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use coffer_vault::{Vault, VaultError};
+use std::sync::Arc;
+
+/// The customer's session cookie (after redeeming an enrolment link).
+pub const COOKIE_NAME: &str = "coffer_customer";
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct CustomerState {
+    pub vault: Arc<Vault>,
+    pub secure_cookies: bool,
+}
+
+pub fn routes(vault: Arc<Vault>, secure_cookies: bool) -> Router {
+    let state = CustomerState {
+        vault,
+        secure_cookies,
+    };
+    Router::new()
+        .route("/c/enrol/{token}", get(enrol::landing).post(enrol::redeem))
+        .route("/c/factors", get(enrol::factors))
+        .route("/c/factors/totp", post(enrol::begin_totp))
+        .route("/c/factors/totp/{id}", post(enrol::confirm_totp))
+        .route("/c/factors/{id}/remove", post(enrol::remove))
+        .route("/c/preferences", post(enrol::preferences))
+        .route("/c/done", post(enrol::done))
+        .route("/c/passkeys/options", post(enrol::passkey_options))
+        .route("/c/passkeys", post(enrol::passkey_finish))
+        .route(
+            "/c/step-up/{token}",
+            get(step_up::page).post(step_up::answer_code),
+        )
+        .route(
+            "/c/step-up/{token}/passkey/options",
+            post(step_up::passkey_options),
+        )
+        .route("/c/step-up/{token}/passkey", post(step_up::passkey_finish))
+        .route("/c/passkey.js", get(passkey_js))
+        .route("/c/customer.css", get(customer_css))
+        .with_state(state)
+        .layer(axum::middleware::map_response(no_referrer))
+}
+
+async fn no_referrer(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+async fn passkey_js() -> Response {
+    asset(
+        include_str!("../../../public/customer/passkey.js"),
+        "text/javascript; charset=utf-8",
+    )
+}
+
+async fn customer_css() -> Response {
+    asset(
+        include_str!("../../../style/customer.css"),
+        "text/css; charset=utf-8",
+    )
+}
+
+fn asset(text: &'static str, kind: &'static str) -> Response {
+    ([(CONTENT_TYPE, HeaderValue::from_static(kind))], text).into_response()
+}
+
+/// An HTML page with `status`.
+pub(crate) fn html(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// A JSON answer for the passkey script.
+pub(crate) fn json(status: StatusCode, value: serde_json::Value) -> Response {
+    (status, axum::Json(value)).into_response()
+}
+
+/// The merchant name customers see.
+pub(crate) fn merchant(state: &CustomerState) -> String {
+    state.vault.customer_settings().merchant_name.clone()
+}
+
+/// The page for a vault error: an expired link, or an apology with an incident id.
+pub(crate) fn error_page(state: &CustomerState, e: VaultError) -> Response {
+    let merchant = merchant(state);
+    match e {
+        VaultError::LinkExpired | VaultError::NotFound => html(
+            StatusCode::GONE,
+            coffer_app::customer::link_expired(&merchant),
+        ),
+        other => {
+            let incident = coffer_vault::token::random_id("inc");
+            tracing::error!(incident = %incident, error = %other, "customer page failed");
+            html(
+                StatusCode::SERVICE_UNAVAILABLE,
+                coffer_app::customer::challenge_result(
+                    &merchant,
+                    false,
+                    &format!(
+                        "Something went wrong on our side; nothing was changed. Please try again in a moment. Incident {incident}."
+                    ),
+                ),
+            )
+        }
+    }
+}
+
+/// A JSON error for the passkey script.
+pub(crate) fn json_error(e: VaultError) -> Response {
+    let (status, code, message) = match e {
+        VaultError::LinkExpired | VaultError::NotFound => (
+            StatusCode::GONE,
+            "link_expired",
+            "This page has expired. Reload it or ask for a new link.",
+        ),
+        VaultError::PasskeysUnavailable => (
+            StatusCode::NOT_FOUND,
+            "passkeys_unavailable",
+            "Passkeys are not available here.",
+        ),
+        VaultError::Invalid(_) | VaultError::InvalidCode => (
+            StatusCode::BAD_REQUEST,
+            "passkey_rejected",
+            "That passkey could not be verified. Try again.",
+        ),
+        other => {
+            let incident = coffer_vault::token::random_id("inc");
+            tracing::error!(incident = %incident, error = %other, "customer passkey request failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Something went wrong on our side. Try again in a moment.",
+            )
+        }
+    };
+    json(
+        status,
+        serde_json::json!({ "error": { "code": code, "message": message } }),
+    )
+}
+
+/// The session cookie's token, if the request carries one.
+pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// `Set-Cookie` for the session (or its removal when `token` is `None`).
+pub(crate) fn session_cookie(state: &CustomerState, token: Option<&str>) -> HeaderValue {
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    let text = match token {
+        Some(t) => {
+            format!("{COOKIE_NAME}={t}; Path=/c; HttpOnly; SameSite=Strict; Max-Age=900{secure}")
+        }
+        None => format!("{COOKIE_NAME}=; Path=/c; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    };
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// A 303 to `to`, optionally setting a cookie.
+pub(crate) fn see_other(to: &str, cookie: Option<HeaderValue>) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        response.headers_mut().insert("location", v);
+    }
+    if let Some(c) = cookie {
+        response.headers_mut().insert(SET_COOKIE, c);
+    }
+    response
+}
+
+/// The form fields of a urlencoded body.
+pub(crate) fn form(body: &Bytes) -> std::collections::HashMap<String, String> {
+    crate::console::export::decode_form(body)
+}
+
+/// The origin of a customer request (IP, user agent, request id).
+pub(crate) fn origin(ctx: &Ctx) -> &coffer_vault::audit::Origin {
+    &ctx.origin
+}

@@ -1,0 +1,501 @@
+//! Uses of a stored method: the OMS asks to use a method for an order, the step-up policy decides
+//! (approved, or `requires_action` with a single-use challenge link for the customer), and the
+//! customer answers the challenge with a TOTP code or a passkey (at most 5 tries, 10 minutes).
+
+use super::{PM, Vault};
+use crate::access::{Actor, Grant, ReadPaymentMethodUse, UsePaymentMethod};
+use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::customer::link::{MAX_ATTEMPTS, STEP_UP_TTL_MS};
+use crate::customer::{Amount, Channel, Currency, LinkPurpose, LinkToken, Unenrolled};
+use crate::error::VaultError;
+use crate::intake::IntakeError;
+use crate::pan_like::contains_pan_like;
+use crate::staff::totp;
+use crate::store::customers::{self, LinkRow, UseRow};
+use crate::store::{self, PaymentMethodRow};
+use serde::{Deserialize, Serialize};
+
+pub(crate) const USE: &str = "payment_method_use";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UseBody {
+    amount: Option<i64>,
+    currency: Option<String>,
+    order_reference: Option<String>,
+    channel: Option<String>,
+}
+
+/// A checked use request.
+struct UseRequest {
+    amount: Amount,
+    currency: Currency,
+    order_reference: String,
+    channel: Channel,
+}
+
+fn parse_body(body: &[u8]) -> Result<UseRequest, IntakeError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let b: UseBody =
+        serde_path_to_error::deserialize(de).map_err(|e| IntakeError::from_serde(&e))?;
+    let amount = b.amount.ok_or_else(|| IntakeError::missing("amount"))?;
+    let amount = Amount::new(amount).ok_or_else(|| IntakeError::invalid("amount"))?;
+    let currency = b.currency.ok_or_else(|| IntakeError::missing("currency"))?;
+    let currency = Currency::parse(&currency).ok_or_else(|| IntakeError::invalid("currency"))?;
+    let order_reference = b
+        .order_reference
+        .ok_or_else(|| IntakeError::missing("order_reference"))?;
+    let order_ok = (1..=64).contains(&order_reference.chars().count())
+        && !order_reference.chars().any(char::is_control);
+    if !order_ok {
+        return Err(IntakeError::invalid("order_reference"));
+    }
+    if contains_pan_like(&order_reference) {
+        return Err(IntakeError::invalid_because(
+            "order_reference",
+            "it looks like a card number, which must never be sent here",
+        ));
+    }
+    let channel = b.channel.ok_or_else(|| IntakeError::missing("channel"))?;
+    let channel = Channel::parse(&channel).ok_or_else(|| IntakeError::invalid("channel"))?;
+    Ok(UseRequest {
+        amount,
+        currency,
+        order_reference,
+        channel,
+    })
+}
+
+/// What the customer must do next.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct NextAction {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The challenge page; given once, when the use is created (only its digest is stored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// A use as the JSON API shows it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UseView {
+    pub id: String,
+    pub object: &'static str,
+    pub payment_method: String,
+    pub customer: String,
+    pub amount: i64,
+    pub currency: String,
+    pub order_reference: String,
+    pub channel: String,
+    /// `approved`, `requires_action` or `failed`.
+    pub status: String,
+    /// Why a step-up was (or would have been) asked: `threshold`, `customer`, `not_enrolled`.
+    pub step_up: Option<String>,
+    pub next_action: Option<NextAction>,
+    pub failure_code: Option<String>,
+    /// The factor that approved the use: `totp` or `passkey`.
+    pub factor: Option<String>,
+    /// Unix seconds.
+    pub created: i64,
+}
+
+impl UseView {
+    fn from_row(r: &UseRow, url: Option<String>) -> UseView {
+        let next_action = (r.status == "requires_action").then(|| NextAction {
+            kind: "mfa_step_up",
+            url,
+            expires_at: r.expires_at.unwrap_or_default() / 1000,
+        });
+        UseView {
+            id: r.id.clone(),
+            object: "payment_method_use",
+            payment_method: r.payment_method.clone(),
+            customer: r.customer.clone(),
+            amount: r.amount,
+            currency: r.currency.clone(),
+            order_reference: r.order_ref.clone(),
+            channel: r.channel.clone(),
+            status: r.status.clone(),
+            step_up: r.step_up.clone(),
+            next_action,
+            failure_code: r.failure_code.clone(),
+            factor: r.factor_kind.clone(),
+            created: r.created_at / 1000,
+        }
+    }
+}
+
+/// What the customer's challenge page shows (masked card at most: brand and last 4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepUpPage {
+    pub merchant: String,
+    pub amount: String,
+    pub order_reference: String,
+    pub card: String,
+    pub has_totp: bool,
+    pub has_passkey: bool,
+    pub attempts_left: i64,
+    /// Unix ms.
+    pub expires_at: i64,
+}
+
+/// How a challenge answer ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepUpResult {
+    Approved,
+    /// Wrong; this many tries remain.
+    Retry {
+        attempts_left: i64,
+    },
+    /// The challenge is over (`attempts_exceeded`, `expired`).
+    Failed {
+        code: &'static str,
+    },
+}
+
+/// A use id as the audit log may record it: well formed, or a fixed placeholder.
+pub(crate) fn shown_id(id: &str) -> &str {
+    let ok = id.len() <= 64
+        && id.starts_with("use_")
+        && id[4..].bytes().all(|b| b.is_ascii_alphanumeric());
+    if ok { id } else { "use_malformed" }
+}
+
+/// "Visa •••• 4242", "SEPA debit •••• 3000".
+pub(crate) fn masked_label(row: &PaymentMethodRow) -> String {
+    let name = match (row.kind.as_str(), row.brand.as_deref()) {
+        ("card", Some(brand)) => brand_name(brand),
+        ("card", None) => "Card".to_owned(),
+        ("sepa_debit", _) => "SEPA debit".to_owned(),
+        ("us_bank_account", _) => "Bank account".to_owned(),
+        (other, _) => brand_name(other),
+    };
+    format!("{name} •••• {}", row.last4)
+}
+
+fn brand_name(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, part) in s.split('_').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let mut chars = part.chars();
+        if let Some(c) = chars.next() {
+            out.extend(c.to_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+    out
+}
+
+impl Vault {
+    /// Asks to use method `id` for an order. Scope `payment_methods:use`; audit
+    /// `payment_method.use` (failure for a declined use).
+    pub async fn create_use(
+        &self,
+        grant: &Grant<UsePaymentMethod>,
+        id: &str,
+        body: &[u8],
+        origin: &Origin,
+    ) -> Result<UseView, VaultError> {
+        let actor = grant.actor();
+        let req = parse_body(body)?;
+        let mut conn = self.store.reader().acquire().await?;
+        let method = store::payment_methods::find(&mut conn, id).await?;
+        let Some(method) = method else {
+            drop(conn);
+            let event = AuditEvent::new(actor, "payment_method.use", Outcome::Failure, origin)
+                .resource(PM, id)
+                .detail(serde_json::json!({ "code": "resource_missing" }));
+            self.audit_alone(&event).await?;
+            return Err(VaultError::NotFound);
+        };
+        if method.ciphertext.is_none() {
+            return Err(VaultError::Shredded);
+        }
+        let factors = customers::factors(&mut conn, &method.customer).await?;
+        let always = customers::step_up_always(&mut conn, &method.customer).await?;
+        drop(conn);
+        let enrolled = factors.iter().any(|f| f.confirmed);
+        let threshold = self
+            .customer
+            .policy
+            .rule_for(&req.channel, &req.currency, req.amount)
+            .is_some();
+        let now = store::now_millis();
+        let mut row = UseRow {
+            id: crate::token::random_id("use"),
+            payment_method: method.id.clone(),
+            customer: method.customer.clone(),
+            amount: req.amount.minor(),
+            currency: req.currency.as_str().to_owned(),
+            order_ref: req.order_reference,
+            channel: req.channel.as_str().to_owned(),
+            client: actor.id().to_owned(),
+            status: "approved".into(),
+            step_up: None,
+            failure_code: None,
+            factor_kind: None,
+            attempts: 0,
+            expires_at: None,
+            created_at: now,
+            decided_at: Some(now),
+        };
+        let mut link = None;
+        if threshold && !enrolled {
+            match self.customer.policy.unenrolled {
+                Unenrolled::Decline => {
+                    row.status = "failed".into();
+                    row.step_up = Some("threshold".into());
+                    row.failure_code = Some("customer_not_enrolled".into());
+                }
+                Unenrolled::Approve => row.step_up = Some("not_enrolled".into()),
+            }
+        } else if threshold || (always && enrolled) {
+            row.status = "requires_action".into();
+            row.step_up = Some(if threshold { "threshold" } else { "customer" }.into());
+            row.expires_at = Some(now + STEP_UP_TTL_MS);
+            row.decided_at = None;
+            link = Some(LinkToken::generate());
+        }
+        let mut tx = self.store.writer().begin().await?;
+        customers::insert_use(&mut tx, &row).await?;
+        if let Some(token) = &link {
+            let link_row = LinkRow {
+                id: token.id().to_owned(),
+                customer: row.customer.clone(),
+                purpose: LinkPurpose::StepUp.as_str().into(),
+                use_id: Some(row.id.clone()),
+                ceremony: None,
+                created_at: now,
+                expires_at: now + STEP_UP_TTL_MS,
+                used_at: None,
+            };
+            customers::insert_link(&mut tx, &link_row).await?;
+        }
+        let outcome = if row.status == "failed" {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        };
+        AuditEvent::new(actor, "payment_method.use", outcome, origin)
+            .resource(PM, &row.payment_method)
+            .detail(serde_json::json!({
+                "use": row.id, "status": row.status, "step_up": row.step_up,
+                "code": row.failure_code, "amount": row.amount, "currency": row.currency,
+                "channel": row.channel,
+            }))
+            .write(&mut tx)
+            .await?;
+        tx.commit().await?;
+        let url = link
+            .as_ref()
+            .map(|t| self.public_link(&format!("/c/step-up/{}", t.expose())));
+        Ok(UseView::from_row(&row, url))
+    }
+
+    /// A use's current state (an open challenge past its time is closed as `expired` first).
+    /// Scope `payment_methods:use`; no audit for a read of a use (it holds no card data).
+    pub async fn get_use(
+        &self,
+        _grant: &Grant<ReadPaymentMethodUse>,
+        method_id: &str,
+        use_id: &str,
+        origin: &Origin,
+    ) -> Result<UseView, VaultError> {
+        let row = self.current_use(use_id, origin).await?;
+        match row {
+            Some(r) if r.payment_method == method_id => Ok(UseView::from_row(&r, None)),
+            _ => Err(VaultError::NotFound),
+        }
+    }
+
+    /// Loads a use, closing it as `expired` if its challenge ran out (audited as
+    /// `customer_mfa.challenge` failure `expired`).
+    async fn current_use(
+        &self,
+        use_id: &str,
+        origin: &Origin,
+    ) -> Result<Option<UseRow>, VaultError> {
+        let mut conn = self.store.reader().acquire().await?;
+        let row = customers::find_use(&mut conn, use_id).await?;
+        drop(conn);
+        let Some(mut row) = row else { return Ok(None) };
+        let now = store::now_millis();
+        if row.status == "requires_action" && row.expires_at.is_some_and(|e| e <= now) {
+            let mut tx = self.store.writer().begin().await?;
+            if customers::decide_use(&mut tx, &row.id, "failed", Some("expired"), None, now).await?
+            {
+                let actor = Actor::Service;
+                AuditEvent::new(&actor, "customer_mfa.challenge", Outcome::Failure, origin)
+                    .resource(USE, &row.id)
+                    .detail(serde_json::json!({ "code": "expired" }))
+                    .write(&mut tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            let mut conn = self.store.reader().acquire().await?;
+            row = customers::find_use(&mut conn, use_id)
+                .await?
+                .ok_or(VaultError::NotFound)?;
+        }
+        Ok(Some(row))
+    }
+
+    /// The open challenge `token` names, with its use and method.
+    pub(crate) async fn challenge(
+        &self,
+        token: &str,
+        origin: &Origin,
+    ) -> Result<(LinkRow, UseRow, PaymentMethodRow), VaultError> {
+        let link = self.open_link(token, LinkPurpose::StepUp).await?;
+        let use_id = link.use_id.clone().ok_or(VaultError::LinkExpired)?;
+        let row = self
+            .current_use(&use_id, origin)
+            .await?
+            .filter(|u| u.status == "requires_action")
+            .ok_or(VaultError::LinkExpired)?;
+        let mut conn = self.store.reader().acquire().await?;
+        let method = store::payment_methods::find(&mut conn, &row.payment_method)
+            .await?
+            .ok_or(VaultError::LinkExpired)?;
+        Ok((link, row, method))
+    }
+
+    /// What the challenge page shows. Nothing is used up by looking.
+    pub async fn step_up_page(
+        &self,
+        token: &str,
+        origin: &Origin,
+    ) -> Result<StepUpPage, VaultError> {
+        let (link, row, method) = self.challenge(token, origin).await?;
+        let mut conn = self.store.reader().acquire().await?;
+        let factors = customers::factors(&mut conn, &row.customer).await?;
+        let currency = Currency::parse(&row.currency).ok_or(VaultError::LinkExpired)?;
+        let amount = Amount::new(row.amount).ok_or(VaultError::LinkExpired)?;
+        Ok(StepUpPage {
+            merchant: self.customer.merchant_name.clone(),
+            amount: amount.display(&currency),
+            order_reference: row.order_ref.clone(),
+            card: masked_label(&method),
+            has_totp: factors.iter().any(|f| f.confirmed && f.kind == "totp"),
+            has_passkey: factors.iter().any(|f| f.confirmed && f.kind == "passkey"),
+            attempts_left: (MAX_ATTEMPTS - row.attempts).max(0),
+            expires_at: link.expires_at,
+        })
+    }
+
+    /// Answers a challenge with a TOTP code. Audit `customer_mfa.challenge` per attempt.
+    pub async fn step_up_with_totp(
+        &self,
+        token: &str,
+        code: &str,
+        origin: &Origin,
+    ) -> Result<StepUpResult, VaultError> {
+        let (link, row, _) = self.challenge(token, origin).await?;
+        let mut conn = self.store.reader().acquire().await?;
+        let factors = customers::factors(&mut conn, &row.customer).await?;
+        drop(conn);
+        let mut matched = Vec::new();
+        for f in factors.iter().filter(|f| f.confirmed && f.kind == "totp") {
+            let key = self.open_factor(f).await?;
+            if let Some(step) = totp::check(&key, code, super::staff::now_secs()) {
+                matched.push((f.id.clone(), i64::try_from(step).unwrap_or(i64::MAX)));
+            }
+        }
+        let now = store::now_millis();
+        let mut tx = self.store.writer().begin().await?;
+        let mut accepted = false;
+        for (factor_id, step) in &matched {
+            if customers::accept_step(&mut tx, factor_id, *step, now).await? {
+                accepted = true;
+                break;
+            }
+        }
+        let code_kind = if matched.is_empty() {
+            "invalid_code"
+        } else {
+            "replayed_code"
+        };
+        let result = self
+            .finish_attempt(&mut tx, &link, &row, accepted, "totp", code_kind, origin)
+            .await?;
+        tx.commit().await?;
+        Ok(result)
+    }
+
+    /// Counts one attempt and settles the challenge: approved, another try, or failed after
+    /// the fifth wrong answer. Writes the attempt's audit event into `tx`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn finish_attempt(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        link: &LinkRow,
+        row: &UseRow,
+        passed: bool,
+        factor: &'static str,
+        wrong: &'static str,
+        origin: &Origin,
+    ) -> Result<StepUpResult, VaultError> {
+        let actor = Actor::Customer {
+            reference: row.customer.clone(),
+        };
+        let now = store::now_millis();
+        let attempts = customers::count_attempt(tx, &row.id)
+            .await?
+            .ok_or(VaultError::LinkExpired)?;
+        let event = |outcome, detail| {
+            AuditEvent::new(&actor, "customer_mfa.challenge", outcome, origin)
+                .resource(USE, &row.id)
+                .detail(detail)
+        };
+        if passed {
+            customers::decide_use(tx, &row.id, "approved", None, Some(factor), now).await?;
+            customers::redeem_link(tx, &link.id, now).await?;
+            event(
+                Outcome::Success,
+                serde_json::json!({ "factor": factor, "attempt": attempts }),
+            )
+            .write(tx)
+            .await?;
+            return Ok(StepUpResult::Approved);
+        }
+        if attempts >= MAX_ATTEMPTS {
+            customers::decide_use(tx, &row.id, "failed", Some("attempts_exceeded"), None, now)
+                .await?;
+            customers::redeem_link(tx, &link.id, now).await?;
+            event(
+                Outcome::Failure,
+                serde_json::json!({ "factor": factor, "code": "attempts_exceeded", "attempt": attempts }),
+            )
+            .write(tx)
+            .await?;
+            return Ok(StepUpResult::Failed {
+                code: "attempts_exceeded",
+            });
+        }
+        event(
+            Outcome::Failure,
+            serde_json::json!({ "factor": factor, "code": wrong, "attempt": attempts }),
+        )
+        .write(tx)
+        .await?;
+        Ok(StepUpResult::Retry {
+            attempts_left: MAX_ATTEMPTS - attempts,
+        })
+    }
+
+    /// Refuses a reveal for a use that is not approved (or not this method's). Audit: the
+    /// caller's `payment_method.reveal` failure `use_not_approved`.
+    pub(crate) async fn check_use_for_reveal(
+        &self,
+        method_id: &str,
+        use_id: &str,
+    ) -> Result<bool, VaultError> {
+        let mut conn = self.store.reader().acquire().await?;
+        let row = customers::find_use(&mut conn, use_id).await?;
+        Ok(row.is_some_and(|r| r.payment_method == method_id && r.status == "approved"))
+    }
+}
