@@ -21,6 +21,7 @@ use crate::pages::mfa::MfaPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::password::PasswordPage;
 use crate::pages::search::SearchPage;
+use crate::pages::step_up::StepUpPolicyPage;
 use crate::pages::user::UserPage;
 use crate::pages::users::UsersPage;
 
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users/:id") view=UserPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/api-keys") view=ApiKeysPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/step-up") view=StepUpPolicyPage ssr=SsrMode::Async />
                     <Route path=path!("/console/audit") view=AuditPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/console/audit/events/:seq")

@@ -78,6 +78,7 @@ pub trait ConsoleBackend: Send + Sync + 'static {
     ) -> Reply<'_, UserSummary>;
     fn reset_mfa(&self, user_id: String, code: Option<String>) -> Reply<'_, UserSummary>;
     fn api_keys(&self) -> Reply<'_, Vec<ApiKeySummary>>;
+    fn step_up_policy(&self) -> Reply<'_, StepUpPolicyView>;
     fn create_api_key(
         &self,
         name: String,

@@ -187,6 +187,19 @@ impl std::fmt::Debug for IssuedPassword {
     }
 }
 
+/// The customer step-up policy as security admins see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepUpPolicyView {
+    /// "web, ≥ 500.00 EUR", in the order they are checked.
+    pub rules: Vec<String>,
+    /// `decline` or `approve`: a use that needs a step-up from a customer with no factor.
+    pub unenrolled: String,
+    pub merchant_name: String,
+    pub public_url: String,
+    /// Whether passkeys can be offered (the public URL has a domain name).
+    pub passkeys: bool,
+}
+
 /// An API key as listed (never its secret).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKeySummary {
@@ -228,8 +241,10 @@ pub const ROLES: [(&str, &str); 3] = [
 ];
 
 /// The API-key scopes a security admin can give a channel.
-pub const SCOPES: [&str; 3] = [
+pub const SCOPES: [&str; 5] = [
     "payment_methods:read",
     "payment_methods:write",
     "payment_methods:reveal",
+    "payment_methods:use",
+    "customers:mfa",
 ];

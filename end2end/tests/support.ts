@@ -60,7 +60,8 @@ export function createUser(server: Server, role: string): Account {
   return { email, password: lines[lines.length - 1].trim(), lastStep: 0 };
 }
 
-function base32(text: string): Buffer {
+/** Bytes of a base32 key (as authenticator apps read the manual key). */
+export function base32(text: string): Buffer {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   let bits = "";
   for (const c of text.replace(/[\s=]/g, "").toUpperCase()) {

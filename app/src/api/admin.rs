@@ -105,6 +105,13 @@ pub async fn reset_mfa(user_id: String, code: Option<String>) -> Result<UserSumm
     )
 }
 
+/// The customer step-up policy (read-only; it lives in configuration). Permission:
+/// `users.manage` (security admins). Audit: none (no cardholder data).
+#[server(prefix = "/console/api", endpoint = "step_up_policy")]
+pub async fn step_up_policy() -> Result<crate::model::StepUpPolicyView, ConsoleError> {
+    crate::api::reply(async move { crate::backend::backend()?.step_up_policy().await }.await)
+}
+
 /// API keys of the channels. Permission: `api_keys.manage`. Audit: `api_key.list`.
 #[server(prefix = "/console/api", endpoint = "api_keys")]
 pub async fn list_api_keys() -> Result<Vec<ApiKeySummary>, ConsoleError> {
@@ -112,13 +119,15 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeySummary>, ConsoleError> {
 }
 
 /// Creates an API key (secret shown once). Scopes are checkboxes named `read`, `write`,
-/// `reveal`. Permission: `api_keys.manage` and a step-up. Audit: `api_key.create`.
+/// `reveal`, `uses`, `mfa`. Permission: `api_keys.manage` and a step-up. Audit: `api_key.create`.
 #[server(prefix = "/console/api", endpoint = "create_api_key")]
 pub async fn create_api_key(
     name: String,
     read: Option<String>,
     write: Option<String>,
     reveal: Option<String>,
+    uses: Option<String>,
+    mfa: Option<String>,
     code: Option<String>,
 ) -> Result<IssuedApiKey, ConsoleError> {
     crate::api::reply(
@@ -128,6 +137,8 @@ pub async fn create_api_key(
                 (&read, "payment_methods:read"),
                 (&write, "payment_methods:write"),
                 (&reveal, "payment_methods:reveal"),
+                (&uses, "payment_methods:use"),
+                (&mfa, "customers:mfa"),
             ] {
                 if checked(flag) {
                     scopes.push(scope.to_owned());

@@ -123,6 +123,9 @@ mod tests {
         fn api_keys(&self) -> Reply<'_, Vec<ApiKeySummary>> {
             nothing()
         }
+        fn step_up_policy(&self) -> Reply<'_, StepUpPolicyView> {
+            nothing()
+        }
         fn create_api_key(
             &self,
             _: String,

@@ -43,6 +43,7 @@ fn SignedInBar(me: Me) -> impl IntoView {
         (Some("payment_methods.read"), "/search", "Search"),
         (Some("users.manage"), "/admin/users", "Users"),
         (Some("api_keys.manage"), "/admin/api-keys", "API keys"),
+        (Some("users.manage"), "/admin/step-up", "Step-up"),
         (Some("audit.read"), "/console/audit", "Audit log"),
     ];
     let links = links

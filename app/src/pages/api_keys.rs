@@ -17,10 +17,12 @@ use crate::components::one_time_secret::OneTimeSecret;
 use crate::model::{ApiKeySummary, SCOPES};
 
 /// What each of [`SCOPES`] lets a channel do, in the same order.
-const SCOPE_HINTS: [&str; 3] = [
+const SCOPE_HINTS: [&str; 5] = [
     "Retrieve masked payment methods.",
     "Store (tokenize) and delete payment methods.",
     "Receive full card numbers, e.g. to forward them to a processor. Grant only when needed.",
+    "Ask to use a stored method for an order; large amounts need the customer's step-up.",
+    "Issue customers links to set up their second factor.",
 ];
 
 /// The keys and the form to issue one.
@@ -182,7 +184,7 @@ fn IssueKey(create: ServerAction<CreateApiKey>, step_up_until: Option<i64>) -> i
             _ => None,
         })
     };
-    let scopes = ["read", "write", "reveal"]
+    let scopes = ["read", "write", "reveal", "uses", "mfa"]
         .into_iter()
         .zip(SCOPES)
         .zip(SCOPE_HINTS)

@@ -13,5 +13,6 @@ pub mod mfa;
 pub mod not_found;
 pub mod password;
 pub mod search;
+pub mod step_up;
 pub mod user;
 pub mod users;

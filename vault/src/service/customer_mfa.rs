@@ -89,6 +89,14 @@ fn customer_actor(customer: &str) -> Actor {
 }
 
 impl Vault {
+    /// The step-up settings, for security admins to read (they live in configuration).
+    pub fn step_up_policy(
+        &self,
+        _grant: &Grant<crate::access::ReadStepUpPolicy>,
+    ) -> &crate::customer::CustomerSettings {
+        &self.customer
+    }
+
     /// The site's URL for `path` (which starts with `/`).
     pub(crate) fn public_link(&self, path: &str) -> String {
         format!("{}{path}", self.customer.public_url.trim_end_matches('/'))

@@ -5,10 +5,12 @@ use super::errors::map;
 use super::{VaultBackend, views};
 use coffer_app::ConsoleError;
 use coffer_app::backend::AccessChange;
-use coffer_app::model::{ApiKeySummary, IssuedApiKey, IssuedPassword, UserSummary};
+use coffer_app::model::{
+    ApiKeySummary, IssuedApiKey, IssuedPassword, StepUpPolicyView, UserSummary,
+};
 use coffer_vault::access::{
-    CreateApiKey, CreateUser, DisableUser, GrantAccess, ListApiKeys, ListUsers, ResetMfa,
-    RevokeApiKey, Role, Scope,
+    CreateApiKey, CreateUser, DisableUser, GrantAccess, ListApiKeys, ListUsers, ReadStepUpPolicy,
+    ResetMfa, RevokeApiKey, Role, Scope,
 };
 use secrecy::ExposeSecret;
 
@@ -25,6 +27,26 @@ fn roles(names: &[String]) -> Result<Vec<Role>, ConsoleError> {
 }
 
 impl VaultBackend {
+    pub(super) async fn do_step_up_policy(&self) -> Result<StepUpPolicyView, ConsoleError> {
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<ReadStepUpPolicy>(&mut who, None, None)
+            .await?;
+        let settings = self.vault.step_up_policy(&grant);
+        Ok(StepUpPolicyView {
+            rules: settings
+                .policy
+                .rules
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            unenrolled: settings.policy.unenrolled.as_str().to_owned(),
+            merchant_name: settings.merchant_name.clone(),
+            public_url: settings.public_url.clone(),
+            passkeys: self.vault.passkeys_available(),
+        })
+    }
+
     pub(super) async fn do_users(&self) -> Result<Vec<UserSummary>, ConsoleError> {
         let mut who = self.signed_in().await?;
         let grant = self

@@ -297,6 +297,9 @@ impl ConsoleBackend for VaultBackend {
     fn api_keys(&self) -> Reply<'_, Vec<ApiKeySummary>> {
         Box::pin(self.do_api_keys())
     }
+    fn step_up_policy(&self) -> Reply<'_, StepUpPolicyView> {
+        Box::pin(self.do_step_up_policy())
+    }
     fn create_api_key(
         &self,
         name: String,

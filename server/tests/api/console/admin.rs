@@ -143,3 +143,34 @@ async fn an_admin_creates_grants_resets_and_disables_accounts_after_a_step_up() 
             .any(|e| e.action == "user.create" && e.outcome == "denied")
     );
 }
+
+#[tokio::test]
+async fn security_admins_see_the_customer_step_up_policy_and_agents_do_not() {
+    let app = spawn_app().await;
+    let admin = enrolled(&app, "policy-admin@example.com", &[Role::SecurityAdmin]).await;
+    let policy = admin.ok("step_up_policy", &[]).await;
+    let rules: Vec<&str> = policy["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "any channel, ≥ 500.00 EUR",
+            "any channel, ≥ 500.00 USD",
+            "any channel, ≥ 500.00 GBP"
+        ]
+    );
+    assert_eq!(policy["unenrolled"], "decline");
+    assert_eq!(policy["passkeys"], true);
+    assert!(
+        policy["public_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://localhost:")
+    );
+    let agent = enrolled(&app, "policy-agent@example.com", &[Role::SupportAgent]).await;
+    agent.err("step_up_policy", &[], "forbidden").await;
+}
