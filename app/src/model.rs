@@ -241,10 +241,11 @@ pub const ROLES: [(&str, &str); 3] = [
 ];
 
 /// The API-key scopes a security admin can give a channel.
-pub const SCOPES: [&str; 5] = [
+pub const SCOPES: [&str; 6] = [
     "payment_methods:read",
     "payment_methods:write",
     "payment_methods:reveal",
     "payment_methods:use",
     "customers:mfa",
+    "webhooks:manage",
 ];

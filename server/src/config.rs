@@ -61,6 +61,8 @@ pub struct Config {
     pub audit: crate::audit_config::AuditConfig,
     /// Customer pages and the step-up policy.
     pub customer: coffer_vault::customer::CustomerSettings,
+    /// Webhook retries.
+    pub webhooks: crate::webhook_tasks::WebhookConfig,
 }
 
 /// How console sessions behave.
@@ -169,6 +171,7 @@ pub fn load(
     };
     let audit = crate::audit_config::load(&env, file_cfg.audit.clone())?;
     let customer = crate::customer_config::load(&env, file_cfg.customer.clone(), listen.port())?;
+    let webhooks = webhook_config(&env)?;
     if database_max_connections == 0 || token_label.is_empty() {
         return Err(ConfigError::Invalid("database_max_connections / hsm_token"));
     }
@@ -189,6 +192,38 @@ pub fn load(
         },
         audit,
         customer,
+        webhooks,
+    })
+}
+
+/// `COFFER_WEBHOOK_FIRST_RETRY_SECS` and `COFFER_WEBHOOK_MAX_ATTEMPTS` over the defaults.
+fn webhook_config(
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<crate::webhook_tasks::WebhookConfig, ConfigError> {
+    let defaults = crate::webhook_tasks::WebhookConfig::default();
+    let first_retry = match env("COFFER_WEBHOOK_FIRST_RETRY_SECS") {
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|s| *s > 0)
+            .map(std::time::Duration::from_secs)
+            .ok_or(ConfigError::Invalid("COFFER_WEBHOOK_FIRST_RETRY_SECS"))?,
+        None => defaults.first_retry,
+    };
+    let max_attempts = match env("COFFER_WEBHOOK_MAX_ATTEMPTS") {
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=20).contains(n))
+            .ok_or(ConfigError::Invalid(
+                "COFFER_WEBHOOK_MAX_ATTEMPTS (1 to 20)",
+            ))?,
+        None => defaults.max_attempts,
+    };
+    Ok(crate::webhook_tasks::WebhookConfig {
+        first_retry,
+        max_attempts,
+        ..defaults
     })
 }
 

@@ -16,3 +16,4 @@ pub mod middleware;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod webhook_tasks;

@@ -27,6 +27,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     vault: Arc<Vault>,
+    webhooks: crate::webhook_tasks::WebhookConfig,
     audit: crate::audit_config::AuditConfig,
 }
 
@@ -97,6 +98,7 @@ impl Application {
             router: router(vault.clone(), config.rate_limit, config.console, &sessions),
             vault,
             audit: config.audit.clone(),
+            webhooks: config.webhooks,
         })
     }
 
@@ -140,6 +142,7 @@ impl Application {
             }
         });
         let audit_tasks = crate::audit_tasks::spawn(self.vault.clone(), &self.audit);
+        let webhooks = crate::webhook_tasks::spawn(self.vault.clone(), self.webhooks);
         tracing::info!(addr = %self.listener.local_addr()?, "coffer listening");
         let service = self
             .router
@@ -149,6 +152,7 @@ impl Application {
             .await?;
         refresher.abort();
         inactivity.abort();
+        webhooks.abort();
         for task in audit_tasks {
             task.abort();
         }

@@ -18,6 +18,7 @@ pub mod service;
 pub mod staff;
 pub mod store;
 pub mod token;
+pub mod webhook;
 
 pub use error::VaultError;
 pub use service::{Vault, VaultConfig};

@@ -17,12 +17,13 @@ use crate::components::one_time_secret::OneTimeSecret;
 use crate::model::{ApiKeySummary, SCOPES};
 
 /// What each of [`SCOPES`] lets a channel do, in the same order.
-const SCOPE_HINTS: [&str; 5] = [
+const SCOPE_HINTS: [&str; 6] = [
     "Retrieve masked payment methods.",
     "Store (tokenize) and delete payment methods.",
     "Receive full card numbers, e.g. to forward them to a processor. Grant only when needed.",
     "Ask to use a stored method for an order; large amounts need the customer's step-up.",
     "Issue customers links to set up their second factor.",
+    "Register webhook endpoints that receive signed event notices.",
 ];
 
 /// The keys and the form to issue one.
@@ -184,7 +185,7 @@ fn IssueKey(create: ServerAction<CreateApiKey>, step_up_until: Option<i64>) -> i
             _ => None,
         })
     };
-    let scopes = ["read", "write", "reveal", "uses", "mfa"]
+    let scopes = ["read", "write", "reveal", "uses", "mfa", "hooks"]
         .into_iter()
         .zip(SCOPES)
         .zip(SCOPE_HINTS)

@@ -8,6 +8,7 @@ mod openapi;
 mod payment_methods;
 mod rate_limit;
 mod uses;
+mod webhooks;
 
 pub use rate_limit::{RateLimit, RateLimiter};
 
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/customers/{customer}/payment_methods",
             get(payment_methods::list),
         )
+        .route("/api/v1/webhook_endpoints", post(webhooks::create))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/{*rest}", axum::routing::any(not_found))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -140,6 +140,12 @@ async fn spawn(rate_limit: RateLimit, console: ConsoleConfig) -> TestApp {
             public_url: "http://localhost:0".into(),
             ..Default::default()
         },
+        // Quick retries, so the webhook tests see a delivery die in well under a second.
+        webhooks: coffer_server::webhook_tasks::WebhookConfig {
+            poll: std::time::Duration::from_millis(25),
+            first_retry: std::time::Duration::from_millis(50),
+            max_attempts: 3,
+        },
     };
     let app = Application::build(&config)
         .await

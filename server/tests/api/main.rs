@@ -19,3 +19,4 @@ mod lifecycle;
 mod ops;
 mod reveal;
 mod tokenize;
+mod webhooks;

@@ -18,15 +18,18 @@ pub enum Scope {
     PaymentMethodsUse,
     /// Issue customers' MFA enrolment links.
     CustomersMfa,
+    /// Register webhook endpoints.
+    WebhooksManage,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 6] = [
         Scope::PaymentMethodsRead,
         Scope::PaymentMethodsWrite,
         Scope::PaymentMethodsReveal,
         Scope::PaymentMethodsUse,
         Scope::CustomersMfa,
+        Scope::WebhooksManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +39,7 @@ impl Scope {
             Scope::PaymentMethodsReveal => "payment_methods:reveal",
             Scope::PaymentMethodsUse => "payment_methods:use",
             Scope::CustomersMfa => "customers:mfa",
+            Scope::WebhooksManage => "webhooks:manage",
         }
     }
 
@@ -202,6 +206,8 @@ actions! {
     ReadPaymentMethodUse => "payment_method.use_read", Some(S::PaymentMethodsUse), None, false;
     /// Issue a customer an MFA enrolment link.
     CreateEnrolmentLink => "customer_mfa.link_create", Some(S::CustomersMfa), None, false;
+    /// Register a webhook endpoint (its signing secret is shown once).
+    ManageWebhooks => "webhook_endpoint.create", Some(S::WebhooksManage), None, false;
     /// See the customer step-up policy (security admins).
     ReadStepUpPolicy => "step_up_policy.read", None, Some(P::UsersManage), false;
     /// Mark a daily-review flag reviewed.

@@ -13,6 +13,7 @@ mod reveal;
 mod staff;
 mod tokenize;
 mod uses;
+mod webhooks;
 
 pub use api_keys::{NewApiKey, VERIFIED_TTL};
 pub use audit_log::{AUDIT_PAGE, AuditPage, ChainStatus, EXPORT_LIMIT, RetentionRun, SignedExport};
@@ -22,6 +23,7 @@ pub use read::Page;
 pub use staff::{NewStaff, PasswordChangeRequest, PendingEnrolment};
 pub use tokenize::Tokenized;
 pub use uses::{StepUpPage, StepUpResult, UseView};
+pub use webhooks::{EndpointView, OutgoingDelivery, RegisteredEndpoint, RetryPolicy};
 
 use crate::access::{self, Action, Actor, Grant};
 use crate::audit::{AuditEvent, Origin, Outcome};

@@ -102,7 +102,7 @@ pub struct UseView {
 }
 
 impl UseView {
-    fn from_row(r: &UseRow, url: Option<String>) -> UseView {
+    pub(crate) fn from_row(r: &UseRow, url: Option<String>) -> UseView {
         let next_action = (r.status == "requires_action").then(|| NextAction {
             kind: "mfa_step_up",
             url,
@@ -334,6 +334,11 @@ impl Vault {
                     .detail(serde_json::json!({ "code": "expired" }))
                     .write(&mut tx)
                     .await?;
+                let mut decided = row.clone();
+                decided.status = "failed".into();
+                decided.failure_code = Some("expired".into());
+                decided.decided_at = Some(now);
+                self.enqueue_use_event(&mut tx, &decided).await?;
             }
             tx.commit().await?;
             let mut conn = self.store.reader().acquire().await?;
@@ -454,6 +459,12 @@ impl Vault {
         if passed {
             customers::decide_use(tx, &row.id, "approved", None, Some(factor), now).await?;
             customers::redeem_link(tx, &link.id, now).await?;
+            let mut decided = row.clone();
+            decided.status = "approved".into();
+            decided.factor_kind = Some(factor.into());
+            decided.attempts = attempts;
+            decided.decided_at = Some(now);
+            self.enqueue_use_event(tx, &decided).await?;
             event(
                 Outcome::Success,
                 serde_json::json!({ "factor": factor, "attempt": attempts }),
@@ -466,6 +477,12 @@ impl Vault {
             customers::decide_use(tx, &row.id, "failed", Some("attempts_exceeded"), None, now)
                 .await?;
             customers::redeem_link(tx, &link.id, now).await?;
+            let mut decided = row.clone();
+            decided.status = "failed".into();
+            decided.failure_code = Some("attempts_exceeded".into());
+            decided.attempts = attempts;
+            decided.decided_at = Some(now);
+            self.enqueue_use_event(tx, &decided).await?;
             event(
                 Outcome::Failure,
                 serde_json::json!({ "factor": factor, "code": "attempts_exceeded", "attempt": attempts }),

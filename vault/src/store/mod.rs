@@ -14,6 +14,7 @@ mod error;
 pub mod idempotency;
 pub mod payment_methods;
 pub mod staff;
+pub mod webhooks;
 
 pub use api_keys::ApiKeyRow;
 pub use audit::{AuditRow, ChainHead, StoredEvent};

@@ -1,0 +1,253 @@
+//! Webhooks to the OMS channels: endpoints registered by an API client (the signing secret shown
+//! once, then kept sealed), events queued in the transaction of the change they report, and
+//! deliveries claimed, signed inside the vault (the secret never leaves it) and settled.
+
+use super::Vault;
+use super::uses::UseView;
+use crate::access::{Grant, ManageWebhooks};
+use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::customer::Channel;
+use crate::error::VaultError;
+use crate::intake::IntakeError;
+use crate::pan_like::contains_pan_like;
+use crate::seal::{self, Sealed};
+use crate::store::customers::UseRow;
+use crate::store::webhooks::{self, EndpointRow};
+use crate::store::{self, StoreError};
+use crate::webhook;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+const ENDPOINT: &str = "webhook_endpoint";
+
+fn endpoint_record(id: &str) -> String {
+    format!("webhook_endpoint:{id}")
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EndpointBody {
+    url: Option<String>,
+    channel: Option<String>,
+}
+
+/// An endpoint as the API shows it (never its secret, except once at registration).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct EndpointView {
+    pub id: String,
+    pub object: &'static str,
+    pub url: String,
+    /// Only uses on this channel; `null` for all.
+    pub channel: Option<String>,
+    pub created: i64,
+}
+
+/// A new endpoint and its signing secret (shown once).
+pub struct RegisteredEndpoint {
+    pub endpoint: EndpointView,
+    pub secret: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for RegisteredEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RegisteredEndpoint({}, <hidden>)", self.endpoint.id)
+    }
+}
+
+/// A delivery ready to send: body and signature header.
+#[derive(Debug, Clone)]
+pub struct OutgoingDelivery {
+    pub id: String,
+    pub url: String,
+    pub event_id: String,
+    pub payload: String,
+    /// The `Coffer-Signature` header value.
+    pub signature: String,
+    /// Tries before this one.
+    pub attempts: i64,
+}
+
+/// How deliveries are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub first_retry: Duration,
+    pub max_attempts: u32,
+}
+
+fn parse_endpoint(body: &[u8]) -> Result<(String, Option<Channel>), IntakeError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let b: EndpointBody =
+        serde_path_to_error::deserialize(de).map_err(|e| IntakeError::from_serde(&e))?;
+    let url = b.url.ok_or_else(|| IntakeError::missing("url"))?;
+    let ok = (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() <= 2048
+        && url.len() > "https://".len()
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !contains_pan_like(&url);
+    if !ok {
+        return Err(IntakeError::invalid("url"));
+    }
+    let channel = match b.channel {
+        None => None,
+        Some(c) => Some(Channel::parse(&c).ok_or_else(|| IntakeError::invalid("channel"))?),
+    };
+    Ok((url, channel))
+}
+
+impl Vault {
+    /// Registers an endpoint. Scope `webhooks:manage`; audit `webhook_endpoint.create`.
+    pub async fn register_webhook_endpoint(
+        &self,
+        grant: &Grant<ManageWebhooks>,
+        body: &[u8],
+        origin: &Origin,
+    ) -> Result<RegisteredEndpoint, VaultError> {
+        let (url, channel) = parse_endpoint(body)?;
+        let id = crate::token::random_id("we");
+        let secret = webhook::new_secret();
+        let sealed = seal::seal(
+            &self.keys.current(),
+            &endpoint_record(&id),
+            secret.as_bytes(),
+        )?;
+        let row = EndpointRow {
+            id: id.clone(),
+            url,
+            channel: channel.map(|c| c.as_str().to_owned()),
+            client: grant.actor().id().to_owned(),
+            key_id: sealed.key_id,
+            nonce: sealed.nonce,
+            secret: sealed.ciphertext,
+            created_at: store::now_millis(),
+        };
+        let mut tx = self.store.writer().begin().await?;
+        webhooks::insert_endpoint(&mut tx, &row).await?;
+        AuditEvent::new(
+            grant.actor(),
+            "webhook_endpoint.create",
+            Outcome::Success,
+            origin,
+        )
+        .resource(ENDPOINT, &id)
+        .detail(serde_json::json!({ "channel": row.channel }))
+        .write(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(RegisteredEndpoint {
+            endpoint: EndpointView {
+                id,
+                object: "webhook_endpoint",
+                url: row.url,
+                channel: row.channel,
+                created: row.created_at / 1000,
+            },
+            secret,
+        })
+    }
+
+    /// Queues `payment_method_use.<status>` for the channel's endpoints, inside `tx`.
+    pub(crate) async fn enqueue_use_event(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        row: &UseRow,
+    ) -> Result<(), StoreError> {
+        let event_id = crate::token::random_id("evt");
+        let event_type = format!("payment_method_use.{}", row.status);
+        let now = store::now_millis();
+        let payload = serde_json::json!({
+            "id": event_id,
+            "object": "event",
+            "type": event_type,
+            "created": now / 1000,
+            "data": { "object": UseView::from_row(row, None) },
+        });
+        webhooks::enqueue(
+            tx,
+            &event_id,
+            &event_type,
+            &payload.to_string(),
+            &row.channel,
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Claims up to `limit` due deliveries for `lease` and signs them.
+    pub async fn claim_webhooks(
+        &self,
+        limit: i64,
+        lease: Duration,
+    ) -> Result<Vec<OutgoingDelivery>, VaultError> {
+        let now = store::now_millis();
+        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(60_000);
+        let mut writer = self.store.writer().acquire().await?;
+        let claimed = webhooks::claim_due(&mut writer, now, now + lease_ms, limit).await?;
+        drop(writer);
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.store.reader().acquire().await?;
+        let mut endpoints: HashMap<String, (String, Zeroizing<Vec<u8>>)> = HashMap::new();
+        let mut out = Vec::with_capacity(claimed.len());
+        for d in claimed {
+            if !endpoints.contains_key(&d.endpoint_id) {
+                let Some(e) = webhooks::find_endpoint(&mut conn, &d.endpoint_id).await? else {
+                    continue;
+                };
+                let key = self.keys.get(&e.key_id, &self.store).await?;
+                let sealed = Sealed {
+                    key_id: e.key_id.clone(),
+                    nonce: e.nonce.clone(),
+                    ciphertext: e.secret.clone(),
+                };
+                let secret = seal::open(&key, &endpoint_record(&e.id), &sealed)?;
+                endpoints.insert(e.id.clone(), (e.url.clone(), secret));
+            }
+            let Some((url, secret)) = endpoints.get(&d.endpoint_id) else {
+                continue;
+            };
+            out.push(OutgoingDelivery {
+                signature: webhook::sign(secret, now / 1000, d.payload.as_bytes()),
+                id: d.id,
+                url: url.clone(),
+                event_id: d.event_id,
+                payload: d.payload,
+                attempts: d.attempts,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Settles one try: delivered, retried later (exponential backoff), or dead after the last
+    /// try (kept with its error for replay).
+    pub async fn record_webhook_attempt(
+        &self,
+        delivery: &OutgoingDelivery,
+        result: Result<(), String>,
+        retry: RetryPolicy,
+    ) -> Result<(), VaultError> {
+        let now = store::now_millis();
+        let tries = u32::try_from(delivery.attempts + 1).unwrap_or(u32::MAX);
+        let mut conn = self.store.writer().acquire().await?;
+        match result {
+            Ok(()) => {
+                webhooks::record_attempt(&mut conn, &delivery.id, true, None, None, now).await?
+            }
+            Err(error) => {
+                let next = (tries < retry.max_attempts).then(|| {
+                    let wait = webhook::retry_delay(retry.first_retry, tries);
+                    now + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2)
+                });
+                if next.is_none() {
+                    tracing::warn!(delivery = %delivery.id, event = %delivery.event_id, tries, "webhook delivery is dead after its last try");
+                }
+                webhooks::record_attempt(&mut conn, &delivery.id, false, next, Some(&error), now)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,180 @@
+//! Webhook endpoints (secrets sealed) and the delivery outbox: rows are added in the transaction
+//! of the change they report, claimed with a lease (safe with several nodes on one database),
+//! and end delivered or dead.
+
+use super::StoreError;
+use sqlx::{AnyConnection, Row};
+
+/// One registered endpoint.
+#[derive(Clone)]
+pub struct EndpointRow {
+    pub id: String,
+    pub url: String,
+    pub channel: Option<String>,
+    pub client: String,
+    pub key_id: String,
+    pub nonce: Vec<u8>,
+    pub secret: Vec<u8>,
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for EndpointRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointRow")
+            .field("id", &self.id)
+            .field("channel", &self.channel)
+            .finish_non_exhaustive()
+    }
+}
+
+pub async fn insert_endpoint(conn: &mut AnyConnection, e: &EndpointRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO webhook_endpoints (id, url, channel, client, key_id, nonce, secret, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&e.id)
+    .bind(&e.url)
+    .bind(&e.channel)
+    .bind(&e.client)
+    .bind(&e.key_id)
+    .bind(&e.nonce)
+    .bind(&e.secret)
+    .bind(e.created_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_endpoint(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<EndpointRow>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, url, channel, client, key_id, nonce, secret, created_at \
+         FROM webhook_endpoints WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(EndpointRow {
+        id: r.try_get("id")?,
+        url: r.try_get("url")?,
+        channel: r.try_get("channel")?,
+        client: r.try_get("client")?,
+        key_id: r.try_get("key_id")?,
+        nonce: r.try_get("nonce")?,
+        secret: r.try_get("secret")?,
+        created_at: r.try_get("created_at")?,
+    }))
+}
+
+/// Queues one event for every enabled endpoint of `channel` (and those of all channels).
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    event_id: &str,
+    event_type: &str,
+    payload: &str,
+    channel: &str,
+    now: i64,
+) -> Result<u64, StoreError> {
+    let endpoints = sqlx::query(
+        "SELECT id FROM webhook_endpoints WHERE disabled_at IS NULL \
+         AND (channel IS NULL OR channel = $1) ORDER BY id",
+    )
+    .bind(channel)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut queued = 0;
+    for e in endpoints {
+        let endpoint: String = e.try_get("id")?;
+        sqlx::query(
+            "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, payload, \
+             status, attempts, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
+        )
+        .bind(crate::token::random_id("whd"))
+        .bind(&endpoint)
+        .bind(event_id)
+        .bind(event_type)
+        .bind(payload)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        queued += 1;
+    }
+    Ok(queued)
+}
+
+/// A delivery claimed for one try.
+#[derive(Debug, Clone)]
+pub struct ClaimedDelivery {
+    pub id: String,
+    pub endpoint_id: String,
+    pub event_id: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+/// Claims up to `limit` due deliveries until `lease_until` (another node skips them meanwhile;
+/// if this one dies, they fall due again when the lease ends).
+pub async fn claim_due(
+    conn: &mut AnyConnection,
+    now: i64,
+    lease_until: i64,
+    limit: i64,
+) -> Result<Vec<ClaimedDelivery>, StoreError> {
+    let rows = sqlx::query(
+        "UPDATE webhook_deliveries SET next_attempt_at = $2 \
+         WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' \
+                      AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $3) \
+         AND status = 'pending' AND next_attempt_at <= $1 \
+         RETURNING id, endpoint_id, event_id, payload, attempts",
+    )
+    .bind(now)
+    .bind(lease_until)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ClaimedDelivery {
+                id: r.try_get("id")?,
+                endpoint_id: r.try_get("endpoint_id")?,
+                event_id: r.try_get("event_id")?,
+                payload: r.try_get("payload")?,
+                attempts: r.try_get("attempts")?,
+            })
+        })
+        .collect()
+}
+
+/// Records a try: delivered, retried at `next` (ms), or dead when `next` is `None`.
+pub async fn record_attempt(
+    conn: &mut AnyConnection,
+    id: &str,
+    delivered: bool,
+    next: Option<i64>,
+    error: Option<&str>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let (status, next_at) = match (delivered, next) {
+        (true, _) => ("delivered", now),
+        (false, Some(at)) => ("pending", at),
+        (false, None) => ("dead", now),
+    };
+    sqlx::query(
+        "UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, \
+         next_attempt_at = $3, last_error = $4, \
+         delivered_at = CASE WHEN $2 = 'delivered' THEN $5 ELSE delivered_at END \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(next_at)
+    .bind(error)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
