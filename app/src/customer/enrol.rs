@@ -63,10 +63,8 @@ pub fn factors_page(
         .into_iter()
         .map(|f| {
             let action = format!("/c/factors/{}/remove", f.id);
-            let icon = if f.kind == "passkey" { "🔑" } else { "📱" };
             view! {
                 <li class="factor" data-kind=f.kind.clone()>
-                    <span class="icon" aria-hidden="true">{icon}</span>
                     <span class="what">
                         <strong>{f.label}</strong>
                         <small>"Added " {f.added}</small>
@@ -132,9 +130,7 @@ pub fn totp_setup(merchant: &str, setup: TotpSetup, error: Option<String>) -> St
         "Add an authenticator app",
         view! {
             <h1>"Add an authenticator app"</h1>
-            <ol class="steps">
-                <li>"Open your authenticator app and scan this code."</li>
-            </ol>
+            <p>"Open your authenticator app and scan this code."</p>
             <svg class="qr" viewBox=view_box role="img" aria-label="QR code for your authenticator app">
                 <rect width="100%" height="100%" fill="#fff"></rect>
                 <path d=path fill="#000"></path>
