@@ -7,7 +7,8 @@ use super::{
 };
 use crate::api::extract::Ctx;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use coffer_app::customer::{self as pages, FactorItem, TotpSetup};
@@ -43,13 +44,24 @@ pub async fn redeem(
     }
 }
 
-async fn session(state: &CustomerState, headers: &HeaderMap) -> Result<CustomerSession, Response> {
-    let token = session_token(headers).unwrap_or_default();
-    state
-        .vault
-        .customer_session(&token)
-        .await
-        .map_err(|e| error_page(state, e))
+/// The customer's open session, from their cookie; without one, the expired-link page.
+pub struct Session(CustomerSession);
+
+impl FromRequestParts<CustomerState> for Session {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &CustomerState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = session_token(&parts.headers).unwrap_or_default();
+        state
+            .vault
+            .customer_session(&token)
+            .await
+            .map(Session)
+            .map_err(|e| error_page(state, e))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,13 +111,9 @@ async fn factors_page(
 /// `GET /c/factors`: the customer's factors.
 pub async fn factors(
     State(state): State<CustomerState>,
-    headers: HeaderMap,
+    Session(session): Session,
     Query(notice): Query<Notice>,
 ) -> Response {
-    let session = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let notice = if notice.added.as_deref() == Some("totp") {
         Some("Your authenticator app is set up.".to_owned())
     } else if notice.added.as_deref() == Some("passkey") {
@@ -124,12 +132,8 @@ pub async fn factors(
 pub async fn begin_totp(
     State(state): State<CustomerState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    Session(session): Session,
 ) -> Response {
-    let session = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     match state
         .vault
         .begin_customer_totp(&session, origin(&ctx))
@@ -156,14 +160,10 @@ pub async fn begin_totp(
 pub async fn confirm_totp(
     State(state): State<CustomerState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    Session(session): Session,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let session = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let code = form(&body).remove("code").unwrap_or_default();
     match state
         .vault
@@ -188,13 +188,9 @@ pub async fn confirm_totp(
 pub async fn remove(
     State(state): State<CustomerState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    Session(session): Session,
     Path(id): Path<String>,
 ) -> Response {
-    let session = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     match state
         .vault
         .remove_customer_factor(&session, &id, origin(&ctx))
@@ -209,13 +205,9 @@ pub async fn remove(
 pub async fn preferences(
     State(state): State<CustomerState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    Session(session): Session,
     body: Bytes,
 ) -> Response {
-    let session = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let always = form(&body).get("always").is_some_and(|v| v == "on");
     match state
         .vault
@@ -231,11 +223,11 @@ pub async fn preferences(
 }
 
 /// `POST /c/done`: ends the session. Audit `customer_mfa.session_end`.
-pub async fn done(State(state): State<CustomerState>, ctx: Ctx, headers: HeaderMap) -> Response {
-    let session = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+pub async fn done(
+    State(state): State<CustomerState>,
+    ctx: Ctx,
+    Session(session): Session,
+) -> Response {
     if let Err(e) = state
         .vault
         .end_customer_session(&session, origin(&ctx))
