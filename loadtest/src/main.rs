@@ -233,6 +233,7 @@ async fn main() -> Result<()> {
         let ids = runner.seed_ids().await?;
         results.push(runner.run(Op::Get, Mode::Closed, 64, 0, &ids).await?);
         results.push(runner.run(Op::Reveal, Mode::Closed, 16, 0, &ids).await?);
+        results.push(runner.run(Op::Use, Mode::Closed, 64, 0, &ids).await?);
         let table = report::markdown_table(&results);
         if cli.json {
             eprint!("{table}");

@@ -1,4 +1,4 @@
-//! The three operations (tokenize, get, reveal): HTTP client setup, request builders and outcome classification.
+//! The four operations (tokenize, get, reveal, use): HTTP client setup, request builders and outcome classification.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +20,9 @@ pub enum Op {
     Get,
     /// `POST /api/v1/payment_methods/{id}/reveal` on ids made by a seeding phase.
     Reveal,
+    /// `POST /api/v1/payment_methods/{id}/uses` below the step-up threshold (the approved path:
+    /// policy, the customer's factors and preference, the use row and its audit event).
+    Use,
 }
 
 impl Op {
@@ -28,6 +31,7 @@ impl Op {
             Op::Tokenize => "tokenize",
             Op::Get => "get",
             Op::Reveal => "reveal",
+            Op::Use => "use",
         }
     }
 
@@ -98,17 +102,16 @@ impl Target {
                 self.tokenize_request(),
                 &[StatusCode::CREATED, StatusCode::OK][..],
             ),
-            Op::Get | Op::Reveal => {
+            Op::Get | Op::Reveal | Op::Use => {
                 if ids.is_empty() {
                     return Outcome::Error("no_ids".into());
                 }
                 let id = &ids[rand::rng().random_range(0..ids.len())];
-                let req = if op == Op::Get {
-                    self.get_request(id)
-                } else {
-                    self.reveal_request(id)
-                };
-                (req, &[StatusCode::OK][..])
+                match op {
+                    Op::Get => (self.get_request(id), &[StatusCode::OK][..]),
+                    Op::Use => (self.use_request(id), &[StatusCode::CREATED][..]),
+                    _ => (self.reveal_request(id), &[StatusCode::OK][..]),
+                }
             }
         };
         match self.execute(req, ok).await {
@@ -161,6 +164,16 @@ impl Target {
                 .post(format!("{}/api/v1/payment_methods/{id}/reveal", self.base)),
         )
         .json(&serde_json::json!({ "reason": "load test" }))
+    }
+
+    fn use_request(&self, id: &str) -> RequestBuilder {
+        self.authed(
+            self.client
+                .post(format!("{}/api/v1/payment_methods/{id}/uses", self.base)),
+        )
+        .json(&serde_json::json!({
+            "amount": 2_500, "currency": "eur", "order_reference": "load-test", "channel": "web"
+        }))
     }
 
     fn authed(&self, req: RequestBuilder) -> RequestBuilder {

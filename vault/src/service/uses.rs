@@ -260,10 +260,8 @@ impl Vault {
             row.decided_at = None;
             link = Some(LinkToken::generate());
         }
-        let mut tx = self.store.writer().begin().await?;
-        customers::insert_use(&mut tx, &row).await?;
-        if let Some(token) = &link {
-            let link_row = LinkRow {
+        let link_row = link.as_ref().map(|token| {
+            Box::new(LinkRow {
                 id: token.id().to_owned(),
                 customer: row.customer.clone(),
                 purpose: LinkPurpose::StepUp.as_str().into(),
@@ -272,24 +270,28 @@ impl Vault {
                 created_at: now,
                 expires_at: now + STEP_UP_TTL_MS,
                 used_at: None,
-            };
-            customers::insert_link(&mut tx, &link_row).await?;
-        }
+            })
+        });
         let outcome = if row.status == "failed" {
             Outcome::Failure
         } else {
             Outcome::Success
         };
-        AuditEvent::new(actor, "payment_method.use", outcome, origin)
+        let audit = AuditEvent::new(actor, "payment_method.use", outcome, origin)
             .resource(PM, &row.payment_method)
             .detail(serde_json::json!({
                 "use": row.id, "status": row.status, "step_up": row.step_up,
                 "code": row.failure_code, "amount": row.amount, "currency": row.currency,
                 "channel": row.channel,
             }))
-            .write(&mut tx)
-            .await?;
-        tx.commit().await?;
+            .to_row();
+        // Group-committed with other writes; answered once the commit is durable.
+        let op = crate::store::WriteOp::Use {
+            row: Box::new(row.clone()),
+            link: link_row,
+            audit: Box::new(audit),
+        };
+        self.store.batcher().write(op).await?;
         let url = link
             .as_ref()
             .map(|t| self.public_link(&format!("/c/step-up/{}", t.expose())));

@@ -3,6 +3,7 @@
 //! stored, or revealed, before its audit event is durable). If the batch fails, every write is
 //! retried alone, so one bad write fails only itself.
 
+use super::customers::{LinkRow, UseRow};
 use super::{AuditRow, PaymentMethodRow, StoreError};
 use sqlx::{AnyConnection, AnyPool, Connection};
 use std::collections::HashSet;
@@ -21,6 +22,12 @@ pub enum WriteOp {
     /// A new payment method and its audit event; nothing is written if the row already exists.
     Tokenize {
         row: Box<PaymentMethodRow>,
+        audit: Box<AuditRow>,
+    },
+    /// A use of a stored method, its challenge link if it needs one, and its audit event.
+    Use {
+        row: Box<UseRow>,
+        link: Option<Box<LinkRow>>,
         audit: Box<AuditRow>,
     },
 }
@@ -103,7 +110,7 @@ async fn commit_together(conn: &mut AnyConnection, jobs: &[Job]) -> Result<Vec<b
         .iter()
         .filter_map(|j| match &j.op {
             WriteOp::Tokenize { row, .. } => Some(row.as_ref()),
-            WriteOp::Audit(_) => None,
+            WriteOp::Audit(_) | WriteOp::Use { .. } => None,
         })
         .collect();
     let mut tx = conn.begin().await?;
@@ -126,6 +133,11 @@ async fn commit_together(conn: &mut AnyConnection, jobs: &[Job]) -> Result<Vec<b
                     events.push(audit);
                 }
                 results.push(new);
+            }
+            WriteOp::Use { row, link, audit } => {
+                insert_use(&mut tx, row, link.as_deref()).await?;
+                events.push(audit);
+                results.push(true);
             }
         }
     }
@@ -155,5 +167,22 @@ async fn apply(conn: &mut AnyConnection, op: &WriteOp) -> Result<bool, StoreErro
             }
             Ok(inserted)
         }
+        WriteOp::Use { row, link, audit } => {
+            insert_use(conn, row, link.as_deref()).await?;
+            super::audit::insert(conn, audit).await?;
+            Ok(true)
+        }
     }
+}
+
+async fn insert_use(
+    conn: &mut AnyConnection,
+    row: &UseRow,
+    link: Option<&LinkRow>,
+) -> Result<(), StoreError> {
+    super::customers::insert_use(conn, row).await?;
+    if let Some(link) = link {
+        super::customers::insert_link(conn, link).await?;
+    }
+    Ok(())
 }
