@@ -53,6 +53,9 @@ CREATE TABLE payment_method_uses (
     attempts        BIGINT NOT NULL,
     expires_at      BIGINT,                   -- the challenge's end (unix ms)
     created_at      BIGINT NOT NULL,
-    decided_at      BIGINT
+    decided_at      BIGINT,
+    revealed_at     BIGINT                    -- a reveal for this use happened (once only)
 );
 CREATE INDEX payment_method_uses_method ON payment_method_uses (payment_method, created_at);
+CREATE INDEX payment_method_uses_customer ON payment_method_uses (customer, created_at);
+CREATE INDEX payment_method_uses_open ON payment_method_uses (status, expires_at);

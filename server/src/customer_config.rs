@@ -15,6 +15,21 @@ pub struct CustomerFileConfig {
     /// `decline` (default) or `approve`: a use that needs a step-up from a customer with no
     /// factor.
     pub unenrolled: Option<String>,
+    /// API clients must name an approved use in every reveal.
+    pub reveal_requires_use: Option<bool>,
+}
+
+fn flag(
+    env: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    file: Option<bool>,
+) -> Result<bool, ConfigError> {
+    match env(name).as_deref() {
+        Some("true" | "1") => Ok(true),
+        Some("false" | "0") => Ok(false),
+        Some(_) => Err(ConfigError::Invalid(name)),
+        None => Ok(file.unwrap_or(false)),
+    }
 }
 
 /// Reads `COFFER_PUBLIC_URL`, `COFFER_MERCHANT_NAME`, `COFFER_STEP_UP_RULES` (comma-separated)
@@ -66,10 +81,14 @@ pub fn load(
             "COFFER_STEP_UP_UNENROLLED (decline or approve)",
         ))?,
     };
+    let reveal_requires_use = flag(env, "COFFER_REVEAL_REQUIRES_USE", file.reveal_requires_use)?;
+    let insecure_webhooks = flag(env, "COFFER_WEBHOOK_ALLOW_INSECURE", None)?;
     Ok(CustomerSettings {
         policy: StepUpPolicy { rules, unenrolled },
         public_url,
         merchant_name,
+        reveal_requires_use,
+        insecure_webhooks,
     })
 }
 

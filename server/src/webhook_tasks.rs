@@ -1,4 +1,5 @@
-//! The webhook sender: every poll it claims due deliveries (a lease in the database, so several
+//! The webhook sender: every poll it closes expired step-up challenges (their events join the
+//! outbox), then claims due deliveries (a lease in the database, so several
 //! nodes can share the outbox), POSTs each signed body to its endpoint, and records the result;
 //! failures retry with exponential backoff until the last try, then the delivery is dead.
 
@@ -31,7 +32,9 @@ impl Default for WebhookConfig {
 
 /// How long one try may take, and so how long a claim is leased for (with a margin).
 const TIMEOUT: Duration = Duration::from_secs(10);
-const BATCH: i64 = 20;
+const BATCH: u32 = 10;
+/// A claim outlives the slowest batch (every try timing out), so no other node takes it meanwhile.
+const LEASE: Duration = Duration::from_secs(10 * BATCH as u64 + 30);
 
 /// Starts the sender.
 pub fn spawn(vault: Arc<Vault>, config: WebhookConfig) -> tokio::task::JoinHandle<()> {
@@ -55,7 +58,10 @@ pub fn spawn(vault: Arc<Vault>, config: WebhookConfig) -> tokio::task::JoinHandl
         let mut tick = tokio::time::interval(config.poll);
         loop {
             tick.tick().await;
-            let due = match vault.claim_webhooks(BATCH, TIMEOUT * 3).await {
+            if let Err(e) = vault.expire_open_challenges(100).await {
+                tracing::warn!(error = %e, "closing expired step-up challenges failed");
+            }
+            let due = match vault.claim_webhooks(i64::from(BATCH), LEASE).await {
                 Ok(due) => due,
                 Err(e) => {
                     tracing::warn!(error = %e, "claiming webhook deliveries failed");

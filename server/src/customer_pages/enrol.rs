@@ -197,6 +197,17 @@ pub async fn remove(
         .await
     {
         Ok(()) => see_other("/c/factors?removed=1", None),
+        Err(VaultError::NotFound) => {
+            let mut page = factors_page(
+                &state,
+                &session,
+                None,
+                Some("That method is not one of yours, or was already removed.".into()),
+            )
+            .await;
+            *page.status_mut() = StatusCode::NOT_FOUND;
+            page
+        }
         Err(e) => error_page(&state, e),
     }
 }

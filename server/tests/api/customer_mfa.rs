@@ -2,8 +2,10 @@
 //! (single-use codes, five attempts, ten minutes), the reveal gate, and the audit trail.
 
 use crate::customer_pages::{Browser, code, enrol_totp, path_of};
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with_customer};
+use coffer_vault::access::Scope;
 use reqwest::StatusCode;
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 const PAN: &str = "4242424242424242";
@@ -277,10 +279,30 @@ async fn a_reveal_for_a_use_waits_for_its_approval() {
     let path = path_of(big["next_action"]["url"].as_str().unwrap());
     let ok = b.post_form(&path, &format!("code={}", code(&key, 1))).await;
     assert!(ok.body.contains("Payment approved"));
+    // Another API key cannot spend this key's approved use.
+    let other_key = app
+        .vault
+        .create_api_key(
+            &coffer_vault::access::Actor::SystemOperator,
+            "mobile-app",
+            &[Scope::PaymentMethodsReveal, Scope::PaymentMethodsUse],
+        )
+        .await
+        .unwrap();
+    let theirs = app
+        .post(
+            other_key.key.expose_secret(),
+            &format!("/api/v1/payment_methods/{pm}/reveal"),
+            &json!({ "reason": "charge order ord_1001", "use": use_id }),
+        )
+        .await;
+    assert_eq!(theirs.status(), 409);
     let revealed = reveal(use_id.to_owned()).await;
     assert_eq!(revealed.status(), 200);
     let body: Value = revealed.json().await.unwrap();
     assert_eq!(body["card"]["number"], PAN);
+    // A use opens one reveal.
+    assert_eq!(reveal(use_id.to_owned()).await.status(), 409);
 
     // Another method's approved use does not open this one.
     let other = app.tokenize_card("cus_rev", "5555555555554444").await;
@@ -302,7 +324,7 @@ async fn a_reveal_for_a_use_waits_for_its_approval() {
         .into_iter()
         .filter(|e| e.action == "payment_method.reveal")
         .collect();
-    assert_eq!(reveals.len(), 4);
+    assert_eq!(reveals.len(), 6);
     assert!(
         reveals[0]
             .detail
@@ -317,8 +339,11 @@ async fn a_reveal_for_a_use_waits_for_its_approval() {
             .unwrap()
             .contains("use_malformed")
     );
-    assert_eq!(reveals[2].outcome, "success");
-    assert!(reveals[2].detail.as_deref().unwrap().contains(use_id));
+    assert_eq!(reveals[2].outcome, "failure");
+    assert_eq!(reveals[3].outcome, "success");
+    assert!(reveals[3].detail.as_deref().unwrap().contains(use_id));
+    assert_eq!(reveals[4].outcome, "failure");
+    assert_eq!(reveals[5].outcome, "failure");
     for e in &reveals {
         assert!(!format!("{e:?}").contains(PAN));
     }
@@ -378,4 +403,85 @@ async fn customers_can_ask_for_a_step_up_on_every_use() {
     b.post_form(&format!("/c/factors/{factor}/remove"), "")
         .await;
     assert_eq!(use_method(&app, pm, 500, "eur").await["status"], "approved");
+}
+
+#[tokio::test]
+async fn an_amount_in_a_currency_no_rule_names_needs_a_step_up() {
+    let app = spawn_app().await;
+    let (pm, _) = enrolled(&app, "cus_cur").await;
+    let odd = use_method(&app, &pm, 100, "xxx").await;
+    assert_eq!(odd["status"], "requires_action");
+    assert_eq!(odd["step_up"], "currency");
+    assert_eq!(
+        use_method(&app, &pm, 100, "eur").await["status"],
+        "approved"
+    );
+}
+
+#[tokio::test]
+async fn wrong_answers_across_challenges_lock_the_customer_out_for_an_hour() {
+    let app = spawn_app().await;
+    let (pm, key) = enrolled(&app, "cus_lock").await;
+    let mut b = Browser::new(&app);
+    // Two challenges of five wrong answers each: new uses do not buy new guesses.
+    for _ in 0..2 {
+        let big = use_method(&app, &pm, 60_000, "eur").await;
+        let path = path_of(big["next_action"]["url"].as_str().unwrap());
+        for _ in 0..5 {
+            b.post_form(&path, "code=222222").await;
+        }
+    }
+    let third = use_method(&app, &pm, 60_000, "eur").await;
+    let path = path_of(third["next_action"]["url"].as_str().unwrap());
+    let right = b.post_form(&path, &format!("code={}", code(&key, 1))).await;
+    assert!(
+        right.body.contains("Payment not approved"),
+        "{}",
+        right.body
+    );
+    let polled = get_use(&app, &pm, third["id"].as_str().unwrap()).await;
+    assert_eq!(polled["status"], "failed");
+    assert_eq!(polled["failure_code"], "too_many_failures");
+    // An hour later (moved by hand), the customer may answer again.
+    app.exec("UPDATE payment_method_uses SET created_at = created_at - 3600001")
+        .await
+        .unwrap();
+    let fourth = use_method(&app, &pm, 60_000, "eur").await;
+    let path = path_of(fourth["next_action"]["url"].as_str().unwrap());
+    let ok = b.post_form(&path, &format!("code={}", code(&key, 1))).await;
+    assert!(ok.body.contains("Payment approved"), "{}", ok.body);
+}
+
+#[tokio::test]
+async fn with_reveal_requires_use_a_channel_must_name_an_approved_use() {
+    let app = spawn_app_with_customer(|c| c.reveal_requires_use = true).await;
+    let pm = app.tokenize_card("cus_req", PAN).await;
+    let pm = pm["id"].as_str().unwrap();
+    let path = format!("/api/v1/payment_methods/{pm}/reveal");
+    let bare = app
+        .post(
+            &app.admin_key,
+            &path,
+            &json!({ "reason": "charge order 1" }),
+        )
+        .await;
+    assert_eq!(bare.status(), 400);
+    let err: Value = bare.json().await.unwrap();
+    assert_eq!(err["error"]["param"], "use");
+    let small = use_method(&app, pm, 1_000, "eur").await;
+    let ok = app
+        .post(
+            &app.admin_key,
+            &path,
+            &json!({ "reason": "charge order 1", "use": small["id"] }),
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    let refused = app.audit().await.into_iter().any(|e| {
+        e.action == "payment_method.reveal"
+            && e.detail
+                .as_deref()
+                .is_some_and(|d| d.contains("use_required"))
+    });
+    assert!(refused);
 }

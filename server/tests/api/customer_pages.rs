@@ -259,11 +259,18 @@ async fn customers_add_list_and_remove_an_authenticator_with_every_step_audited(
     let list = b.get("/c/factors?added=totp").await;
     assert!(list.body.contains("Authenticator app"));
     assert!(list.body.contains("Your authenticator app is set up."));
-    // The key is sealed at rest: its bytes are not in the row.
-    let stored = app
-        .count("SELECT COUNT(*) FROM customer_factors WHERE confirmed = 1")
-        .await;
-    assert_eq!(stored, 1);
+    // The key is sealed at rest: neither its bytes nor its manual form are in the row.
+    {
+        use sqlx::Row;
+        let row = sqlx::query("SELECT secret FROM customer_factors WHERE confirmed = 1")
+            .fetch_one(app.vault.store().reader())
+            .await
+            .unwrap();
+        let secret: Vec<u8> = row.get("secret");
+        assert!(!secret.windows(key.len()).any(|w| w == key.as_slice()));
+        let manual = manual.replace(' ', "");
+        assert!(!String::from_utf8_lossy(&secret).contains(&manual));
+    }
 
     let removed = b
         .post_form(&format!("/c/factors/{factor}/remove"), "")
@@ -271,9 +278,22 @@ async fn customers_add_list_and_remove_an_authenticator_with_every_step_audited(
     assert_eq!(removed.status, StatusCode::SEE_OTHER);
     let list = b.get("/c/factors").await;
     assert!(list.body.contains("You have not added a method yet."));
-    // Another customer's factor id cannot be removed from this session.
-    let stranger = b.post_form("/c/factors/cf_nope/remove", "").await;
-    assert_eq!(stranger.status, StatusCode::GONE);
+    // Another customer's factor cannot be removed from this session.
+    enrol_totp(&app, "cus_other").await;
+    {
+        use sqlx::Row;
+        let row = sqlx::query("SELECT id FROM customer_factors WHERE customer = 'cus_other'")
+            .fetch_one(app.vault.store().reader())
+            .await
+            .unwrap();
+        let id: String = row.get("id");
+        let stranger = b.post_form(&format!("/c/factors/{id}/remove"), "").await;
+        assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+    }
+    let still = app
+        .count("SELECT COUNT(*) FROM customer_factors WHERE customer = 'cus_other'")
+        .await;
+    assert_eq!(still, 1);
 
     let done = b.post_form("/c/done", "").await;
     assert!(done.body.contains("All set"));
@@ -284,6 +304,7 @@ async fn customers_add_list_and_remove_an_authenticator_with_every_step_audited(
         .await
         .into_iter()
         .filter(|e| e.action.starts_with("customer_mfa."))
+        .filter(|e| e.actor_id == "cus_fac" || e.resource_id.as_deref() == Some("cus_fac"))
         .map(|e| (e.action, e.outcome))
         .collect();
     let expected = [
@@ -327,4 +348,12 @@ async fn enrolment_links_need_the_scope() {
         .into_iter()
         .any(|e| e.action == "customer_mfa.link_create" && e.outcome == "denied");
     assert!(denied);
+}
+
+#[tokio::test]
+async fn a_customer_reference_with_a_colon_can_enrol_an_authenticator() {
+    let app = spawn_app().await;
+    // ':' separates issuer and account in an otpauth URI; the account name is made safe.
+    let key = enrol_totp(&app, "shop:cus_42").await;
+    assert_eq!(key.len(), 20);
 }

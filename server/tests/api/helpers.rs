@@ -6,6 +6,7 @@ use coffer_server::config::{Config, ConsoleConfig, LogFormat};
 use coffer_server::startup::Application;
 use coffer_vault::Vault;
 use coffer_vault::access::{Actor, Scope};
+use coffer_vault::customer::CustomerSettings;
 use coffer_vault::keys::{Hsm, HsmConfig};
 use coffer_vault::store::Dialect;
 use secrecy::{ExposeSecret, SecretString};
@@ -100,7 +101,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(rate_limit: RateLimit) -> TestApp {
-    spawn(rate_limit, ConsoleConfig::default()).await
+    spawn(rate_limit, ConsoleConfig::default(), |_| {}).await
+}
+
+/// The app with its customer settings changed by `change` (from the tests' defaults).
+pub async fn spawn_app_with_customer(change: impl FnOnce(&mut CustomerSettings)) -> TestApp {
+    let rate_limit = RateLimit {
+        per_second: 100_000,
+        burst: 100_000,
+    };
+    spawn(rate_limit, ConsoleConfig::default(), change).await
 }
 
 /// The app with console sessions that end after `idle` without a request.
@@ -115,14 +125,26 @@ pub async fn spawn_app_with_idle(idle: std::time::Duration) -> TestApp {
             burst: 100_000,
         },
         console,
+        |_| {},
     )
     .await
 }
 
-async fn spawn(rate_limit: RateLimit, console: ConsoleConfig) -> TestApp {
+async fn spawn(
+    rate_limit: RateLimit,
+    console: ConsoleConfig,
+    change: impl FnOnce(&mut CustomerSettings),
+) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let hsm = fresh_token();
     let (database_url, sqlite_path) = database_url(dir.path()).await;
+    let mut customer = CustomerSettings {
+        public_url: "http://localhost:0".into(),
+        // The webhook tests' receivers listen on 127.0.0.1 over plain HTTP.
+        insecure_webhooks: true,
+        ..Default::default()
+    };
+    change(&mut customer);
     let config = Config {
         listen: "127.0.0.1:0".parse().expect("addr"),
         database_url,
@@ -136,10 +158,7 @@ async fn spawn(rate_limit: RateLimit, console: ConsoleConfig) -> TestApp {
             ..Default::default()
         },
         // Links name the port actually bound (see `Application::build`).
-        customer: coffer_vault::customer::CustomerSettings {
-            public_url: "http://localhost:0".into(),
-            ..Default::default()
-        },
+        customer,
         // Quick retries, so the webhook tests see a delivery die in well under a second.
         webhooks: coffer_server::webhook_tasks::WebhookConfig {
             poll: std::time::Duration::from_millis(25),

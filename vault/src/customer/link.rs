@@ -16,6 +16,11 @@ pub const SESSION_TTL_MS: i64 = 15 * 60 * 1000;
 pub const STEP_UP_TTL_MS: i64 = 10 * 60 * 1000;
 /// Wrong answers allowed per challenge.
 pub const MAX_ATTEMPTS: i64 = 5;
+/// Wrong answers a customer may give across all their challenges in [`LOCKOUT_WINDOW_MS`]:
+/// beyond it every challenge fails unanswered, so new uses do not buy new guesses.
+pub const MAX_WRONG_PER_WINDOW: i64 = 10;
+/// The window of [`MAX_WRONG_PER_WINDOW`].
+pub const LOCKOUT_WINDOW_MS: i64 = 60 * 60 * 1000;
 
 /// What a link is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,6 +18,12 @@ pub struct CustomerSettings {
     pub public_url: String,
     /// The name customers see on their pages.
     pub merchant_name: String,
+    /// API clients must name an approved use in every reveal (so every card an OMS receives
+    /// passed the step-up policy).
+    pub reveal_requires_use: bool,
+    /// Accept webhook URLs over plain HTTP or on loopback and private addresses (development
+    /// and tests only: in production such an endpoint could point the vault at internal hosts).
+    pub insecure_webhooks: bool,
 }
 
 impl Default for CustomerSettings {
@@ -26,6 +32,8 @@ impl Default for CustomerSettings {
             policy: StepUpPolicy::default(),
             public_url: "http://localhost:3000".into(),
             merchant_name: "Coffer demo shop".into(),
+            reveal_requires_use: false,
+            insecure_webhooks: false,
         }
     }
 }

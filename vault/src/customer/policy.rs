@@ -178,6 +178,24 @@ impl Default for StepUpPolicy {
 }
 
 impl StepUpPolicy {
+    /// Why this use needs a step-up, if it does: `threshold` (a rule's amount is reached), or
+    /// `currency` (rules exist but none names this currency: an amount in it cannot be judged,
+    /// so it is treated as large, failing closed).
+    pub fn requires(
+        &self,
+        channel: &Channel,
+        currency: &Currency,
+        amount: Amount,
+    ) -> Option<&'static str> {
+        if self.rule_for(channel, currency, amount).is_some() {
+            Some("threshold")
+        } else if !self.rules.is_empty() && !self.rules.iter().any(|r| &r.currency == currency) {
+            Some("currency")
+        } else {
+            None
+        }
+    }
+
     /// The first rule that asks for a step-up for this use, if any.
     pub fn rule_for(
         &self,
@@ -211,6 +229,26 @@ mod tests {
         let any = StepUpRule::parse("*:eur:100").unwrap();
         assert!(any.matches(&pos, &eur, Amount::new(100).unwrap()));
         assert_eq!(rule.to_string(), "web, ≥ 500.00 EUR");
+    }
+
+    #[test]
+    fn a_currency_no_rule_names_needs_a_step_up() {
+        let policy = StepUpPolicy::default();
+        let web = Channel::parse("web").unwrap();
+        let small = Amount::new(100).unwrap();
+        let eur = Currency::parse("eur").unwrap();
+        let xxx = Currency::parse("xxx").unwrap();
+        assert_eq!(policy.requires(&web, &eur, small), None);
+        assert_eq!(
+            policy.requires(&web, &eur, Amount::new(50_000).unwrap()),
+            Some("threshold")
+        );
+        assert_eq!(policy.requires(&web, &xxx, small), Some("currency"));
+        let none = StepUpPolicy {
+            rules: Vec::new(),
+            unenrolled: Unenrolled::Decline,
+        };
+        assert_eq!(none.requires(&web, &xxx, small), None);
     }
 
     #[test]

@@ -18,11 +18,18 @@ pub(crate) const CUSTOMER: &str = "customer";
 pub(crate) const FACTOR: &str = "customer_factor";
 
 /// A link handed to the OMS to pass on to its customer.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct IssuedLink {
     pub url: String,
     /// Unix ms.
     pub expires_at: i64,
+}
+
+impl std::fmt::Debug for IssuedLink {
+    /// The URL carries the link's token: never in `Debug` output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "IssuedLink(<hidden>, expires {})", self.expires_at)
+    }
 }
 
 /// Proof that the bearer redeemed an enrolment link for `customer` less than 15 minutes ago.
@@ -326,7 +333,9 @@ impl Vault {
             created_at: store::now_millis(),
             last_used_at: None,
         };
-        let uri = totp::uri_for(&key, &self.customer.merchant_name, session.customer())
+        // totp-rs refuses ':' in the account name (it separates issuer and account).
+        let account = session.customer().replace(':', "-");
+        let uri = totp::uri_for(&key, &self.customer.merchant_name, &account)
             .ok_or(VaultError::Unavailable)?;
         let mut tx = self.store.writer().begin().await?;
         customers::insert_factor(&mut tx, &row).await?;

@@ -195,7 +195,8 @@ impl Vault {
             for (factor, mut pk) in self.passkeys(&row.customer).await? {
                 if pk.update_credential(result).is_some() {
                     let json = serde_json::to_vec(&pk).map_err(|_| VaultError::Unavailable)?;
-                    updated = Some((factor.id.clone(), self.seal_factor(&factor.id, &json)?));
+                    let sealed = self.seal_factor(&factor.id, &json)?;
+                    updated = Some((factor.id.clone(), factor.nonce.clone(), sealed));
                     break;
                 }
             }
@@ -203,8 +204,8 @@ impl Vault {
         let now = store::now_millis();
         let mut tx = self.store.writer().begin().await?;
         customers::set_ceremony(&mut tx, &link.id, None).await?;
-        if let Some((id, sealed)) = &updated {
-            customers::update_secret(&mut tx, id, sealed, now).await?;
+        if let Some((id, old_nonce, sealed)) = &updated {
+            customers::update_secret(&mut tx, id, old_nonce, sealed, now).await?;
         }
         let outcome = self
             .finish_attempt(

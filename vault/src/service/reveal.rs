@@ -28,7 +28,8 @@ fn check_reason(reason: &str) -> Result<&str, IntakeError> {
 
 impl Vault {
     /// Decrypts and returns a method's secret details. When the reveal is for a use (`use_id`),
-    /// that use must be this method's and approved (its step-up passed). Audit:
+    /// that use must be this method's, approved (its step-up passed, or none was needed), made by
+    /// the same API client, at most ten minutes old, and not revealed before. Audit:
     /// `payment_method.reveal` with the reason (success), or failure (`resource_missing`,
     /// `shredded`, `invalid_reason`, `use_not_approved`).
     pub async fn reveal(
@@ -52,8 +53,13 @@ impl Vault {
                 return Err(e.into());
             }
         };
+        let channel = matches!(actor, crate::access::Actor::ApiClient { .. });
+        if channel && use_id.is_none() && self.customer.reveal_requires_use {
+            self.audit_alone(&failure("use_required")).await?;
+            return Err(IntakeError::missing("use").into());
+        }
         if let Some(use_id) = use_id
-            && !self.check_use_for_reveal(id, use_id).await?
+            && !self.spend_use_for_reveal(actor, id, use_id).await?
         {
             let event = failure("use_not_approved").detail(serde_json::json!({
                 "code": "use_not_approved", "use": super::uses::shown_id(use_id),

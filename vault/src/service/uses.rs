@@ -5,7 +5,9 @@
 use super::{PM, Vault};
 use crate::access::{Actor, Grant, ReadPaymentMethodUse, UsePaymentMethod};
 use crate::audit::{AuditEvent, Origin, Outcome};
-use crate::customer::link::{MAX_ATTEMPTS, STEP_UP_TTL_MS};
+use crate::customer::link::{
+    LOCKOUT_WINDOW_MS, MAX_ATTEMPTS, MAX_WRONG_PER_WINDOW, STEP_UP_TTL_MS,
+};
 use crate::customer::{Amount, Channel, Currency, LinkPurpose, LinkToken, Unenrolled};
 use crate::error::VaultError;
 use crate::intake::IntakeError;
@@ -67,7 +69,7 @@ fn parse_body(body: &[u8]) -> Result<UseRequest, IntakeError> {
 }
 
 /// What the customer must do next.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Clone, Serialize, PartialEq, Eq)]
 pub struct NextAction {
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -76,6 +78,17 @@ pub struct NextAction {
     pub url: Option<String>,
     /// Unix seconds.
     pub expires_at: i64,
+}
+
+impl std::fmt::Debug for NextAction {
+    /// The URL carries the challenge's token: never in `Debug` output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NextAction")
+            .field("kind", &self.kind)
+            .field("url", &self.url.as_ref().map(|_| "<hidden>"))
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// A use as the JSON API shows it.
@@ -91,7 +104,8 @@ pub struct UseView {
     pub channel: String,
     /// `approved`, `requires_action` or `failed`.
     pub status: String,
-    /// Why a step-up was (or would have been) asked: `threshold`, `customer`, `not_enrolled`.
+    /// Why a step-up was (or would have been) asked: `threshold`, `currency` (no rule names it),
+    /// `customer` (their own choice), `not_enrolled` (needed, but approved without one).
     pub step_up: Option<String>,
     pub next_action: Option<NextAction>,
     pub failure_code: Option<String>,
@@ -219,11 +233,11 @@ impl Vault {
         let always = customers::step_up_always(&mut conn, &method.customer).await?;
         drop(conn);
         let enrolled = factors.iter().any(|f| f.confirmed);
-        let threshold = self
+        let required = self
             .customer
             .policy
-            .rule_for(&req.channel, &req.currency, req.amount)
-            .is_some();
+            .requires(&req.channel, &req.currency, req.amount);
+        let threshold = required.is_some();
         let now = store::now_millis();
         let mut row = UseRow {
             id: crate::token::random_id("use"),
@@ -248,14 +262,14 @@ impl Vault {
             match self.customer.policy.unenrolled {
                 Unenrolled::Decline => {
                     row.status = "failed".into();
-                    row.step_up = Some("threshold".into());
+                    row.step_up = required.map(str::to_owned);
                     row.failure_code = Some("customer_not_enrolled".into());
                 }
                 Unenrolled::Approve => row.step_up = Some("not_enrolled".into()),
             }
         } else if threshold || (always && enrolled) {
             row.status = "requires_action".into();
-            row.step_up = Some(if threshold { "threshold" } else { "customer" }.into());
+            row.step_up = Some(required.unwrap_or("customer").into());
             row.expires_at = Some(now + STEP_UP_TTL_MS);
             row.decided_at = None;
             link = Some(LinkToken::generate());
@@ -312,6 +326,19 @@ impl Vault {
             Some(r) if r.payment_method == method_id => Ok(UseView::from_row(&r, None)),
             _ => Err(VaultError::NotFound),
         }
+    }
+
+    /// Closes challenges whose ten minutes ran out (audited, and announced by webhook), so an OMS
+    /// that waits for webhooks hears of them without polling. Run by the server every second.
+    pub async fn expire_open_challenges(&self, limit: i64) -> Result<usize, VaultError> {
+        let mut conn = self.store.reader().acquire().await?;
+        let ids = customers::expired_open_uses(&mut conn, store::now_millis(), limit).await?;
+        drop(conn);
+        let origin = Origin::default();
+        for id in &ids {
+            self.current_use(id, &origin).await?;
+        }
+        Ok(ids.len())
     }
 
     /// Loads a use, closing it as `expired` if its challenge ran out (audited as
@@ -415,7 +442,12 @@ impl Vault {
         let now = store::now_millis();
         let mut tx = self.store.writer().begin().await?;
         let mut accepted = false;
-        for (factor_id, step) in &matched {
+        // A locked-out customer's code is not looked at, so it is not spent either.
+        let locked =
+            customers::recent_wrong_answers(&mut tx, &row.customer, now - LOCKOUT_WINDOW_MS)
+                .await?
+                >= MAX_WRONG_PER_WINDOW;
+        for (factor_id, step) in matched.iter().filter(|_| !locked) {
             if customers::accept_step(&mut tx, factor_id, *step, now).await? {
                 accepted = true;
                 break;
@@ -450,6 +482,8 @@ impl Vault {
             reference: row.customer.clone(),
         };
         let now = store::now_millis();
+        let wrong_before =
+            customers::recent_wrong_answers(tx, &row.customer, now - LOCKOUT_WINDOW_MS).await?;
         let attempts = customers::count_attempt(tx, &row.id)
             .await?
             .ok_or(VaultError::LinkExpired)?;
@@ -458,6 +492,25 @@ impl Vault {
                 .resource(USE, &row.id)
                 .detail(detail)
         };
+        if wrong_before >= MAX_WRONG_PER_WINDOW {
+            // Locked: the answer is not even looked at.
+            let code = "too_many_failures";
+            customers::decide_use(tx, &row.id, "failed", Some(code), None, now).await?;
+            customers::redeem_link(tx, &link.id, now).await?;
+            event(
+                Outcome::Failure,
+                serde_json::json!({ "factor": factor, "code": code, "attempt": attempts }),
+            )
+            .write(tx)
+            .await?;
+            let mut decided = row.clone();
+            decided.status = "failed".into();
+            decided.failure_code = Some(code.into());
+            decided.attempts = attempts;
+            decided.decided_at = Some(now);
+            self.enqueue_use_event(tx, &decided).await?;
+            return Ok(StepUpResult::Failed { code });
+        }
         if passed {
             customers::decide_use(tx, &row.id, "approved", None, Some(factor), now).await?;
             customers::redeem_link(tx, &link.id, now).await?;
@@ -506,15 +559,25 @@ impl Vault {
         })
     }
 
-    /// Refuses a reveal for a use that is not approved (or not this method's). Audit: the
-    /// caller's `payment_method.reveal` failure `use_not_approved`.
-    pub(crate) async fn check_use_for_reveal(
+    /// Spends an approved use of this method for one reveal by the API client that created it,
+    /// within ten minutes of its approval. False (the caller audits `use_not_approved`) if the
+    /// use is not approved, another method's or client's, older, or already spent.
+    pub(crate) async fn spend_use_for_reveal(
         &self,
+        actor: &Actor,
         method_id: &str,
         use_id: &str,
     ) -> Result<bool, VaultError> {
-        let mut conn = self.store.reader().acquire().await?;
-        let row = customers::find_use(&mut conn, use_id).await?;
-        Ok(row.is_some_and(|r| r.payment_method == method_id && r.status == "approved"))
+        let now = store::now_millis();
+        let mut conn = self.store.writer().acquire().await?;
+        Ok(customers::spend_for_reveal(
+            &mut conn,
+            use_id,
+            method_id,
+            actor.id(),
+            now - STEP_UP_TTL_MS,
+            now,
+        )
+        .await?)
     }
 }

@@ -76,19 +76,81 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
 }
 
-fn parse_endpoint(body: &[u8]) -> Result<(String, Option<Channel>), IntakeError> {
+/// Whether `host` names this machine or a private network by its address (loopback, RFC 1918,
+/// link-local with the cloud metadata service, unique-local, unspecified) or as `localhost`.
+fn internal_host(host: &url::Host<&str>) -> bool {
+    use std::net::IpAddr;
+    let ip = match host {
+        url::Host::Domain(d) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            return d == "localhost" || d.ends_with(".localhost");
+        }
+        url::Host::Ipv4(v4) => IpAddr::V4(*v4),
+        url::Host::Ipv6(v6) => IpAddr::V6(*v6),
+    };
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.octets()[0] == 0
+                || (v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]))
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| internal_host(&url::Host::Ipv4(v4)))
+        }
+    }
+}
+
+/// Checks an endpoint URL: HTTPS to a public host, unless `insecure` (development and tests).
+fn check_url(url: &str, insecure: bool) -> Result<(), IntakeError> {
+    let well_formed = url.len() <= 2048
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !contains_pan_like(url);
+    let parsed = url::Url::parse(url).ok().filter(|_| well_formed);
+    let Some(parsed) = parsed else {
+        return Err(IntakeError::invalid("url"));
+    };
+    let scheme_ok = match parsed.scheme() {
+        "https" => true,
+        "http" => insecure,
+        _ => false,
+    };
+    if !scheme_ok {
+        return Err(IntakeError::invalid_because(
+            "url",
+            "webhook URLs must use https",
+        ));
+    }
+    let Some(host) = parsed.host() else {
+        return Err(IntakeError::invalid("url"));
+    };
+    if !insecure && internal_host(&host) {
+        return Err(IntakeError::invalid_because(
+            "url",
+            "webhook URLs must name a public host, not a loopback or private address",
+        ));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(IntakeError::invalid("url"));
+    }
+    Ok(())
+}
+
+fn parse_endpoint(body: &[u8], insecure: bool) -> Result<(String, Option<Channel>), IntakeError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     let b: EndpointBody =
         serde_path_to_error::deserialize(de).map_err(|e| IntakeError::from_serde(&e))?;
     let url = b.url.ok_or_else(|| IntakeError::missing("url"))?;
-    let ok = (url.starts_with("https://") || url.starts_with("http://"))
-        && url.len() <= 2048
-        && url.len() > "https://".len()
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
-        && !contains_pan_like(&url);
-    if !ok {
-        return Err(IntakeError::invalid("url"));
-    }
+    check_url(&url, insecure)?;
     let channel = match b.channel {
         None => None,
         Some(c) => Some(Channel::parse(&c).ok_or_else(|| IntakeError::invalid("channel"))?),
@@ -104,7 +166,7 @@ impl Vault {
         body: &[u8],
         origin: &Origin,
     ) -> Result<RegisteredEndpoint, VaultError> {
-        let (url, channel) = parse_endpoint(body)?;
+        let (url, channel) = parse_endpoint(body, self.customer.insecure_webhooks)?;
         let id = crate::token::random_id("we");
         let secret = webhook::new_secret();
         let sealed = seal::seal(
@@ -249,5 +311,37 @@ impl Vault {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn endpoints_must_be_https_to_a_public_host() {
+        assert!(check_url("https://oms.example.com/hooks", false).is_ok());
+        for bad in [
+            "http://oms.example.com/hooks",
+            "https://127.0.0.1/hooks",
+            "https://localhost:8443/hooks",
+            "https://10.1.2.3/hooks",
+            "https://192.168.0.10/hooks",
+            "https://172.16.5.4/hooks",
+            "https://169.254.169.254/latest/meta-data",
+            "https://100.64.0.1/hooks",
+            "https://[::1]/hooks",
+            "https://[fd00::1]/hooks",
+            "https://[::ffff:10.0.0.1]/hooks",
+            "https://user:pass@oms.example.com/hooks",
+            "ftp://oms.example.com/hooks",
+            "not a url",
+        ] {
+            assert!(check_url(bad, false).is_err(), "{bad}");
+        }
+        // Development and tests may send to a local receiver over plain HTTP.
+        assert!(check_url("http://127.0.0.1:9000/hook", true).is_ok());
+        assert!(check_url("ftp://127.0.0.1/hook", true).is_err());
     }
 }

@@ -140,22 +140,26 @@ pub async fn accept_step(
     Ok(done.rows_affected() == 1)
 }
 
-/// Replaces a passkey's sealed state (its signature counter moved) and marks it used.
+/// Replaces a passkey's sealed state (its signature counter moved) and marks it used, only if
+/// it is still the state that was read (`old_nonce`): a concurrent use's newer counter is not
+/// overwritten with an older one.
 pub async fn update_secret(
     conn: &mut AnyConnection,
     id: &str,
+    old_nonce: &[u8],
     sealed: &crate::seal::Sealed,
     now: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE customer_factors SET key_id = $2, nonce = $3, secret = $4, last_used_at = $5 \
-         WHERE id = $1",
+         WHERE id = $1 AND nonce = $6",
     )
     .bind(id)
     .bind(&sealed.key_id)
     .bind(&sealed.nonce)
     .bind(&sealed.ciphertext)
     .bind(now)
+    .bind(old_nonce)
     .execute(conn)
     .await?;
     Ok(())
@@ -379,6 +383,68 @@ pub async fn count_attempt(conn: &mut AnyConnection, id: &str) -> Result<Option<
         Some(r) => Some(r.try_get("attempts")?),
         None => None,
     })
+}
+
+/// Spends an approved use for one reveal by the client that created it, within `since` (unix
+/// ms) of its approval; false if it is not there, not approved, another client's, too old, or
+/// already spent.
+pub async fn spend_for_reveal(
+    conn: &mut AnyConnection,
+    id: &str,
+    method: &str,
+    client: &str,
+    since: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE payment_method_uses SET revealed_at = $5 WHERE id = $1 AND payment_method = $2 \
+         AND client = $3 AND status = 'approved' AND revealed_at IS NULL AND decided_at >= $4",
+    )
+    .bind(id)
+    .bind(method)
+    .bind(client)
+    .bind(since)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Open challenges whose time ran out (at most `limit`).
+pub async fn expired_open_uses(
+    conn: &mut AnyConnection,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<String>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id FROM payment_method_uses WHERE status = 'requires_action' \
+         AND expires_at <= $1 ORDER BY expires_at LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok(r.try_get::<String, _>("id")?))
+        .collect()
+}
+
+/// Wrong answers the customer gave to challenges created since `since` (unix ms).
+pub async fn recent_wrong_answers(
+    conn: &mut AnyConnection,
+    customer: &str,
+    since: i64,
+) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(attempts - CASE WHEN status = 'approved' THEN 1 ELSE 0 END), 0) \
+         AS BIGINT) AS wrong FROM payment_method_uses WHERE customer = $1 AND created_at >= $2 \
+         AND step_up IS NOT NULL",
+    )
+    .bind(customer)
+    .bind(since)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get::<i64, _>("wrong")?)
 }
 
 /// Ends an open challenge: `approved` (with the factor kind) or `failed` (with a code). False if

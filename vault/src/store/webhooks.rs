@@ -167,7 +167,7 @@ pub async fn record_attempt(
         "UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, \
          next_attempt_at = $3, last_error = $4, \
          delivered_at = CASE WHEN $2 = 'delivered' THEN $5 ELSE delivered_at END \
-         WHERE id = $1",
+         WHERE id = $1 AND status = 'pending'",
     )
     .bind(id)
     .bind(status)
