@@ -33,7 +33,9 @@ CREATE TABLE customer_links (
     ceremony    TEXT,                         -- a pending WebAuthn ceremony (server state)
     created_at  BIGINT NOT NULL,
     expires_at  BIGINT NOT NULL,              -- unix ms
-    used_at     BIGINT                        -- single use: set when redeemed or finished
+    used_at     BIGINT,                       -- single use: set when redeemed or finished
+    verified_at BIGINT,                       -- session: an existing factor was proven (or none)
+    attempts    BIGINT NOT NULL DEFAULT 0     -- session: wrong answers to that proof
 );
 CREATE INDEX customer_links_customer ON customer_links (customer, created_at);
 

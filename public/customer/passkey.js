@@ -56,6 +56,29 @@
       });
   }
 
+  function prove(button) {
+    button.disabled = true;
+    post("/c/verify/passkey/options")
+      .then(function (reply) {
+        if (!reply.ok) throw new Error(failure(reply));
+        var options = PublicKeyCredential.parseRequestOptionsFromJSON(reply.body.publicKey);
+        return navigator.credentials.get({ publicKey: options });
+      })
+      .then(function (credential) {
+        return post("/c/verify/passkey", credential.toJSON());
+      })
+      .then(function (reply) {
+        if (!reply.ok) throw new Error(failure(reply));
+        window.location.assign(reply.body.next);
+      })
+      .catch(function (err) {
+        button.disabled = false;
+        showError(err && err.name === "NotAllowedError"
+          ? "The passkey was not used. Try again when you are ready."
+          : (err && err.message) || "The passkey could not be checked.");
+      });
+  }
+
   function finish(approved, text) {
     var main = document.querySelector("main");
     main.innerHTML = "";
@@ -105,6 +128,11 @@
   if (add) {
     add.hidden = false;
     add.addEventListener("click", function () { register(add); });
+  }
+  var verify = document.getElementById("verify-passkey");
+  if (verify) {
+    verify.hidden = false;
+    verify.addEventListener("click", function () { prove(verify); });
   }
   var use = document.getElementById("use-passkey");
   if (use) {

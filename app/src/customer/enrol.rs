@@ -50,14 +50,59 @@ pub struct FactorItem {
     pub added: String,
 }
 
-/// The customer's factors, with add, remove and the every-use preference.
+/// What a customer who already has factors can prove before making changes.
+#[derive(Debug, Clone, Copy)]
+pub struct Proof {
+    pub has_totp: bool,
+    pub has_passkey: bool,
+}
+
+fn proof_card(p: Proof) -> impl IntoView {
+    let code = p.has_totp.then(|| {
+        view! {
+            <form method="post" action="/c/verify">
+                <label for="proof-code">"Enter the 6-digit code from your authenticator app"</label>
+                <input
+                    id="proof-code"
+                    name="code"
+                    inputmode="numeric"
+                    autocomplete="one-time-code"
+                    pattern="[0-9 ]*"
+                    maxlength="7"
+                    required
+                />
+                <button type="submit" class="primary">"Confirm"</button>
+            </form>
+        }
+    });
+    let passkey = p.has_passkey.then(|| {
+        view! {
+            <button type="button" class="secondary" id="verify-passkey" hidden>
+                "Confirm with passkey"
+            </button>
+        }
+    });
+    view! {
+        <section class="proof" aria-labelledby="proof-heading">
+            <h2 id="proof-heading">"Confirm it's you"</h2>
+            <p>"Before you add or remove a method, use one you already have."</p>
+            {code}
+            {passkey}
+        </section>
+    }
+}
+
+/// The customer's factors, with add, remove and the every-use preference; while `proof` is
+/// set, only the list and the proof form (changes wait for it).
 pub fn factors_page(
     merchant: &str,
     factors: Vec<FactorItem>,
     always: bool,
+    proof: Option<Proof>,
     notice: Option<String>,
     error: Option<String>,
 ) -> String {
+    let locked = proof.is_some();
     let empty = factors.is_empty();
     let rows = factors
         .into_iter()
@@ -69,9 +114,11 @@ pub fn factors_page(
                         <strong>{f.label}</strong>
                         <small>"Added " {f.added}</small>
                     </span>
-                    <form method="post" action=action>
-                        <button type="submit" class="link">"Remove"</button>
-                    </form>
+                    {(!locked).then(|| view! {
+                        <form method="post" action=action.clone()>
+                            <button type="submit" class="link">"Remove"</button>
+                        </form>
+                    })}
                 </li>
             }
         })
@@ -88,16 +135,17 @@ pub fn factors_page(
             } else {
                 view! { <ul class="factors">{rows}</ul> }.into_any()
             }}
-            <div class="actions">
+            {proof.map(proof_card)}
+            <p class="error" id="passkey-error" role="alert" hidden></p>
+            <div class="actions" hidden=locked>
                 <form method="post" action="/c/factors/totp">
                     <button type="submit" class="primary">"Add an authenticator app"</button>
                 </form>
                 <button type="button" class="secondary" id="add-passkey" hidden>
                     "Add a passkey"
                 </button>
-                <p class="error" id="passkey-error" role="alert" hidden></p>
             </div>
-            <form method="post" action="/c/preferences" class="preference">
+            <form method="post" action="/c/preferences" class="preference" hidden=locked>
                 <label>
                     <input type="checkbox" name="always" value="on" checked=always disabled=empty />
                     " Ask me on every payment with my saved card, not only large ones"

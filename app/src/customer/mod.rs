@@ -7,6 +7,6 @@ mod layout;
 mod step_up;
 
 pub use enrol::{
-    FactorItem, TotpSetup, done_page, enrol_landing, factors_page, link_expired, totp_setup,
+    FactorItem, Proof, TotpSetup, done_page, enrol_landing, factors_page, link_expired, totp_setup,
 };
 pub use step_up::{ChallengeView, challenge_page, challenge_result};

@@ -11,7 +11,7 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use coffer_app::customer::{self as pages, FactorItem, TotpSetup};
+use coffer_app::customer::{self as pages, FactorItem, Proof, TotpSetup};
 use coffer_vault::VaultError;
 use coffer_vault::service::CustomerSession;
 use serde::Deserialize;
@@ -69,6 +69,7 @@ pub struct Notice {
     added: Option<String>,
     removed: Option<String>,
     saved: Option<String>,
+    verified: Option<String>,
 }
 
 fn day(ms: i64) -> String {
@@ -85,6 +86,11 @@ async fn factors_page(
 ) -> Response {
     match state.vault.customer_factors(session).await {
         Ok((factors, always)) => {
+            let proof = session.needs_proof().then(|| Proof {
+                has_totp: factors.iter().any(|f| f.kind == "totp"),
+                has_passkey: factors.iter().any(|f| f.kind == "passkey")
+                    && state.vault.passkeys_available(),
+            });
             let items = factors
                 .into_iter()
                 .map(|f| FactorItem {
@@ -101,7 +107,7 @@ async fn factors_page(
             };
             html(
                 status,
-                pages::factors_page(&merchant(state), items, always, notice, error),
+                pages::factors_page(&merchant(state), items, always, proof, notice, error),
             )
         }
         Err(e) => error_page(state, e),
@@ -120,6 +126,8 @@ pub async fn factors(
         Some("Your passkey is set up.".to_owned())
     } else if notice.removed.is_some() {
         Some("The method was removed.".to_owned())
+    } else if notice.verified.is_some() {
+        Some("Thank you. You can now change your methods.".to_owned())
     } else if notice.saved.is_some() {
         Some("Your choice was saved.".to_owned())
     } else {
@@ -288,6 +296,79 @@ pub async fn passkey_finish(
         Ok(_) => json(
             StatusCode::OK,
             serde_json::json!({ "next": "/c/factors?added=passkey" }),
+        ),
+        Err(e) => json_error(e),
+    }
+}
+
+/// `POST /c/verify` (`code`): proves an existing authenticator app, which unlocks changes in
+/// this session. Audit `customer_mfa.session_verify`.
+pub async fn prove(
+    State(state): State<CustomerState>,
+    ctx: Ctx,
+    Session(session): Session,
+    body: Bytes,
+) -> Response {
+    let code = form(&body).remove("code").unwrap_or_default();
+    match state
+        .vault
+        .prove_customer_session_totp(&session, &code, origin(&ctx))
+        .await
+    {
+        Ok(()) => see_other("/c/factors?verified=1", None),
+        Err(VaultError::InvalidCode) => {
+            factors_page(
+                &state,
+                &session,
+                None,
+                Some(
+                    "That code is wrong or was already used. Wait for a new code and try again."
+                        .into(),
+                ),
+            )
+            .await
+        }
+        Err(e) => error_page(&state, e),
+    }
+}
+
+/// `POST /c/verify/passkey/options`: the options for proving an existing passkey.
+pub async fn prove_passkey_options(
+    State(state): State<CustomerState>,
+    headers: HeaderMap,
+) -> Response {
+    let token = session_token(&headers).unwrap_or_default();
+    let result = async {
+        let session = state.vault.customer_session(&token).await?;
+        state.vault.begin_session_passkey_proof(&session).await
+    }
+    .await;
+    match result {
+        Ok(options) => json(StatusCode::OK, options),
+        Err(e) => json_error(e),
+    }
+}
+
+/// `POST /c/verify/passkey` (the assertion's JSON). Audit `customer_mfa.session_verify`.
+pub async fn prove_passkey(
+    State(state): State<CustomerState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let token = session_token(&headers).unwrap_or_default();
+    let result = async {
+        let session = state.vault.customer_session(&token).await?;
+        state
+            .vault
+            .finish_session_passkey_proof(&session, &body, origin(&ctx))
+            .await
+    }
+    .await;
+    match result {
+        Ok(()) => json(
+            StatusCode::OK,
+            serde_json::json!({ "next": "/c/factors?verified=1" }),
         ),
         Err(e) => json_error(e),
     }

@@ -39,6 +39,12 @@ pub fn routes(vault: Arc<Vault>, secure_cookies: bool) -> Router {
         .route("/c/factors/{id}/remove", post(enrol::remove))
         .route("/c/preferences", post(enrol::preferences))
         .route("/c/done", post(enrol::done))
+        .route("/c/verify", post(enrol::prove))
+        .route(
+            "/c/verify/passkey/options",
+            post(enrol::prove_passkey_options),
+        )
+        .route("/c/verify/passkey", post(enrol::prove_passkey))
         .route("/c/passkeys/options", post(enrol::passkey_options))
         .route("/c/passkeys", post(enrol::passkey_finish))
         .route(
@@ -112,6 +118,9 @@ pub(crate) fn error_page(state: &CustomerState, e: VaultError) -> Response {
             StatusCode::GONE,
             coffer_app::customer::link_expired(&merchant),
         ),
+        // A change before the customer proved an existing factor: back to the list, which
+        // asks for the proof.
+        VaultError::Denied(_) => see_other("/c/factors", None),
         other => {
             let incident = coffer_vault::token::random_id("inc");
             tracing::error!(incident = %incident, error = %other, "customer page failed");
@@ -141,6 +150,11 @@ pub(crate) fn json_error(e: VaultError) -> Response {
             StatusCode::NOT_FOUND,
             "passkeys_unavailable",
             "Passkeys are not available here.",
+        ),
+        VaultError::Denied(_) => (
+            StatusCode::FORBIDDEN,
+            "proof_required",
+            "Confirm it's you with a method you already have first.",
         ),
         VaultError::Invalid(_) | VaultError::InvalidCode => (
             StatusCode::BAD_REQUEST,

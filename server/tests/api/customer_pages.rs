@@ -357,3 +357,77 @@ async fn a_customer_reference_with_a_colon_can_enrol_an_authenticator() {
     let key = enrol_totp(&app, "shop:cus_42").await;
     assert_eq!(key.len(), 20);
 }
+
+#[tokio::test]
+async fn a_customer_with_a_factor_proves_it_before_changing_any() {
+    let app = spawn_app().await;
+    let key = enrol_totp(&app, "cus_proof").await;
+    // A second link (whoever holds it) cannot add or remove anything without the factor.
+    let link = enrolment_link(&app, "cus_proof").await;
+    let mut b = Browser::new(&app);
+    b.post_form(&path_of(&link), "").await;
+    let list = b.get("/c/factors").await;
+    assert!(list.body.contains("Confirm it&#39;s you") || list.body.contains("Confirm it's you"));
+    assert!(
+        !list.body.contains("/remove\""),
+        "no remove form before the proof"
+    );
+    let id = {
+        use sqlx::Row;
+        let row = sqlx::query("SELECT id FROM customer_factors WHERE customer = 'cus_proof'")
+            .fetch_one(app.vault.store().reader())
+            .await
+            .unwrap();
+        row.get::<String, _>("id")
+    };
+    for (path, form) in [
+        ("/c/factors/totp".to_owned(), ""),
+        (format!("/c/factors/{id}/remove"), ""),
+        ("/c/preferences".to_owned(), "always=on"),
+    ] {
+        let refused = b.post_form(&path, form).await;
+        assert_eq!(refused.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(refused.location.as_deref(), Some("/c/factors"));
+    }
+    let options = b.post_form("/c/passkeys/options", "").await;
+    assert_eq!(options.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM customer_factors WHERE customer = 'cus_proof'")
+            .await,
+        1
+    );
+
+    let wrong = b.post_form("/c/verify", "code=000000").await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    let ok = b
+        .post_form("/c/verify", &format!("code={}", code(&key, 1)))
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let removed = b.post_form(&format!("/c/factors/{id}/remove"), "").await;
+    assert_eq!(removed.location.as_deref(), Some("/c/factors?removed=1"));
+    let proofs: Vec<String> = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.action == "customer_mfa.session_verify")
+        .map(|e| e.outcome)
+        .collect();
+    assert_eq!(proofs, ["failure", "success"]);
+}
+
+#[tokio::test]
+async fn five_wrong_proofs_end_the_session() {
+    let app = spawn_app().await;
+    enrol_totp(&app, "cus_guess").await;
+    let link = enrolment_link(&app, "cus_guess").await;
+    let mut b = Browser::new(&app);
+    b.post_form(&path_of(&link), "").await;
+    for _ in 0..4 {
+        assert_eq!(
+            b.post_form("/c/verify", "code=999999").await.status,
+            StatusCode::BAD_REQUEST
+        );
+    }
+    b.post_form("/c/verify", "code=999999").await;
+    assert_eq!(b.get("/c/factors").await.status, StatusCode::GONE);
+}

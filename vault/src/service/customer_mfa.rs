@@ -39,6 +39,8 @@ pub struct CustomerSession {
     customer: String,
     link_id: String,
     expires_at: i64,
+    /// The customer proved an existing factor in this session (or had none when it began).
+    proven: bool,
 }
 
 impl CustomerSession {
@@ -48,6 +50,26 @@ impl CustomerSession {
 
     pub fn expires_at(&self) -> i64 {
         self.expires_at
+    }
+
+    /// Whether the customer must prove an existing factor before changing their factors.
+    pub fn needs_proof(&self) -> bool {
+        !self.proven
+    }
+
+    /// Refuses a change until an existing factor was proven (someone holding only a link must
+    /// not replace a customer's factors).
+    pub(crate) fn require_proof(&self) -> Result<(), VaultError> {
+        if self.proven {
+            Ok(())
+        } else {
+            Err(crate::access::Denied {
+                action: "customer_mfa.change",
+                required: crate::access::STEP_UP,
+                step_up: true,
+            }
+            .into())
+        }
     }
 
     pub(crate) fn link_id(&self) -> &str {
@@ -130,6 +152,7 @@ impl Vault {
             created_at: now,
             expires_at: now + ENROL_TTL_MS,
             used_at: None,
+            verified_at: None,
         };
         let mut tx = self.store.writer().begin().await?;
         customers::insert_link(&mut tx, &row).await?;
@@ -211,6 +234,11 @@ impl Vault {
             self.audit_alone(&event).await?;
             return Err(VaultError::LinkExpired);
         }
+        // A customer who already has a factor must prove one before changing any.
+        let enrolled = customers::factors(&mut tx, &found.customer)
+            .await?
+            .iter()
+            .any(|f| f.confirmed);
         let row = LinkRow {
             id: session.id().to_owned(),
             customer: found.customer.clone(),
@@ -220,6 +248,7 @@ impl Vault {
             created_at: now,
             expires_at: now + SESSION_TTL_MS,
             used_at: None,
+            verified_at: (!enrolled).then_some(now),
         };
         customers::insert_link(&mut tx, &row).await?;
         AuditEvent::new(&actor, "customer_mfa.link_open", Outcome::Success, origin)
@@ -231,6 +260,7 @@ impl Vault {
             customer: found.customer,
             link_id: row.id,
             expires_at: row.expires_at,
+            proven: !enrolled,
         };
         Ok((session, s))
     }
@@ -242,6 +272,7 @@ impl Vault {
             customer: row.customer,
             link_id: row.id,
             expires_at: row.expires_at,
+            proven: row.verified_at.is_some(),
         })
     }
 
@@ -316,6 +347,7 @@ impl Vault {
         session: &CustomerSession,
         origin: &Origin,
     ) -> Result<PendingTotp, VaultError> {
+        session.require_proof()?;
         let key = totp::new_key();
         let id = crate::token::random_id("cf");
         let sealed = self.seal_factor(&id, &key)?;
@@ -366,6 +398,7 @@ impl Vault {
         code: &str,
         origin: &Origin,
     ) -> Result<FactorView, VaultError> {
+        session.require_proof()?;
         let actor = session.actor();
         let mut conn = self.store.reader().acquire().await?;
         let rows = customers::factors(&mut conn, session.customer()).await?;
@@ -419,6 +452,7 @@ impl Vault {
         factor_id: &str,
         origin: &Origin,
     ) -> Result<(), VaultError> {
+        session.require_proof()?;
         let now = store::now_millis();
         let mut tx = self.store.writer().begin().await?;
         if !customers::delete_factor(&mut tx, session.customer(), factor_id).await? {
@@ -449,6 +483,7 @@ impl Vault {
         always: bool,
         origin: &Origin,
     ) -> Result<(), VaultError> {
+        session.require_proof()?;
         let now = store::now_millis();
         let mut tx = self.store.writer().begin().await?;
         let factors = customers::factors(&mut tx, session.customer()).await?;
@@ -469,6 +504,86 @@ impl Vault {
         .write(&mut tx)
         .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Proves an existing authenticator app in this session (a fresh code, used once), which
+    /// unlocks changes. Five wrong codes end the session. Audit `customer_mfa.session_verify`.
+    pub async fn prove_customer_session_totp(
+        &self,
+        session: &CustomerSession,
+        code: &str,
+        origin: &Origin,
+    ) -> Result<(), VaultError> {
+        let mut conn = self.store.reader().acquire().await?;
+        let factors = customers::factors(&mut conn, session.customer()).await?;
+        drop(conn);
+        let mut matched = Vec::new();
+        for f in factors.iter().filter(|f| f.confirmed && f.kind == "totp") {
+            let key = self.open_factor(f).await?;
+            if let Some(step) = totp::check(&key, code, super::staff::now_secs()) {
+                matched.push((f.id.clone(), i64::try_from(step).unwrap_or(i64::MAX)));
+            }
+        }
+        let now = store::now_millis();
+        let mut tx = self.store.writer().begin().await?;
+        let mut passed = false;
+        for (id, step) in &matched {
+            if customers::accept_step(&mut tx, id, *step, now).await? {
+                passed = true;
+                break;
+            }
+        }
+        self.settle_session_proof(&mut tx, session, passed, "totp", origin)
+            .await?;
+        tx.commit().await?;
+        if passed {
+            Ok(())
+        } else {
+            Err(VaultError::InvalidCode)
+        }
+    }
+
+    /// Records a proof attempt in `tx`: marks the session proven, or counts a miss (the fifth
+    /// ends the session).
+    pub(crate) async fn settle_session_proof(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        session: &CustomerSession,
+        passed: bool,
+        factor: &'static str,
+        origin: &Origin,
+    ) -> Result<(), VaultError> {
+        let now = store::now_millis();
+        let actor = session.actor();
+        if passed {
+            customers::verify_session(tx, session.link_id(), now).await?;
+            AuditEvent::new(
+                &actor,
+                "customer_mfa.session_verify",
+                Outcome::Success,
+                origin,
+            )
+            .resource(CUSTOMER, session.customer())
+            .detail(serde_json::json!({ "factor": factor }))
+            .write(tx)
+            .await?;
+            return Ok(());
+        }
+        let misses = customers::count_session_miss(tx, session.link_id()).await?;
+        if misses >= link::MAX_ATTEMPTS {
+            customers::redeem_link(tx, session.link_id(), now).await?;
+        }
+        AuditEvent::new(
+            &actor,
+            "customer_mfa.session_verify",
+            Outcome::Failure,
+            origin,
+        )
+        .resource(CUSTOMER, session.customer())
+        .detail(serde_json::json!({ "factor": factor, "attempt": misses }))
+        .write(tx)
+        .await?;
         Ok(())
     }
 }

@@ -52,6 +52,7 @@ impl Vault {
         &self,
         session: &CustomerSession,
     ) -> Result<serde_json::Value, VaultError> {
+        session.require_proof()?;
         let rp = self.relying_party()?;
         let existing = self.passkeys(session.customer()).await?;
         let exclude = existing
@@ -76,6 +77,7 @@ impl Vault {
         credential: &[u8],
         origin: &Origin,
     ) -> Result<FactorView, VaultError> {
+        session.require_proof()?;
         let rp = self.relying_party()?;
         let actor = session.actor();
         let mut conn = self.store.writer().acquire().await?;
@@ -220,5 +222,61 @@ impl Vault {
             .await?;
         tx.commit().await?;
         Ok(outcome)
+    }
+
+    /// Starts proving an existing passkey in an enrolment session (see
+    /// [`Vault::prove_customer_session_totp`]): the options for `navigator.credentials.get`.
+    pub async fn begin_session_passkey_proof(
+        &self,
+        session: &CustomerSession,
+    ) -> Result<serde_json::Value, VaultError> {
+        let rp = self.relying_party()?;
+        let keys: Vec<Passkey> = self
+            .passkeys(session.customer())
+            .await?
+            .into_iter()
+            .map(|(_, pk)| pk)
+            .collect();
+        if keys.is_empty() {
+            return Err(VaultError::NotFound);
+        }
+        let (options, state) = rp
+            .start_passkey_authentication(&keys)
+            .map_err(|_| VaultError::Unavailable)?;
+        let state = serde_json::to_string(&state).map_err(|_| VaultError::Unavailable)?;
+        let mut conn = self.store.writer().acquire().await?;
+        customers::set_ceremony(&mut conn, session.link_id(), Some(&state)).await?;
+        serde_json::to_value(&options).map_err(|_| VaultError::Unavailable)
+    }
+
+    /// Finishes a passkey proof. Audit `customer_mfa.session_verify` (factor `passkey`).
+    pub async fn finish_session_passkey_proof(
+        &self,
+        session: &CustomerSession,
+        credential: &[u8],
+        origin: &Origin,
+    ) -> Result<(), VaultError> {
+        let rp = self.relying_party()?;
+        let mut conn = self.store.writer().acquire().await?;
+        let link = customers::find_link(&mut conn, session.link_id()).await?;
+        customers::set_ceremony(&mut conn, session.link_id(), None).await?;
+        drop(conn);
+        let state: Option<PasskeyAuthentication> = link
+            .and_then(|l| l.ceremony)
+            .and_then(|c| serde_json::from_str(&c).ok());
+        let cred: Option<PublicKeyCredential> = serde_json::from_slice(credential).ok();
+        let passed = match (state, cred) {
+            (Some(state), Some(cred)) => rp.finish_passkey_authentication(&cred, &state).is_ok(),
+            _ => false,
+        };
+        let mut tx = self.store.writer().begin().await?;
+        self.settle_session_proof(&mut tx, session, passed, "passkey", origin)
+            .await?;
+        tx.commit().await?;
+        if passed {
+            Ok(())
+        } else {
+            Err(VaultError::InvalidCode)
+        }
     }
 }

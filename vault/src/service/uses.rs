@@ -284,6 +284,7 @@ impl Vault {
                 created_at: now,
                 expires_at: now + STEP_UP_TTL_MS,
                 used_at: None,
+                verified_at: None,
             })
         });
         let outcome = if row.status == "failed" {

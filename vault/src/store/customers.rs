@@ -221,14 +221,16 @@ pub struct LinkRow {
     pub created_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,
+    /// A session: when the customer proved an existing factor (or had none at its start).
+    pub verified_at: Option<i64>,
 }
 
 const LINK_COLUMNS: &str =
-    "id, customer, purpose, use_id, ceremony, created_at, expires_at, used_at";
+    "id, customer, purpose, use_id, ceremony, created_at, expires_at, used_at, verified_at";
 
 pub async fn insert_link(conn: &mut AnyConnection, l: &LinkRow) -> Result<(), StoreError> {
     sqlx::query(&format!(
-        "INSERT INTO customer_links ({LINK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        "INSERT INTO customer_links ({LINK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     ))
     .bind(&l.id)
     .bind(&l.customer)
@@ -238,6 +240,7 @@ pub async fn insert_link(conn: &mut AnyConnection, l: &LinkRow) -> Result<(), St
     .bind(l.created_at)
     .bind(l.expires_at)
     .bind(l.used_at)
+    .bind(l.verified_at)
     .execute(conn)
     .await?;
     Ok(())
@@ -260,7 +263,33 @@ pub async fn find_link(conn: &mut AnyConnection, id: &str) -> Result<Option<Link
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
         used_at: row.try_get("used_at")?,
+        verified_at: row.try_get("verified_at")?,
     }))
+}
+
+/// Marks an open session proven by an existing factor.
+pub async fn verify_session(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE customer_links SET verified_at = $2, ceremony = NULL WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Counts one wrong answer to a session's proof; returns the count.
+pub async fn count_session_miss(conn: &mut AnyConnection, id: &str) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "UPDATE customer_links SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get("attempts")?)
 }
 
 /// Marks a link used if it is still unused and unexpired at `now`; false otherwise (one
