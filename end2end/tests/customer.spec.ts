@@ -1,6 +1,7 @@
 // A customer's side, in Chromium with a phone-sized window: enrolling an authenticator app from
 // the OMS's link and approving a large payment with a code; then a passkey, enrolled and used
-// through Chromium's virtual authenticator (the DevTools protocol's WebAuthn domain). The pages
+// through Chromium's virtual authenticator (the DevTools protocol's WebAuthn domain), and proved
+// before a later change. The pages
 // are on `localhost` (a passkey needs a domain name), the public URL the links are built on.
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { randomBytes } from "node:crypto";
@@ -126,6 +127,15 @@ test("a customer enrols a passkey and approves a payment with it", async ({ page
   const after = await useStatus(request, pm, use.id);
   expect(after.status).toBe("approved");
   expect(after.factor).toBe("passkey");
+  // A second link: before any change, the customer proves the passkey they have.
+  await page.goto(await enrolmentLink(request, customer));
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByRole("heading", { name: "Confirm it's you" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Add a passkey" })).toBeHidden();
+  await page.getByRole("button", { name: "Confirm with passkey" }).click();
+  await expect(page.getByText("Thank you. You can now change your methods.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Add a passkey" })).toBeVisible();
+
   const enrolled = sql(
     main,
     `SELECT count(*) FROM audit_events WHERE action = 'customer_mfa.enrol' AND outcome = 'success' AND actor_id = '${customer}' AND detail LIKE '%passkey%'`,
