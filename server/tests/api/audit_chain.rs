@@ -209,8 +209,10 @@ async fn a_rewritten_chain_is_caught_by_the_signed_checkpoint() {
         .await
         .unwrap();
     let report = verify(&app).await;
+    // The first signed checkpoint over the altered event reports it: the test's own at `head`,
+    // or the background task's first one if it happened to land among these events.
     assert!(
-        matches!(report.problem, Some(ChainProblem::CheckpointMismatch { seq }) if seq >= head),
+        matches!(report.problem, Some(ChainProblem::CheckpointMismatch { seq }) if seq >= target - 1),
         "{:?}",
         report.problem
     );
