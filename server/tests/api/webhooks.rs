@@ -179,8 +179,8 @@ async fn failed_deliveries_retry_with_backoff_and_die_after_the_last_try() {
     let app = spawn_app().await;
     let (flaky, flaky_url) = Receiver::start(2).await;
     let (_down, down_url) = Receiver::start(usize::MAX).await;
-    register(&app, &flaky_url, None).await;
-    register(&app, &down_url, None).await;
+    register(&app, &flaky_url, Some("web")).await;
+    register(&app, &down_url, Some("web")).await;
     let (pm, use_, _) = pending_use(&app, "cus_retry").await;
     // The challenge runs out and nobody polls: the sweeper closes it and the OMS hears
     // `payment_method_use.failed`.
@@ -273,4 +273,34 @@ async fn endpoints_need_the_scope_and_a_web_url() {
         .count("SELECT COUNT(*) FROM webhook_endpoints WHERE url = 'https://oms.example/hooks'")
         .await;
     assert_eq!(stored, 1);
+}
+
+#[tokio::test]
+async fn factor_changes_are_announced_to_endpoints_of_all_channels() {
+    let app = spawn_app().await;
+    let (all, all_url) = Receiver::start(0).await;
+    let (web, web_url) = Receiver::start(0).await;
+    let secret = register(&app, &all_url, None).await;
+    register(&app, &web_url, Some("web")).await;
+    enrol_totp(&app, "cus_notice").await;
+    wait_for(|| !all.received().is_empty()).await;
+    let (signature, _, body) = all.received().remove(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(coffer_vault::webhook::verify(
+        secret.as_bytes(),
+        &signature,
+        body.as_bytes(),
+        now,
+        300
+    ));
+    let event: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(event["type"], "customer.factor_added");
+    assert_eq!(event["data"]["object"]["customer"], "cus_notice");
+    assert_eq!(event["data"]["object"]["kind"], "totp");
+    // A factor is the customer's, not a channel's: a channel's endpoint hears nothing.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(web.received().is_empty());
 }

@@ -431,6 +431,10 @@ impl Vault {
             event.detail(serde_json::json!({ "kind": "totp", "code": "invalid_code" }))
         };
         event.write(&mut tx).await?;
+        if confirmed {
+            self.enqueue_factor_event(&mut tx, session.customer(), true, &row.id, "totp")
+                .await?;
+        }
         tx.commit().await?;
         if !confirmed {
             return Err(VaultError::InvalidCode);
@@ -455,9 +459,17 @@ impl Vault {
         session.require_proof()?;
         let now = store::now_millis();
         let mut tx = self.store.writer().begin().await?;
+        let kind = customers::factors(&mut tx, session.customer())
+            .await?
+            .into_iter()
+            .find(|f| f.id == factor_id)
+            .map(|f| f.kind);
         if !customers::delete_factor(&mut tx, session.customer(), factor_id).await? {
             return Err(VaultError::NotFound);
         }
+        let kind = kind.unwrap_or_default();
+        self.enqueue_factor_event(&mut tx, session.customer(), false, factor_id, &kind)
+            .await?;
         let left = customers::factors(&mut tx, session.customer()).await?;
         if !left.iter().any(|f| f.confirmed) {
             customers::set_step_up_always(&mut tx, session.customer(), false, now).await?;

@@ -137,6 +137,8 @@ impl Vault {
             .detail(serde_json::json!({ "kind": "passkey" }))
             .write(&mut tx)
             .await?;
+        self.enqueue_factor_event(&mut tx, session.customer(), true, &id, "passkey")
+            .await?;
         tx.commit().await?;
         Ok(FactorView {
             id,

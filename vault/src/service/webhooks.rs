@@ -237,6 +237,39 @@ impl Vault {
         Ok(())
     }
 
+    /// Queues `customer.factor_added` / `customer.factor_removed` for the endpoints of all
+    /// channels (a factor belongs to the customer, not to a channel), inside `tx`, so the OMS can
+    /// tell its customer that their second factors changed.
+    pub(crate) async fn enqueue_factor_event(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        customer: &str,
+        added: bool,
+        factor_id: &str,
+        kind: &str,
+    ) -> Result<(), StoreError> {
+        let event_id = crate::token::random_id("evt");
+        let event_type = if added {
+            "customer.factor_added"
+        } else {
+            "customer.factor_removed"
+        };
+        let now = store::now_millis();
+        let payload = serde_json::json!({
+            "id": event_id,
+            "object": "event",
+            "type": event_type,
+            "created": now / 1000,
+            "data": { "object": {
+                "object": "customer_factor", "id": factor_id, "customer": customer, "kind": kind,
+            } },
+        });
+        // No channel is named "" (channel names are 1-32 characters), so only the endpoints
+        // registered for all channels match.
+        webhooks::enqueue(tx, &event_id, event_type, &payload.to_string(), "", now).await?;
+        Ok(())
+    }
+
     /// Claims up to `limit` due deliveries for `lease` and signs them.
     pub async fn claim_webhooks(
         &self,
