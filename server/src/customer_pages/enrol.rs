@@ -8,8 +8,8 @@ use super::{
 use crate::api::extract::Ctx;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use coffer_app::customer::{self as pages, FactorItem, Proof, TotpSetup};
 use coffer_vault::VaultError;
@@ -61,6 +61,26 @@ impl FromRequestParts<CustomerState> for Session {
             .await
             .map(Session)
             .map_err(|e| error_page(state, e))
+    }
+}
+
+/// The same session for the passkey script's JSON requests: without one, a JSON error.
+pub struct JsonSession(CustomerSession);
+
+impl FromRequestParts<CustomerState> for JsonSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &CustomerState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = session_token(&parts.headers).unwrap_or_default();
+        state
+            .vault
+            .customer_session(&token)
+            .await
+            .map(JsonSession)
+            .map_err(json_error)
     }
 }
 
@@ -262,14 +282,11 @@ pub async fn done(
 }
 
 /// `POST /c/passkeys/options`: the options for `navigator.credentials.create`.
-pub async fn passkey_options(State(state): State<CustomerState>, headers: HeaderMap) -> Response {
-    let token = session_token(&headers).unwrap_or_default();
-    let result = async {
-        let session = state.vault.customer_session(&token).await?;
-        state.vault.begin_customer_passkey(&session).await
-    }
-    .await;
-    match result {
+pub async fn passkey_options(
+    State(state): State<CustomerState>,
+    JsonSession(session): JsonSession,
+) -> Response {
+    match state.vault.begin_customer_passkey(&session).await {
         Ok(options) => json(StatusCode::OK, options),
         Err(e) => json_error(e),
     }
@@ -280,19 +297,14 @@ pub async fn passkey_options(State(state): State<CustomerState>, headers: Header
 pub async fn passkey_finish(
     State(state): State<CustomerState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    JsonSession(session): JsonSession,
     body: Bytes,
 ) -> Response {
-    let token = session_token(&headers).unwrap_or_default();
-    let result = async {
-        let session = state.vault.customer_session(&token).await?;
-        state
-            .vault
-            .finish_customer_passkey(&session, &body, origin(&ctx))
-            .await
-    }
-    .await;
-    match result {
+    match state
+        .vault
+        .finish_customer_passkey(&session, &body, origin(&ctx))
+        .await
+    {
         Ok(_) => json(
             StatusCode::OK,
             serde_json::json!({ "next": "/c/factors?added=passkey" }),
@@ -335,15 +347,9 @@ pub async fn prove(
 /// `POST /c/verify/passkey/options`: the options for proving an existing passkey.
 pub async fn prove_passkey_options(
     State(state): State<CustomerState>,
-    headers: HeaderMap,
+    JsonSession(session): JsonSession,
 ) -> Response {
-    let token = session_token(&headers).unwrap_or_default();
-    let result = async {
-        let session = state.vault.customer_session(&token).await?;
-        state.vault.begin_session_passkey_proof(&session).await
-    }
-    .await;
-    match result {
+    match state.vault.begin_session_passkey_proof(&session).await {
         Ok(options) => json(StatusCode::OK, options),
         Err(e) => json_error(e),
     }
@@ -353,19 +359,14 @@ pub async fn prove_passkey_options(
 pub async fn prove_passkey(
     State(state): State<CustomerState>,
     ctx: Ctx,
-    headers: HeaderMap,
+    JsonSession(session): JsonSession,
     body: Bytes,
 ) -> Response {
-    let token = session_token(&headers).unwrap_or_default();
-    let result = async {
-        let session = state.vault.customer_session(&token).await?;
-        state
-            .vault
-            .finish_session_passkey_proof(&session, &body, origin(&ctx))
-            .await
-    }
-    .await;
-    match result {
+    match state
+        .vault
+        .finish_session_passkey_proof(&session, &body, origin(&ctx))
+        .await
+    {
         Ok(()) => json(
             StatusCode::OK,
             serde_json::json!({ "next": "/c/factors?verified=1" }),

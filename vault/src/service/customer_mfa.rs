@@ -519,16 +519,15 @@ impl Vault {
         Ok(())
     }
 
-    /// Proves an existing authenticator app in this session (a fresh code, used once), which
-    /// unlocks changes. Five wrong codes end the session. Audit `customer_mfa.session_verify`.
-    pub async fn prove_customer_session_totp(
+    /// The customer's confirmed authenticator apps that `code` matches now, with the time step
+    /// it matched (to be accepted once with [`accept_first`]).
+    pub(crate) async fn totp_matches(
         &self,
-        session: &CustomerSession,
+        customer: &str,
         code: &str,
-        origin: &Origin,
-    ) -> Result<(), VaultError> {
+    ) -> Result<Vec<(String, i64)>, VaultError> {
         let mut conn = self.store.reader().acquire().await?;
-        let factors = customers::factors(&mut conn, session.customer()).await?;
+        let factors = customers::factors(&mut conn, customer).await?;
         drop(conn);
         let mut matched = Vec::new();
         for f in factors.iter().filter(|f| f.confirmed && f.kind == "totp") {
@@ -537,15 +536,21 @@ impl Vault {
                 matched.push((f.id.clone(), i64::try_from(step).unwrap_or(i64::MAX)));
             }
         }
+        Ok(matched)
+    }
+
+    /// Proves an existing authenticator app in this session (a fresh code, used once), which
+    /// unlocks changes. Five wrong codes end the session. Audit `customer_mfa.session_verify`.
+    pub async fn prove_customer_session_totp(
+        &self,
+        session: &CustomerSession,
+        code: &str,
+        origin: &Origin,
+    ) -> Result<(), VaultError> {
+        let matched = self.totp_matches(session.customer(), code).await?;
         let now = store::now_millis();
         let mut tx = self.store.writer().begin().await?;
-        let mut passed = false;
-        for (id, step) in &matched {
-            if customers::accept_step(&mut tx, id, *step, now).await? {
-                passed = true;
-                break;
-            }
-        }
+        let passed = accept_first(&mut tx, &matched, now).await?;
         self.settle_session_proof(&mut tx, session, passed, "totp", origin)
             .await?;
         tx.commit().await?;
@@ -598,4 +603,19 @@ impl Vault {
         .await?;
         Ok(())
     }
+}
+
+/// Accepts the first matched time step not used before (a code works once, PCI DSS 8.5.1);
+/// whether one was.
+pub(crate) async fn accept_first(
+    tx: &mut sqlx::AnyConnection,
+    matched: &[(String, i64)],
+    now: i64,
+) -> Result<bool, VaultError> {
+    for (id, step) in matched {
+        if customers::accept_step(tx, id, *step, now).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

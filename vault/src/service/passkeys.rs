@@ -8,6 +8,7 @@ use super::uses::StepUpResult;
 use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::error::VaultError;
 use crate::intake::IntakeError;
+use crate::seal::Sealed;
 use crate::store::{self, customers, customers::FactorRow};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -149,16 +150,16 @@ impl Vault {
         })
     }
 
-    /// Starts answering a challenge with a passkey: the options for `navigator.credentials.get`.
-    pub async fn begin_step_up_passkey(
+    /// Starts an assertion with the customer's passkeys, its state kept on link `link_id`:
+    /// the options for `navigator.credentials.get`.
+    async fn start_assertion(
         &self,
-        token: &str,
-        origin: &Origin,
+        customer: &str,
+        link_id: &str,
     ) -> Result<serde_json::Value, VaultError> {
         let rp = self.relying_party()?;
-        let (link, row, _) = self.challenge(token, origin).await?;
         let keys: Vec<Passkey> = self
-            .passkeys(&row.customer)
+            .passkeys(customer)
             .await?
             .into_iter()
             .map(|(_, pk)| pk)
@@ -171,8 +172,48 @@ impl Vault {
             .map_err(|_| VaultError::Unavailable)?;
         let state = serde_json::to_string(&state).map_err(|_| VaultError::Unavailable)?;
         let mut conn = self.store.writer().acquire().await?;
-        customers::set_ceremony(&mut conn, &link.id, Some(&state)).await?;
+        customers::set_ceremony(&mut conn, link_id, Some(&state)).await?;
         serde_json::to_value(&options).map_err(|_| VaultError::Unavailable)
+    }
+
+    /// Checks the browser's assertion against the ceremony that was started. If it passes, the
+    /// passkey's new state (its signature counter moved), sealed, to store with
+    /// `customers::update_secret`: (factor id, the nonce it was read with, new state).
+    async fn check_assertion(
+        &self,
+        customer: &str,
+        ceremony: Option<&str>,
+        credential: &[u8],
+    ) -> Result<Option<(String, Vec<u8>, Sealed)>, VaultError> {
+        let rp = self.relying_party()?;
+        let state: Option<PasskeyAuthentication> =
+            ceremony.and_then(|c| serde_json::from_str(c).ok());
+        let cred: Option<PublicKeyCredential> = serde_json::from_slice(credential).ok();
+        let Some(result) = (match (state, cred) {
+            (Some(state), Some(cred)) => rp.finish_passkey_authentication(&cred, &state).ok(),
+            _ => None,
+        }) else {
+            return Ok(None);
+        };
+        for (factor, mut pk) in self.passkeys(customer).await? {
+            if pk.update_credential(&result).is_some() {
+                let json = serde_json::to_vec(&pk).map_err(|_| VaultError::Unavailable)?;
+                let sealed = self.seal_factor(&factor.id, &json)?;
+                return Ok(Some((factor.id, factor.nonce, sealed)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Starts answering a challenge with a passkey: the options for `navigator.credentials.get`.
+    pub async fn begin_step_up_passkey(
+        &self,
+        token: &str,
+        origin: &Origin,
+    ) -> Result<serde_json::Value, VaultError> {
+        self.relying_party()?;
+        let (link, row, _) = self.challenge(token, origin).await?;
+        self.start_assertion(&row.customer, &link.id).await
     }
 
     /// Answers a challenge with the browser's assertion. Counts as one attempt; audit
@@ -183,28 +224,11 @@ impl Vault {
         credential: &[u8],
         origin: &Origin,
     ) -> Result<StepUpResult, VaultError> {
-        let rp = self.relying_party()?;
+        self.relying_party()?;
         let (link, row, _) = self.challenge(token, origin).await?;
-        let state: Option<PasskeyAuthentication> = link
-            .ceremony
-            .as_deref()
-            .and_then(|c| serde_json::from_str(c).ok());
-        let cred: Option<PublicKeyCredential> = serde_json::from_slice(credential).ok();
-        let result = match (state, cred) {
-            (Some(state), Some(cred)) => rp.finish_passkey_authentication(&cred, &state).ok(),
-            _ => None,
-        };
-        let mut updated = None;
-        if let Some(result) = &result {
-            for (factor, mut pk) in self.passkeys(&row.customer).await? {
-                if pk.update_credential(result).is_some() {
-                    let json = serde_json::to_vec(&pk).map_err(|_| VaultError::Unavailable)?;
-                    let sealed = self.seal_factor(&factor.id, &json)?;
-                    updated = Some((factor.id.clone(), factor.nonce.clone(), sealed));
-                    break;
-                }
-            }
-        }
+        let updated = self
+            .check_assertion(&row.customer, link.ceremony.as_deref(), credential)
+            .await?;
         let now = store::now_millis();
         let mut tx = self.store.writer().begin().await?;
         customers::set_ceremony(&mut tx, &link.id, None).await?;
@@ -232,23 +256,8 @@ impl Vault {
         &self,
         session: &CustomerSession,
     ) -> Result<serde_json::Value, VaultError> {
-        let rp = self.relying_party()?;
-        let keys: Vec<Passkey> = self
-            .passkeys(session.customer())
-            .await?
-            .into_iter()
-            .map(|(_, pk)| pk)
-            .collect();
-        if keys.is_empty() {
-            return Err(VaultError::NotFound);
-        }
-        let (options, state) = rp
-            .start_passkey_authentication(&keys)
-            .map_err(|_| VaultError::Unavailable)?;
-        let state = serde_json::to_string(&state).map_err(|_| VaultError::Unavailable)?;
-        let mut conn = self.store.writer().acquire().await?;
-        customers::set_ceremony(&mut conn, session.link_id(), Some(&state)).await?;
-        serde_json::to_value(&options).map_err(|_| VaultError::Unavailable)
+        self.start_assertion(session.customer(), session.link_id())
+            .await
     }
 
     /// Finishes a passkey proof. Audit `customer_mfa.session_verify` (factor `passkey`).
@@ -258,24 +267,24 @@ impl Vault {
         credential: &[u8],
         origin: &Origin,
     ) -> Result<(), VaultError> {
-        let rp = self.relying_party()?;
+        self.relying_party()?;
         let mut conn = self.store.writer().acquire().await?;
         let link = customers::find_link(&mut conn, session.link_id()).await?;
         customers::set_ceremony(&mut conn, session.link_id(), None).await?;
         drop(conn);
-        let state: Option<PasskeyAuthentication> = link
-            .and_then(|l| l.ceremony)
-            .and_then(|c| serde_json::from_str(&c).ok());
-        let cred: Option<PublicKeyCredential> = serde_json::from_slice(credential).ok();
-        let passed = match (state, cred) {
-            (Some(state), Some(cred)) => rp.finish_passkey_authentication(&cred, &state).is_ok(),
-            _ => false,
-        };
+        let ceremony = link.and_then(|l| l.ceremony);
+        let updated = self
+            .check_assertion(session.customer(), ceremony.as_deref(), credential)
+            .await?;
+        let now = store::now_millis();
         let mut tx = self.store.writer().begin().await?;
-        self.settle_session_proof(&mut tx, session, passed, "passkey", origin)
+        if let Some((id, old_nonce, sealed)) = &updated {
+            customers::update_secret(&mut tx, id, old_nonce, sealed, now).await?;
+        }
+        self.settle_session_proof(&mut tx, session, updated.is_some(), "passkey", origin)
             .await?;
         tx.commit().await?;
-        if passed {
+        if updated.is_some() {
             Ok(())
         } else {
             Err(VaultError::InvalidCode)

@@ -12,7 +12,6 @@ use crate::customer::{Amount, Channel, Currency, LinkPurpose, LinkToken, Unenrol
 use crate::error::VaultError;
 use crate::intake::IntakeError;
 use crate::pan_like::contains_pan_like;
-use crate::staff::totp;
 use crate::store::customers::{self, LinkRow, UseRow};
 use crate::store::{self, PaymentMethodRow};
 use serde::{Deserialize, Serialize};
@@ -430,30 +429,15 @@ impl Vault {
         origin: &Origin,
     ) -> Result<StepUpResult, VaultError> {
         let (link, row, _) = self.challenge(token, origin).await?;
-        let mut conn = self.store.reader().acquire().await?;
-        let factors = customers::factors(&mut conn, &row.customer).await?;
-        drop(conn);
-        let mut matched = Vec::new();
-        for f in factors.iter().filter(|f| f.confirmed && f.kind == "totp") {
-            let key = self.open_factor(f).await?;
-            if let Some(step) = totp::check(&key, code, super::staff::now_secs()) {
-                matched.push((f.id.clone(), i64::try_from(step).unwrap_or(i64::MAX)));
-            }
-        }
+        let matched = self.totp_matches(&row.customer, code).await?;
         let now = store::now_millis();
         let mut tx = self.store.writer().begin().await?;
-        let mut accepted = false;
         // A locked-out customer's code is not looked at, so it is not spent either.
         let locked =
             customers::recent_wrong_answers(&mut tx, &row.customer, now - LOCKOUT_WINDOW_MS)
                 .await?
                 >= MAX_WRONG_PER_WINDOW;
-        for (factor_id, step) in matched.iter().filter(|_| !locked) {
-            if customers::accept_step(&mut tx, factor_id, *step, now).await? {
-                accepted = true;
-                break;
-            }
-        }
+        let accepted = !locked && super::customer_mfa::accept_first(&mut tx, &matched, now).await?;
         let code_kind = if matched.is_empty() {
             "invalid_code"
         } else {
