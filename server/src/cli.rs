@@ -49,6 +49,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The payment-method lifecycle job (expiry alerts, archive, shred).
+    Lifecycle {
+        #[command(subcommand)]
+        command: LifecycleCommand,
+    },
     /// Development data (never on a production vault).
     Demo {
         #[command(subcommand)]
@@ -82,6 +87,15 @@ pub enum HsmCommand {
     Init,
     /// Report the protection attributes of the keys in the token.
     Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LifecycleCommand {
+    /// Run the job once now (or at `--at`, an RFC 3339 time, to see what a date would do).
+    Run {
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -37,6 +37,8 @@ struct FileConfig {
     audit: crate::audit_config::AuditFileConfig,
     #[serde(default)]
     customer: crate::customer_config::CustomerFileConfig,
+    #[serde(default)]
+    lifecycle: crate::lifecycle_config::LifecycleFileConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +65,8 @@ pub struct Config {
     pub customer: coffer_vault::customer::CustomerSettings,
     /// Webhook retries.
     pub webhooks: crate::webhook_tasks::WebhookConfig,
+    /// Expiry alerts, retention and the lifecycle scheduler.
+    pub lifecycle: crate::lifecycle_config::LifecycleConfig,
 }
 
 /// How console sessions behave.
@@ -172,6 +176,7 @@ pub fn load(
     let audit = crate::audit_config::load(&env, file_cfg.audit.clone())?;
     let customer = crate::customer_config::load(&env, file_cfg.customer.clone(), listen.port())?;
     let webhooks = webhook_config(&env)?;
+    let lifecycle = crate::lifecycle_config::load(&env, file_cfg.lifecycle.clone())?;
     if database_max_connections == 0 || token_label.is_empty() {
         return Err(ConfigError::Invalid("database_max_connections / hsm_token"));
     }
@@ -193,6 +198,7 @@ pub fn load(
         audit,
         customer,
         webhooks,
+        lifecycle,
     })
 }
 

@@ -11,6 +11,8 @@ pub mod console;
 pub mod customer_config;
 pub mod customer_pages;
 pub mod health;
+pub mod lifecycle_config;
+pub mod lifecycle_tasks;
 pub mod metrics;
 pub mod middleware;
 pub mod startup;

@@ -2,7 +2,8 @@
 
 use clap::Parser;
 use coffer_server::cli::{
-    ApiKeyCommand, AuditCommand, Cli, Command, DemoCommand, HsmCommand, KeysCommand, UserCommand,
+    ApiKeyCommand, AuditCommand, Cli, Command, DemoCommand, HsmCommand, KeysCommand,
+    LifecycleCommand, UserCommand,
 };
 use coffer_server::{config, startup, telemetry};
 use coffer_vault::access::{Actor, Role, Scope};
@@ -34,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
         max_connections: config.database_max_connections,
         hsm: config.hsm.clone(),
         customer: config.customer.clone(),
+        lifecycle: config.lifecycle.policy.clone(),
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
@@ -67,6 +69,26 @@ async fn main() -> anyhow::Result<()> {
             for label in [KEK_LABEL, FINGERPRINT_KEY_LABEL, AUDIT_SIGNING_KEY_LABEL] {
                 println!("{label}: {:?}", hsm.key_attributes(label)?);
             }
+        }
+        Command::Lifecycle {
+            command: LifecycleCommand::Run { at },
+        } => {
+            let now = match at {
+                Some(t) => {
+                    let t = time::OffsetDateTime::parse(
+                        &t,
+                        &time::format_description::well_known::Rfc3339,
+                    )?;
+                    i64::try_from(t.unix_timestamp_nanos() / 1_000_000)?
+                }
+                None => coffer_vault::store::now_millis(),
+            };
+            let vault = Vault::open(&vault_config()).await?;
+            match vault.run_lifecycle("coffer-cli", now).await? {
+                Some(run) => println!("{} {}", run.id, serde_json::to_string(&run.counts)?),
+                None => println!("another node is running the lifecycle job; nothing done"),
+            }
+            vault.close().await;
         }
         Command::Keys {
             command: KeysCommand::Rotate,

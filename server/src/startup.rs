@@ -29,6 +29,7 @@ pub struct Application {
     vault: Arc<Vault>,
     webhooks: crate::webhook_tasks::WebhookConfig,
     audit: crate::audit_config::AuditConfig,
+    lifecycle_interval: Option<std::time::Duration>,
 }
 
 /// The routes and middleware, around an open vault.
@@ -89,6 +90,7 @@ impl Application {
                 max_connections: config.database_max_connections,
                 hsm: config.hsm.clone(),
                 customer,
+                lifecycle: config.lifecycle.policy.clone(),
             })
             .await?,
         );
@@ -98,6 +100,7 @@ impl Application {
             router: router(vault.clone(), config.rate_limit, config.console, &sessions),
             vault,
             audit: config.audit.clone(),
+            lifecycle_interval: config.lifecycle.interval,
             webhooks: config.webhooks,
         })
     }
@@ -143,6 +146,9 @@ impl Application {
         });
         let audit_tasks = crate::audit_tasks::spawn(self.vault.clone(), &self.audit);
         let webhooks = crate::webhook_tasks::spawn(self.vault.clone(), self.webhooks);
+        let lifecycle = self
+            .lifecycle_interval
+            .map(|every| crate::lifecycle_tasks::spawn(self.vault.clone(), every));
         tracing::info!(addr = %self.listener.local_addr()?, "coffer listening");
         let service = self
             .router
@@ -153,6 +159,9 @@ impl Application {
         refresher.abort();
         inactivity.abort();
         webhooks.abort();
+        if let Some(task) = lifecycle {
+            task.abort();
+        }
         for task in audit_tasks {
             task.abort();
         }

@@ -29,6 +29,9 @@ pub enum VaultError {
     /// The method exists but its secret part has been destroyed.
     #[error("the payment method has been shredded")]
     Shredded,
+    /// The method is on file but cannot be used for an order (expired, archived, replaced).
+    #[error("the payment method is not usable in its current state")]
+    NotUsable,
     /// A customer link is unknown, expired or already used.
     #[error("the link has expired or was already used")]
     LinkExpired,

@@ -11,6 +11,7 @@ pub mod error;
 pub mod instrument;
 pub mod intake;
 pub mod keys;
+pub mod lifecycle;
 pub mod model;
 pub mod pan_like;
 pub mod seal;

@@ -4,9 +4,11 @@
 
 mod enrol;
 mod layout;
+mod reverify;
 mod step_up;
 
 pub use enrol::{
     FactorItem, Proof, TotpSetup, done_page, enrol_landing, factors_page, link_expired, totp_setup,
 };
+pub use reverify::{ReverifyForm, ReverifyView, reverify_done, reverify_page};
 pub use step_up::{ChallengeView, challenge_page, challenge_result};

@@ -134,6 +134,12 @@ impl ApiError {
                 "payment_method_shredded",
                 "The payment method was deleted and its details destroyed.",
             ),
+            VaultError::NotUsable => Self::new(
+                StatusCode::CONFLICT,
+                "invalid_request_error",
+                "payment_method_unusable",
+                "The payment method is expired, archived or replaced: ask the customer to re-verify it.",
+            ),
             VaultError::UseNotApproved => Self::new(
                 StatusCode::CONFLICT,
                 "invalid_request_error",

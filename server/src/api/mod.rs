@@ -4,6 +4,7 @@ mod customers;
 pub mod error;
 pub mod extract;
 mod idempotency;
+mod lifecycle;
 mod openapi;
 mod payment_methods;
 mod rate_limit;
@@ -46,6 +47,18 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/customers/{customer}/payment_methods",
             get(payment_methods::list),
+        )
+        .route(
+            "/api/v1/payment_methods/{id}/reverifications",
+            post(lifecycle::create_reverification),
+        )
+        .route(
+            "/api/v1/customers/{customer}/wallet",
+            get(lifecycle::wallet),
+        )
+        .route(
+            "/api/v1/customers/{customer}/default_payment_method",
+            post(lifecycle::set_default),
         )
         .route("/api/v1/webhook_endpoints", post(webhooks::create))
         .route("/api/v1/openapi.json", get(openapi::document))

@@ -4,6 +4,7 @@
 //! state changes pass the console's same-origin check.
 
 mod enrol;
+mod reverify;
 mod step_up;
 
 use crate::api::extract::Ctx;
@@ -56,6 +57,10 @@ pub fn routes(vault: Arc<Vault>, secure_cookies: bool) -> Router {
             post(step_up::passkey_options),
         )
         .route("/c/step-up/{token}/passkey", post(step_up::passkey_finish))
+        .route(
+            "/c/reverify/{token}",
+            get(reverify::page).post(reverify::submit),
+        )
         .route("/c/passkey.js", get(passkey_js))
         .route("/c/customer.css", get(customer_css))
         .with_state(state)

@@ -165,6 +165,11 @@ async fn spawn(
             first_retry: std::time::Duration::from_millis(50),
             max_attempts: 3,
         },
+        // No scheduler: the lifecycle tests run the job themselves, at the clock they choose.
+        lifecycle: coffer_server::lifecycle_config::LifecycleConfig {
+            interval: None,
+            ..Default::default()
+        },
     };
     let app = Application::build(&config)
         .await

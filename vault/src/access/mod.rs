@@ -212,6 +212,14 @@ actions! {
     ReadStepUpPolicy => "step_up_policy.read", None, Some(P::UsersManage), false;
     /// Mark a daily-review flag reviewed.
     ReviewAuditFlag => "audit.flag_review", None, Some(P::AuditRead), false;
+    /// See the expiry dashboard and its list (masked), and export it.
+    ViewExpiryDashboard => "lifecycle.dashboard", None, Some(P::PaymentMethodsRead), false;
+    /// Send a customer a re-verification link for a card.
+    IssueReverification => "payment_method.reverification_create", Some(S::PaymentMethodsWrite), Some(P::PaymentMethodsRead), false;
+    /// List dead webhook deliveries and replay them.
+    ManageWebhookDeliveries => "webhook_delivery.replay", None, Some(P::ApiKeysManage), false;
+    /// Set a customer's default method.
+    SetDefaultPaymentMethod => "payment_method.default_set", Some(S::PaymentMethodsWrite), None, false;
 }
 
 /// Proof that `actor` passed the check for action `A`. Only this module can make one.

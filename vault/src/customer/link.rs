@@ -31,6 +31,8 @@ pub enum LinkPurpose {
     Session,
     /// One use's challenge.
     StepUp,
+    /// A customer confirms a new expiry or replaces a card.
+    Reverify,
 }
 
 impl LinkPurpose {
@@ -39,6 +41,7 @@ impl LinkPurpose {
             LinkPurpose::Enrol => "enrol",
             LinkPurpose::Session => "session",
             LinkPurpose::StepUp => "step_up",
+            LinkPurpose::Reverify => "reverify",
         }
     }
 }

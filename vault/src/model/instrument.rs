@@ -210,3 +210,43 @@ fn short_tail(s: &str) -> &str {
     let n = (s.len() / 2).min(4);
     &s[s.len() - n..]
 }
+
+/// A sealed card secret with its expiry changed (a customer confirmed the card's new expiry):
+/// the same JSON shape as [`Instrument::secret_payload`], in zeroizing memory. `None` if
+/// `secret` is not a card secret.
+pub(crate) fn card_secret_with_expiry(
+    secret: &[u8],
+    exp_month: u8,
+    exp_year: u16,
+) -> Option<Zeroizing<Vec<u8>>> {
+    #[derive(serde::Deserialize, Serialize)]
+    struct StoredCard {
+        number: Zeroizing<String>,
+        exp_month: u8,
+        exp_year: u16,
+        name: Option<Zeroizing<String>>,
+    }
+    let mut card: StoredCard = serde_json::from_slice(secret).ok()?;
+    card.exp_month = exp_month;
+    card.exp_year = exp_year;
+    let mut out = Zeroizing::new(Vec::with_capacity(1024));
+    serde_json::to_writer(&mut *out, &card).ok()?;
+    Some(out)
+}
+
+#[cfg(test)]
+mod expiry_rewrite_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_new_expiry_keeps_the_number_and_name() {
+        let old = br#"{"number":"4242424242424242","exp_month":1,"exp_year":2027,"name":"A B"}"#;
+        let new = card_secret_with_expiry(old, 9, 2031).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&new).unwrap(),
+            r#"{"number":"4242424242424242","exp_month":9,"exp_year":2031,"name":"A B"}"#
+        );
+        assert!(card_secret_with_expiry(br#"{"iban":"DE89"}"#, 1, 2030).is_none());
+    }
+}

@@ -5,4 +5,5 @@ mod instrument;
 mod view;
 
 pub use instrument::Instrument;
+pub(crate) use instrument::card_secret_with_expiry;
 pub use view::{DeletedView, PaymentMethodView, RevealedBody};

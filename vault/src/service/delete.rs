@@ -18,8 +18,20 @@ impl Vault {
     ) -> Result<DeletedView, VaultError> {
         let actor = grant_actor(grant);
         let mut tx = self.store.writer().begin().await?;
-        let shredded = store::payment_methods::shred(&mut tx, id, store::now_millis()).await?;
-        if shredded {
+        let before = store::payment_methods::find(&mut tx, id).await?;
+        let now = store::now_millis();
+        let shredded = store::payment_methods::shred(&mut tx, id, now).await?;
+        if let (true, Some(before)) = (shredded, before.as_ref()) {
+            super::lifecycle::record_transition(
+                &mut tx,
+                id,
+                &before.status,
+                "shredded",
+                "deleted",
+                actor,
+                now,
+            )
+            .await?;
             AuditEvent::new(actor, "payment_method.delete", Outcome::Success, origin)
                 .resource(PM, id)
                 .write(&mut tx)
@@ -31,7 +43,7 @@ impl Vault {
                 deleted: true,
             });
         }
-        let exists = store::payment_methods::find(&mut tx, id).await?.is_some();
+        let exists = before.is_some();
         let code = if exists {
             "shredded"
         } else {

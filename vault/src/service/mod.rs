@@ -6,24 +6,32 @@ mod audit_log;
 mod console;
 mod customer_mfa;
 mod delete;
+mod expiry;
 mod idempotency;
+mod lifecycle;
 mod passkeys;
 mod read;
 mod reveal;
+mod reverify;
 mod staff;
 mod tokenize;
 mod uses;
+mod wallet;
 mod webhooks;
 
 pub use api_keys::{NewApiKey, VERIFIED_TTL};
 pub use audit_log::{AUDIT_PAGE, AuditPage, ChainStatus, EXPORT_LIMIT, RetentionRun, SignedExport};
 pub use console::{ApiKeyInfo, HistoryRecord, MethodSearch, SEARCH_LIMIT};
 pub use customer_mfa::{CustomerSession, FactorView, IssuedLink, PendingTotp};
+pub use expiry::{BucketCounts, ExpiryBucket, ExpiryOverview, ExpiryPage, ExpiryQuery};
+pub use lifecycle::{LifecycleRun, RunCounts};
 pub use read::Page;
+pub use reverify::{ReverifyOutcome, ReverifyPage, ReverifyStatus};
 pub use staff::{NewStaff, PasswordChangeRequest, PendingEnrolment};
 pub use tokenize::Tokenized;
 pub use uses::{StepUpPage, StepUpResult, UseView};
-pub use webhooks::{EndpointView, OutgoingDelivery, RegisteredEndpoint, RetryPolicy};
+pub use wallet::WalletMethod;
+pub use webhooks::{DeadLetter, EndpointView, OutgoingDelivery, RegisteredEndpoint, RetryPolicy};
 
 use crate::access::{self, Action, Actor, Grant};
 use crate::audit::{AuditEvent, Origin, Outcome};
@@ -40,6 +48,8 @@ pub struct VaultConfig {
     pub hsm: HsmConfig,
     /// Customer step-up policy, public URL and merchant name.
     pub customer: crate::customer::CustomerSettings,
+    /// Expiry alerts and retention.
+    pub lifecycle: crate::lifecycle::LifecyclePolicy,
 }
 
 /// Liveness of the two things the vault cannot work without.
@@ -55,6 +65,7 @@ pub struct Vault {
     keys: KeyRing,
     verified_keys: api_keys::VerifiedKeys,
     customer: crate::customer::CustomerSettings,
+    lifecycle: crate::lifecycle::LifecyclePolicy,
     /// The passkey relying party (`None` when the public URL has no domain name).
     webauthn: Option<webauthn_rs::Webauthn>,
 }
@@ -83,6 +94,7 @@ impl Vault {
             keys,
             verified_keys: api_keys::VerifiedKeys::default(),
             customer: config.customer.clone(),
+            lifecycle: config.lifecycle.clone(),
             webauthn: crate::customer::passkey::relying_party(
                 &config.customer.public_url,
                 &config.customer.merchant_name,
@@ -105,6 +117,11 @@ impl Vault {
     /// The customer step-up settings (policy, public URL, merchant name).
     pub fn customer_settings(&self) -> &crate::customer::CustomerSettings {
         &self.customer
+    }
+
+    /// The expiry alert and retention policy.
+    pub fn lifecycle_policy(&self) -> &crate::lifecycle::LifecyclePolicy {
+        &self.lifecycle
     }
 
     /// Runs the access check for `A`; a denial is audited before it is returned (fail closed:

@@ -140,7 +140,7 @@ impl Vault {
             .await
     }
 
-    fn seal_row(
+    pub(super) fn seal_row(
         &self,
         new: &NewPaymentMethod,
         fingerprint: &str,

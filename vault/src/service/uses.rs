@@ -228,6 +228,14 @@ impl Vault {
         if method.ciphertext.is_none() {
             return Err(VaultError::Shredded);
         }
+        if !crate::lifecycle::usable(&method.status) {
+            drop(conn);
+            let event = AuditEvent::new(actor, "payment_method.use", Outcome::Failure, origin)
+                .resource(PM, id)
+                .detail(serde_json::json!({ "code": "payment_method_unusable", "status": method.status }));
+            self.audit_alone(&event).await?;
+            return Err(VaultError::NotUsable);
+        }
         let factors = customers::factors(&mut conn, &method.customer).await?;
         let always = customers::step_up_always(&mut conn, &method.customer).await?;
         drop(conn);

@@ -4,13 +4,15 @@
 
 use super::Vault;
 use super::uses::UseView;
-use crate::access::{Grant, ManageWebhooks};
+use crate::access::{Grant, ManageWebhookDeliveries, ManageWebhooks};
 use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::customer::Channel;
 use crate::error::VaultError;
 use crate::intake::IntakeError;
+use crate::model::PaymentMethodView;
 use crate::pan_like::contains_pan_like;
 use crate::seal::{self, Sealed};
+use crate::store::PaymentMethodRow;
 use crate::store::customers::UseRow;
 use crate::store::webhooks::{self, EndpointRow};
 use crate::store::{self, StoreError};
@@ -67,6 +69,21 @@ pub struct OutgoingDelivery {
     pub signature: String,
     /// Tries before this one.
     pub attempts: i64,
+}
+
+/// A delivery that failed its last try, as the console lists it (no payload: it may name
+/// customers, and the list is for operators).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    pub id: String,
+    pub url: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    /// Unix ms.
+    pub created_at: i64,
+    pub died_at: i64,
 }
 
 /// How deliveries are retried.
@@ -268,6 +285,90 @@ impl Vault {
         // registered for all channels match.
         webhooks::enqueue(tx, &event_id, event_type, &payload.to_string(), "", now).await?;
         Ok(())
+    }
+
+    /// Queues a `payment_method.*` event (the masked method, plus `extra` fields) for the
+    /// endpoints of the method's channel, inside `tx`.
+    pub(crate) async fn enqueue_method_event(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        row: &PaymentMethodRow,
+        event_type: &str,
+        extra: serde_json::Value,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let event_id = crate::token::random_id("evt");
+        let mut data = serde_json::json!({ "object": PaymentMethodView::from_row(row) });
+        if let (serde_json::Value::Object(extra), Some(data)) = (extra, data.as_object_mut()) {
+            data.extend(extra);
+        }
+        let payload = serde_json::json!({
+            "id": event_id,
+            "object": "event",
+            "type": event_type,
+            "created": now / 1000,
+            "data": data,
+        });
+        webhooks::enqueue(
+            tx,
+            &event_id,
+            event_type,
+            &payload.to_string(),
+            &row.channel,
+            now,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The dead-letter list, newest first. Permission `api_keys.manage` (security admins);
+    /// audit `webhook_delivery.list`.
+    pub async fn dead_letters(
+        &self,
+        grant: &Grant<ManageWebhookDeliveries>,
+        limit: i64,
+        origin: &Origin,
+    ) -> Result<Vec<DeadLetter>, VaultError> {
+        let mut conn = self.store.reader().acquire().await?;
+        let found = webhooks::dead(&mut conn, limit).await?;
+        drop(conn);
+        self.audit_alone(&AuditEvent::new(
+            grant.actor(),
+            "webhook_delivery.list",
+            Outcome::Success,
+            origin,
+        ))
+        .await?;
+        Ok(found)
+    }
+
+    /// Sends a dead delivery again (from its first try's backoff). Audit
+    /// `webhook_delivery.replay` (failure `resource_missing` if it is not dead).
+    pub async fn replay_dead_letter(
+        &self,
+        grant: &Grant<ManageWebhookDeliveries>,
+        id: &str,
+        origin: &Origin,
+    ) -> Result<(), VaultError> {
+        let mut tx = self.store.writer().begin().await?;
+        let replayed = webhooks::replay(&mut tx, id, store::now_millis()).await?;
+        let outcome = if replayed {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        };
+        let mut event = AuditEvent::new(grant.actor(), "webhook_delivery.replay", outcome, origin)
+            .resource("webhook_delivery", id);
+        if !replayed {
+            event = event.detail(serde_json::json!({ "code": "resource_missing" }));
+        }
+        event.write(&mut tx).await?;
+        tx.commit().await?;
+        if replayed {
+            Ok(())
+        } else {
+            Err(VaultError::NotFound)
+        }
     }
 
     /// Claims up to `limit` due deliveries for `lease` and signs them.

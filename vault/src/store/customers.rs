@@ -499,3 +499,109 @@ pub async fn decide_use(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Names the payment method a re-verification link is about.
+pub async fn set_link_method(
+    conn: &mut AnyConnection,
+    id: &str,
+    payment_method: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE customer_links SET payment_method = $2 WHERE id = $1")
+        .bind(id)
+        .bind(payment_method)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The payment method a link is about, if any.
+pub async fn link_method(conn: &mut AnyConnection, id: &str) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query("SELECT payment_method FROM customer_links WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<Option<String>, _>("payment_method"))
+        .transpose()?
+        .flatten())
+}
+
+/// A re-verification link as agents see it (never its token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReverifyLinkRow {
+    pub payment_method: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+/// A customer's re-verification links, newest first.
+pub async fn reverify_links(
+    conn: &mut AnyConnection,
+    customer: &str,
+) -> Result<Vec<ReverifyLinkRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT payment_method, created_at, expires_at, used_at FROM customer_links \
+         WHERE customer = $1 AND purpose = 'reverify' ORDER BY created_at DESC LIMIT 100",
+    )
+    .bind(customer)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ReverifyLinkRow {
+                payment_method: r
+                    .try_get::<Option<String>, _>("payment_method")?
+                    .unwrap_or_default(),
+                created_at: r.try_get("created_at")?,
+                expires_at: r.try_get("expires_at")?,
+                used_at: r.try_get("used_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Points the customer's default method at `payment_method`.
+pub async fn set_default_method(
+    conn: &mut AnyConnection,
+    customer: &str,
+    payment_method: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO customer_default_methods (customer, payment_method, updated_at) \
+         VALUES ($1, $2, $3) ON CONFLICT (customer) DO UPDATE \
+         SET payment_method = excluded.payment_method, updated_at = excluded.updated_at",
+    )
+    .bind(customer)
+    .bind(payment_method)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The customer's default method, if one is set.
+pub async fn default_method(
+    conn: &mut AnyConnection,
+    customer: &str,
+) -> Result<Option<String>, StoreError> {
+    let row =
+        sqlx::query("SELECT payment_method FROM customer_default_methods WHERE customer = $1")
+            .bind(customer)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|r| r.try_get("payment_method")).transpose()?)
+}
+
+/// Wrong answers counted against a link so far.
+pub async fn link_attempts(conn: &mut AnyConnection, id: &str) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT attempts FROM customer_links WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64, _>("attempts"))
+        .transpose()?
+        .unwrap_or(i64::MAX))
+}

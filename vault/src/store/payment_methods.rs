@@ -41,11 +41,11 @@ impl std::fmt::Debug for PaymentMethodRow {
     }
 }
 
-const COLUMNS: &str = "id, customer, type, status, fingerprint, display, brand, last4, exp_month, exp_year, \
+pub(crate) const COLUMNS: &str = "id, customer, type, status, fingerprint, display, brand, last4, exp_month, exp_year, \
      alias, billing_details, metadata, channel, key_id, nonce, ciphertext, created_at, updated_at, shredded_at";
 
 impl PaymentMethodRow {
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+    pub(crate) fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
         Ok(PaymentMethodRow {
             id: row.try_get("id")?,
             customer: row.try_get("customer")?,
@@ -131,14 +131,15 @@ pub async fn find(
     Ok(row.as_ref().map(PaymentMethodRow::from_row).transpose()?)
 }
 
-/// The active method with this fingerprint for this customer, if any (duplicate detection).
+/// The live (active, expiring or expired) method with this fingerprint for this customer, if
+/// any (duplicate detection).
 pub async fn find_active_by_fingerprint(
     conn: &mut AnyConnection,
     customer: &str,
     fingerprint: &str,
 ) -> Result<Option<PaymentMethodRow>, StoreError> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM payment_methods WHERE customer = $1 AND fingerprint = $2 AND status = 'active'"
+        "SELECT {COLUMNS} FROM payment_methods WHERE customer = $1 AND fingerprint = $2 AND status IN ('active', 'expiring', 'expired')"
     );
     let row = sqlx::query(&sql)
         .bind(customer)
@@ -174,11 +175,11 @@ pub async fn list_by_customer(
 }
 
 /// Crypto-shreds a method: the ciphertext, nonce and key reference are destroyed; the masked
-/// metadata stays for history. Returns false if there was no active method with that id.
+/// metadata stays for history. Returns false if there was no unshredded method with that id.
 pub async fn shred(conn: &mut AnyConnection, id: &str, now: i64) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE payment_methods SET status = 'shredded', ciphertext = NULL, nonce = NULL, key_id = NULL, \
-         alias = NULL, updated_at = $2, shredded_at = $2 WHERE id = $1 AND status = 'active'",
+         alias = NULL, updated_at = $2, shredded_at = $2 WHERE id = $1 AND status <> 'shredded'",
     )
     .bind(id)
     .bind(now)
@@ -204,6 +205,26 @@ pub async fn search_bin_last4(
         .bind(limit)
         .fetch_all(conn)
         .await?;
+    Ok(rows
+        .iter()
+        .map(PaymentMethodRow::from_row)
+        .collect::<Result<_, _>>()?)
+}
+
+/// A customer's usable methods (active or expiring), most recently used (or re-verified, or
+/// created) first; at most 100.
+pub async fn list_usable(
+    conn: &mut AnyConnection,
+    customer: &str,
+) -> Result<Vec<PaymentMethodRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM payment_methods WHERE customer = $1 \
+         AND status IN ('active', 'expiring') \
+         ORDER BY COALESCE((SELECT MAX(u.created_at) FROM payment_method_uses u \
+                            WHERE u.payment_method = payment_methods.id), \
+                           last_activity_at, created_at) DESC, id LIMIT 100"
+    );
+    let rows = sqlx::query(&sql).bind(customer).fetch_all(conn).await?;
     Ok(rows
         .iter()
         .map(PaymentMethodRow::from_row)

@@ -178,3 +178,45 @@ pub async fn record_attempt(
     .await?;
     Ok(())
 }
+
+/// Dead deliveries with their endpoint's URL, newest first.
+pub async fn dead(
+    conn: &mut AnyConnection,
+    limit: i64,
+) -> Result<Vec<crate::service::DeadLetter>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT d.id, e.url, d.event_id, d.event_type, d.attempts, d.last_error, d.created_at, \
+         d.next_attempt_at FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+         WHERE d.status = 'dead' ORDER BY d.next_attempt_at DESC, d.id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(crate::service::DeadLetter {
+                id: r.try_get("id")?,
+                url: r.try_get("url")?,
+                event_id: r.try_get("event_id")?,
+                event_type: r.try_get("event_type")?,
+                attempts: r.try_get("attempts")?,
+                last_error: r.try_get("last_error")?,
+                created_at: r.try_get("created_at")?,
+                died_at: r.try_get("next_attempt_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Puts a dead delivery back in the queue with a fresh count of tries. False if it is not dead.
+pub async fn replay(conn: &mut AnyConnection, id: &str, now: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $2 \
+         WHERE id = $1 AND status = 'dead'",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
