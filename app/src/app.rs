@@ -15,6 +15,7 @@ use crate::pages::audit_review::ReviewPage;
 use crate::pages::customer::CustomerPage;
 use crate::pages::dashboard::DashboardPage;
 use crate::pages::enrol::EnrolPage;
+use crate::pages::expiry::ExpiryPage;
 use crate::pages::login::LoginPage;
 use crate::pages::method::MethodPage;
 use crate::pages::mfa::MfaPage;
@@ -24,6 +25,7 @@ use crate::pages::search::SearchPage;
 use crate::pages::step_up::StepUpPolicyPage;
 use crate::pages::user::UserPage;
 use crate::pages::users::UsersPage;
+use crate::pages::webhooks::WebhooksPage;
 
 /// The console application, rendered on the server and hydrated in the browser.
 ///
@@ -63,6 +65,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users/:id") view=UserPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/api-keys") view=ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/step-up") view=StepUpPolicyPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/webhooks") view=WebhooksPage ssr=SsrMode::Async />
+                    <Route path=path!("/console/expiry") view=ExpiryPage ssr=SsrMode::Async />
                     <Route path=path!("/console/audit") view=AuditPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/console/audit/events/:seq")

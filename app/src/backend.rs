@@ -94,6 +94,13 @@ pub trait ConsoleBackend: Send + Sync + 'static {
     fn audit_status(&self) -> Reply<'_, ChainStatusView>;
     fn audit_flags(&self, open_only: bool) -> Reply<'_, ReviewQueue>;
     fn review_flag(&self, id: String, note: String) -> Reply<'_, FlagView>;
+
+    // The lifecycle: the expiry dashboard (support agents, compliance officers), re-verification
+    // links, and dead webhook deliveries (security admins). The CSV export is a plain route.
+    fn expiry_dashboard(&self, query: ExpiryQuery) -> Reply<'_, ExpiryDashboard>;
+    fn issue_reverification(&self, id: String) -> Reply<'_, ReverifyLinkView>;
+    fn dead_letters(&self) -> Reply<'_, Vec<DeadLetterView>>;
+    fn replay_delivery(&self, id: String) -> Reply<'_, ()>;
 }
 
 /// The context type the server functions look up.

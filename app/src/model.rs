@@ -5,8 +5,10 @@
 use serde::{Deserialize, Serialize};
 
 mod audit;
+mod lifecycle;
 
 pub use audit::*;
+pub use lifecycle::*;
 
 /// Where the signed-in (or half signed-in) staff member stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,6 +116,9 @@ pub struct SearchResults {
 pub struct CustomerView {
     pub reference: String,
     pub methods: Vec<MethodSummary>,
+    /// Re-verification links sent to this customer, newest first.
+    #[serde(default)]
+    pub reverifications: Vec<ReverifyItem>,
 }
 
 /// One line of a payment method's history (from the audit table).

@@ -156,3 +156,24 @@ export async function tokenize(
   expect(response.status()).toBe(201);
   return (await response.json()).id;
 }
+
+/** Runs the lifecycle job once now (`coffer lifecycle run`), as the scheduler would. */
+export function runLifecycle(server: Server): string {
+  return coffer(server, ["lifecycle", "run"]);
+}
+
+/** Stores a card with a chosen expiry through the JSON API and returns its token. */
+export async function tokenizeExpiring(
+  request: APIRequestContext,
+  customer: string,
+  number: string,
+  expMonth: number,
+  expYear: number,
+): Promise<string> {
+  const response = await request.post(`${main.url}/api/v1/payment_methods`, {
+    headers: { Authorization: `Bearer ${process.env.COFFER_E2E_API_KEY}` },
+    data: { customer, type: "card", card: { number, exp_month: expMonth, exp_year: expYear, cvc: "123" } },
+  });
+  expect(response.status()).toBe(201);
+  return (await response.json()).id;
+}

@@ -35,7 +35,7 @@ pub fn words(snake: &str) -> String {
 /// The badge classes for a status or outcome word.
 pub fn badge(status: &str) -> &'static str {
     match status {
-        "active" | "success" | "enrolled" | "yes" => "badge badge-ok",
+        "active" | "success" | "enrolled" | "yes" | "completed" => "badge badge-ok",
         "password_change_required" | "failure" | "expiring" => "badge badge-warn",
         "locked" | "denied" | "revoked" => "badge badge-error",
         _ => "badge badge-muted",

@@ -41,9 +41,11 @@ fn SignedInBar(me: Me) -> impl IntoView {
     let links = [
         (None, "/", "Console"),
         (Some("payment_methods.read"), "/search", "Search"),
+        (Some("payment_methods.read"), "/console/expiry", "Expiring"),
         (Some("users.manage"), "/admin/users", "Users"),
         (Some("api_keys.manage"), "/admin/api-keys", "API keys"),
         (Some("users.manage"), "/admin/step-up", "Step-up"),
+        (Some("api_keys.manage"), "/admin/webhooks", "Webhooks"),
         (Some("audit.read"), "/console/audit", "Audit log"),
     ];
     let links = links

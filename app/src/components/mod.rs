@@ -18,5 +18,6 @@ pub mod layout;
 pub mod methods_table;
 pub mod one_time_secret;
 pub mod reveal_panel;
+pub mod reverify_panel;
 pub mod search_form;
 pub mod status_panel;

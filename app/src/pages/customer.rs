@@ -6,9 +6,10 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::methods::customer;
 use crate::components::feedback::{ErrorNotice, Loading};
+use crate::components::format::{badge, short_time, words};
 use crate::components::guard::RequireSignIn;
 use crate::components::methods_table::MethodsTable;
-use crate::model::CustomerView;
+use crate::model::{CustomerView, ReverifyItem};
 
 /// The customer's methods (masked).
 #[component]
@@ -54,5 +55,53 @@ fn Customer(found: CustomerView) -> impl IntoView {
                 empty="This customer has no stored payment methods."
             />
         </section>
+        <Reverifications items=found.reverifications />
     }
+}
+
+/// The re-verification links sent to this customer and what became of them.
+#[component]
+fn Reverifications(items: Vec<ReverifyItem>) -> impl IntoView {
+    if items.is_empty() {
+        return ().into_any();
+    }
+    let rows = items
+        .into_iter()
+        .map(|r| {
+            let state = r.state.clone();
+            view! {
+                <tr data-testid="reverification">
+                    <td>
+                        <a class="mono" href=format!("/payment-methods/{}", r.payment_method)>
+                            {r.payment_method.clone()}
+                        </a>
+                    </td>
+                    <td>
+                        <span class=badge(&state)>{words(&state)}</span>
+                    </td>
+                    <td>{short_time(&r.sent_at)}</td>
+                    <td>{short_time(&r.expires_at)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" aria-labelledby="reverify-heading">
+            <h2 id="reverify-heading">"Re-verification"</h2>
+            <div class="table-wrap">
+                <table class="table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Card"</th>
+                            <th scope="col">"State"</th>
+                            <th scope="col">"Sent"</th>
+                            <th scope="col">"Link expires"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </section>
+    }
+    .into_any()
 }

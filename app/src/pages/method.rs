@@ -13,6 +13,7 @@ use crate::components::format::{badge, short_time, words};
 use crate::components::guard::RequireSignIn;
 use crate::components::history_table::HistoryTable;
 use crate::components::reveal_panel::RevealPanel;
+use crate::components::reverify_panel::ReverifyPanel;
 use crate::model::{Me, MethodDetail};
 
 /// The method's page.
@@ -83,6 +84,9 @@ fn Method(
         .map(|(label, value)| view! { <dt>{label}</dt> <dd>{value}</dd> })
         .collect_view();
     let (id, step_up) = (s.id.clone(), me.step_up_until);
+    let reverifiable = s.kind == "card"
+        && matches!(s.status.as_str(), "active" | "expiring" | "expired")
+        && me.can("payment_methods.read");
     view! {
         <nav class="breadcrumbs" aria-label="Breadcrumb">
             <a href="/search">"Search"</a>
@@ -125,6 +129,7 @@ fn Method(
                 </dl>
             </section>
             <div class="stack">
+                {reverifiable.then(|| view! { <ReverifyPanel id=id.clone() /> })}
                 {detail
                     .can_reveal
                     .then(|| {

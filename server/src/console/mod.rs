@@ -4,6 +4,7 @@
 
 mod backend;
 mod csrf;
+mod expiry_export;
 pub(crate) mod export;
 pub(crate) mod qr;
 pub mod session;
@@ -39,7 +40,8 @@ pub fn router(
         vault,
         idle_timeout: config.idle_timeout,
     });
-    let downloads = export::routes(vault_backend.clone());
+    let downloads =
+        export::routes(vault_backend.clone()).merge(expiry_export::routes(vault_backend.clone()));
     let backend: SharedBackend = vault_backend;
     let context = move || provide_backend(backend.clone());
     let routes = generate_route_list(App);

@@ -16,14 +16,14 @@ const PAN: &str = "4242424242424242";
 /// A receiver that answers 500 to its first `fail_first` requests, then 200, and keeps each
 /// request's signature header and body.
 #[derive(Clone, Default)]
-struct Receiver {
+pub struct Receiver {
     got: Arc<Mutex<Vec<(String, String, String)>>>,
     fail_first: usize,
     calls: Arc<Mutex<usize>>,
 }
 
 impl Receiver {
-    async fn start(fail_first: usize) -> (Receiver, String) {
+    pub async fn start(fail_first: usize) -> (Receiver, String) {
         let receiver = Receiver {
             fail_first,
             ..Default::default()
@@ -60,12 +60,12 @@ impl Receiver {
         (receiver, url)
     }
 
-    fn received(&self) -> Vec<(String, String, String)> {
+    pub fn received(&self) -> Vec<(String, String, String)> {
         self.got.lock().unwrap().clone()
     }
 }
 
-async fn register(app: &TestApp, url: &str, channel: Option<&str>) -> String {
+pub async fn register(app: &TestApp, url: &str, channel: Option<&str>) -> String {
     let mut body = json!({ "url": url });
     if let Some(c) = channel {
         body["channel"] = json!(c);
@@ -103,7 +103,7 @@ async fn pending_use(app: &TestApp, customer: &str) -> (String, Value, Vec<u8>) 
     (pm, res.json().await.unwrap(), key)
 }
 
-async fn wait_for(mut done: impl FnMut() -> bool) {
+pub async fn wait_for(mut done: impl FnMut() -> bool) {
     for _ in 0..200 {
         if done() {
             return;

@@ -73,7 +73,12 @@ impl VaultBackend {
             .map_err(map)?;
         let mut methods: Vec<_> = page.data.iter().map(views::summary).collect();
         methods.reverse();
-        Ok(CustomerView { reference, methods })
+        let reverifications = self.reverifications(&grant, &reference).await?;
+        Ok(CustomerView {
+            reference,
+            methods,
+            reverifications,
+        })
     }
 
     pub(super) async fn do_payment_method(&self, id: String) -> Result<MethodDetail, ConsoleError> {

@@ -8,6 +8,7 @@ mod audit;
 mod audit_views;
 mod auth;
 mod errors;
+pub(super) mod lifecycle;
 mod methods;
 mod views;
 
@@ -325,5 +326,17 @@ impl ConsoleBackend for VaultBackend {
     }
     fn review_flag(&self, id: String, note: String) -> Reply<'_, FlagView> {
         Box::pin(self.do_review_flag(id, note))
+    }
+    fn expiry_dashboard(&self, query: ExpiryQuery) -> Reply<'_, ExpiryDashboard> {
+        Box::pin(self.do_expiry_dashboard(query))
+    }
+    fn issue_reverification(&self, id: String) -> Reply<'_, ReverifyLinkView> {
+        Box::pin(self.do_issue_reverification(id))
+    }
+    fn dead_letters(&self) -> Reply<'_, Vec<DeadLetterView>> {
+        Box::pin(self.do_dead_letters())
+    }
+    fn replay_delivery(&self, id: String) -> Reply<'_, ()> {
+        Box::pin(self.do_replay_delivery(id))
     }
 }

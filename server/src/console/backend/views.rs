@@ -103,14 +103,14 @@ pub fn summary(v: &PaymentMethodView) -> MethodSummary {
         label,
         masked,
         expiry,
-        expiring_soon: soon && v.status == "active",
+        expiring_soon: soon && matches!(v.status.as_str(), "active" | "expiring" | "expired"),
         status: v.status.clone(),
         created_at: rfc3339(v.created * 1000),
         channel: v.channel.clone(),
     }
 }
 
-fn brand_label(brand: &str) -> String {
+pub fn brand_label(brand: &str) -> String {
     match brand {
         "visa" => "Visa".into(),
         "mastercard" => "Mastercard".into(),
