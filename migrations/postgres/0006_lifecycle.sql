@@ -76,3 +76,32 @@ CREATE TABLE customer_default_methods (
     payment_method  TEXT NOT NULL,
     updated_at      BIGINT NOT NULL
 );
+
+-- Stored-credential mandates for recurring billing: set up by a customer-initiated use (with
+-- the step-up policy), confirmed with the network transaction id of that first authorisation,
+-- then used by the merchant (no customer present) with that id, never asking for the card again.
+CREATE TABLE mandates (
+    id                      TEXT PRIMARY KEY,     -- mdt_<random>
+    payment_method          TEXT NOT NULL REFERENCES payment_methods(id),
+    customer                TEXT NOT NULL,
+    channel                 TEXT NOT NULL,
+    client                  TEXT NOT NULL,        -- the API key that set it up
+    reference               TEXT NOT NULL,        -- the OMS's subscription reference
+    currency                TEXT NOT NULL,
+    max_amount              BIGINT,               -- per merchant-initiated use (minor units)
+    initial_use             TEXT NOT NULL,        -- the customer-initiated use
+    network_transaction_id  TEXT,
+    status                  TEXT NOT NULL,        -- pending | active | cancelled
+    created_at              BIGINT NOT NULL,
+    activated_at            BIGINT,
+    cancelled_at            BIGINT
+);
+CREATE INDEX mandates_method ON mandates (payment_method);
+
+-- Merchant-initiated uses and the mandate each was made under.
+CREATE TABLE mandate_uses (
+    use_id      TEXT PRIMARY KEY,
+    mandate     TEXT NOT NULL REFERENCES mandates(id),
+    created_at  BIGINT NOT NULL
+);
+CREATE INDEX mandate_uses_mandate ON mandate_uses (mandate, created_at);

@@ -32,6 +32,9 @@ pub enum VaultError {
     /// The method is on file but cannot be used for an order (expired, archived, replaced).
     #[error("the payment method is not usable in its current state")]
     NotUsable,
+    /// A merchant-initiated use named a mandate that is pending or cancelled.
+    #[error("the mandate is not active")]
+    MandateInactive,
     /// A customer link is unknown, expired or already used.
     #[error("the link has expired or was already used")]
     LinkExpired,

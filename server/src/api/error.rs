@@ -140,6 +140,12 @@ impl ApiError {
                 "payment_method_unusable",
                 "The payment method is expired, archived or replaced: ask the customer to re-verify it.",
             ),
+            VaultError::MandateInactive => Self::new(
+                StatusCode::CONFLICT,
+                "invalid_request_error",
+                "mandate_inactive",
+                "The mandate is not active: confirm it with the first use's network transaction id, or set up a new one.",
+            ),
             VaultError::UseNotApproved => Self::new(
                 StatusCode::CONFLICT,
                 "invalid_request_error",

@@ -5,6 +5,7 @@ pub mod error;
 pub mod extract;
 mod idempotency;
 mod lifecycle;
+mod mandates;
 mod openapi;
 mod payment_methods;
 mod rate_limit;
@@ -60,6 +61,16 @@ pub fn router() -> Router<AppState> {
             "/api/v1/customers/{customer}/default_payment_method",
             post(lifecycle::set_default),
         )
+        .route(
+            "/api/v1/payment_methods/{id}/mandates",
+            post(mandates::create),
+        )
+        .route(
+            "/api/v1/mandates/{id}",
+            get(mandates::get).delete(mandates::cancel),
+        )
+        .route("/api/v1/mandates/{id}/confirm", post(mandates::confirm))
+        .route("/api/v1/mandates/{id}/uses", post(mandates::create_use))
         .route("/api/v1/webhook_endpoints", post(webhooks::create))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/{*rest}", axum::routing::any(not_found))

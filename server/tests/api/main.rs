@@ -17,6 +17,7 @@ mod instruments;
 mod keys;
 mod leak;
 mod lifecycle;
+mod mandates;
 mod ops;
 mod reveal;
 mod reverification;

@@ -9,6 +9,7 @@ mod delete;
 mod expiry;
 mod idempotency;
 mod lifecycle;
+mod mandates;
 mod passkeys;
 mod read;
 mod reveal;
@@ -23,8 +24,12 @@ pub use api_keys::{NewApiKey, VERIFIED_TTL};
 pub use audit_log::{AUDIT_PAGE, AuditPage, ChainStatus, EXPORT_LIMIT, RetentionRun, SignedExport};
 pub use console::{ApiKeyInfo, HistoryRecord, MethodSearch, SEARCH_LIMIT};
 pub use customer_mfa::{CustomerSession, FactorView, IssuedLink, PendingTotp};
-pub use expiry::{BucketCounts, ExpiryBucket, ExpiryOverview, ExpiryPage, ExpiryQuery};
+pub use expiry::{
+    BucketCounts, EXPIRY_EXPORT_LIMIT, ExpiryBucket, ExpiryItem, ExpiryOverview, ExpiryPage,
+    ExpiryQuery,
+};
 pub use lifecycle::{LifecycleRun, RunCounts};
+pub use mandates::MandateView;
 pub use read::Page;
 pub use reverify::{ReverifyOutcome, ReverifyPage, ReverifyStatus};
 pub use staff::{NewStaff, PasswordChangeRequest, PendingEnrolment};

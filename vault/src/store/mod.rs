@@ -14,6 +14,7 @@ mod error;
 pub mod expiry;
 pub mod idempotency;
 pub mod lifecycle;
+pub mod mandates;
 pub mod payment_methods;
 pub mod staff;
 pub mod webhooks;

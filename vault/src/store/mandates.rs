@@ -1,0 +1,133 @@
+//! Stored-credential mandates and the merchant-initiated uses made under them.
+
+use super::StoreError;
+use sqlx::{AnyConnection, Row};
+
+/// One mandate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MandateRow {
+    pub id: String,
+    pub payment_method: String,
+    pub customer: String,
+    pub channel: String,
+    pub client: String,
+    pub reference: String,
+    pub currency: String,
+    pub max_amount: Option<i64>,
+    pub initial_use: String,
+    pub network_transaction_id: Option<String>,
+    pub status: String,
+    pub created_at: i64,
+    pub activated_at: Option<i64>,
+    pub cancelled_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, payment_method, customer, channel, client, reference, currency, \
+     max_amount, initial_use, network_transaction_id, status, created_at, activated_at, cancelled_at";
+
+pub async fn insert(conn: &mut AnyConnection, m: &MandateRow) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "INSERT INTO mandates ({COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    ))
+    .bind(&m.id)
+    .bind(&m.payment_method)
+    .bind(&m.customer)
+    .bind(&m.channel)
+    .bind(&m.client)
+    .bind(&m.reference)
+    .bind(&m.currency)
+    .bind(m.max_amount)
+    .bind(&m.initial_use)
+    .bind(&m.network_transaction_id)
+    .bind(&m.status)
+    .bind(m.created_at)
+    .bind(m.activated_at)
+    .bind(m.cancelled_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<MandateRow>, StoreError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM mandates WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(MandateRow {
+        id: r.try_get("id")?,
+        payment_method: r.try_get("payment_method")?,
+        customer: r.try_get("customer")?,
+        channel: r.try_get("channel")?,
+        client: r.try_get("client")?,
+        reference: r.try_get("reference")?,
+        currency: r.try_get("currency")?,
+        max_amount: r.try_get("max_amount")?,
+        initial_use: r.try_get("initial_use")?,
+        network_transaction_id: r.try_get("network_transaction_id")?,
+        status: r.try_get("status")?,
+        created_at: r.try_get("created_at")?,
+        activated_at: r.try_get("activated_at")?,
+        cancelled_at: r.try_get("cancelled_at")?,
+    }))
+}
+
+/// Activates a pending mandate with the first authorisation's network transaction id.
+pub async fn activate(
+    conn: &mut AnyConnection,
+    id: &str,
+    network_transaction_id: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE mandates SET status = 'active', network_transaction_id = $2, activated_at = $3 \
+         WHERE id = $1 AND status = 'pending'",
+    )
+    .bind(id)
+    .bind(network_transaction_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Cancels a mandate that is not cancelled yet.
+pub async fn cancel(conn: &mut AnyConnection, id: &str, now: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE mandates SET status = 'cancelled', cancelled_at = $2 \
+         WHERE id = $1 AND status <> 'cancelled'",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records that `use_id` was made under `mandate`.
+pub async fn link_use(
+    conn: &mut AnyConnection,
+    use_id: &str,
+    mandate: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO mandate_uses (use_id, mandate, created_at) VALUES ($1, $2, $3)")
+        .bind(use_id)
+        .bind(mandate)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// How many merchant-initiated uses a mandate has had.
+pub async fn use_count(conn: &mut AnyConnection, mandate: &str) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM mandate_uses WHERE mandate = $1",
+    )
+    .bind(mandate)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get("n")?)
+}
