@@ -152,6 +152,18 @@ mod tests {
         fn review_flag(&self, _: String, _: String) -> Reply<'_, FlagView> {
             nothing()
         }
+        fn expiry_dashboard(&self, _: ExpiryQuery) -> Reply<'_, ExpiryDashboard> {
+            nothing()
+        }
+        fn issue_reverification(&self, _: String) -> Reply<'_, ReverifyLinkView> {
+            nothing()
+        }
+        fn dead_letters(&self) -> Reply<'_, Vec<DeadLetterView>> {
+            nothing()
+        }
+        fn replay_delivery(&self, _: String) -> Reply<'_, ()> {
+            nothing()
+        }
     }
 
     fn sample() -> StatusView {
