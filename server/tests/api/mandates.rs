@@ -48,7 +48,10 @@ async fn a_subscription_charges_again_without_the_card_or_the_customer() {
     assert_eq!(m["payment_method"], pm.as_str());
 
     // Before the network transaction id is known, no merchant-initiated use.
-    assert_eq!(error_code(mit(&app, &mandate, 1_999, "eur").await).await, "mandate_inactive");
+    assert_eq!(
+        error_code(mit(&app, &mandate, 1_999, "eur").await).await,
+        "mandate_inactive"
+    );
 
     let res = app
         .post(
@@ -73,7 +76,10 @@ async fn a_subscription_charges_again_without_the_card_or_the_customer() {
     let got = app
         .get(
             &app.admin_key,
-            &format!("/api/v1/payment_methods/{pm}/uses/{}", used["id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/payment_methods/{pm}/uses/{}",
+                used["id"].as_str().unwrap()
+            ),
         )
         .await;
     assert_eq!(got.status(), 200);
@@ -84,7 +90,9 @@ async fn a_subscription_charges_again_without_the_card_or_the_customer() {
     let wrong = mit(&app, &mandate, 100, "usd").await;
     assert_eq!(wrong.status(), 400);
     let uses = app
-        .count(&format!("SELECT COUNT(*) FROM mandate_uses WHERE mandate = '{mandate}'"))
+        .count(&format!(
+            "SELECT COUNT(*) FROM mandate_uses WHERE mandate = '{mandate}'"
+        ))
         .await;
     assert_eq!(uses, 1);
 
@@ -94,7 +102,11 @@ async fn a_subscription_charges_again_without_the_card_or_the_customer() {
     let merchant = audit
         .iter()
         .filter(|e| e.action == "payment_method.use" && e.outcome == "success")
-        .filter(|e| e.detail.as_deref().is_some_and(|d| d.contains("\"initiator\":\"merchant\"")))
+        .filter(|e| {
+            e.detail
+                .as_deref()
+                .is_some_and(|d| d.contains("\"initiator\":\"merchant\""))
+        })
         .count();
     assert_eq!(merchant, 1);
     let refused = audit
@@ -108,7 +120,10 @@ async fn a_subscription_charges_again_without_the_card_or_the_customer() {
         .delete(&app.admin_key, &format!("/api/v1/mandates/{mandate}"))
         .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(error_code(mit(&app, &mandate, 1_999, "eur").await).await, "mandate_inactive");
+    assert_eq!(
+        error_code(mit(&app, &mandate, 1_999, "eur").await).await,
+        "mandate_inactive"
+    );
 }
 
 #[tokio::test]

@@ -59,7 +59,10 @@ async fn every_route_is_in_the_openapi_document() {
         ("/api/v1/webhook_endpoints", "post"),
         ("/api/v1/payment_methods/{id}/reverifications", "post"),
         ("/api/v1/customers/{customer}/wallet", "get"),
-        ("/api/v1/customers/{customer}/default_payment_method", "post"),
+        (
+            "/api/v1/customers/{customer}/default_payment_method",
+            "post",
+        ),
         ("/api/v1/payment_methods/{id}/mandates", "post"),
         ("/api/v1/mandates/{id}", "get"),
         ("/api/v1/mandates/{id}", "delete"),

@@ -67,15 +67,17 @@ impl Vault {
         node: &str,
         now: i64,
     ) -> Result<Option<LifecycleRun>, VaultError> {
+        // The lease is held in wall-clock time, whatever clock the policy is applied at: a run
+        // at another clock (`--at`) must not lock the other nodes out until then.
         let started_at = store::now_millis();
         let mut conn = self.store.writer().acquire().await?;
-        if !lc::acquire_lease(&mut conn, LEASE, node, now, now + LEASE_MS).await? {
+        if !lc::acquire_lease(&mut conn, LEASE, node, started_at, started_at + LEASE_MS).await? {
             return Ok(None);
         }
         drop(conn);
         let result = self.run_steps(now).await;
         let mut conn = self.store.writer().acquire().await?;
-        lc::release_lease(&mut conn, LEASE, node, now).await?;
+        lc::release_lease(&mut conn, LEASE, node, store::now_millis()).await?;
         drop(conn);
         let counts = result?;
         let run = RunRow {
@@ -113,10 +115,12 @@ impl Vault {
         c.expiring = self
             .each_ending("active", window_end, now, "expiring")
             .await?;
-        (c.alerts_sent, c.alerts_suppressed, c.alerts_skipped) = self.fire_alerts(now).await?;
+        // Cards that have ended turn expired before alerts fire, so that an alert still pending
+        // then (the job did not run in between) is suppressed as `expired`, not sent late.
         let ended = calendar::ended_by(now);
         c.expired = self.each_ending("active", ended, now, "expired").await?
             + self.each_ending("expiring", ended, now, "expired").await?;
+        (c.alerts_sent, c.alerts_suppressed, c.alerts_skipped) = self.fire_alerts(now).await?;
         let archive_before = calendar::ended_by(now - days_ms(p.archive_expired_after_days));
         c.archived_expired = self
             .each_ending("expired", archive_before, now, "archived")
@@ -225,7 +229,8 @@ impl Vault {
         if let Some(event) = s.event {
             let mut after = s.row.clone();
             after.status = s.to.to_owned();
-            self.enqueue_method_event(tx, &after, event, s.extra.clone(), s.now)
+            // The outbox row is due at the wall clock, not at the job's.
+            self.enqueue_method_event(tx, &after, event, s.extra.clone(), store::now_millis())
                 .await?;
         }
         if let Some(action) = s.audit {
@@ -268,12 +273,17 @@ impl Vault {
                 let group = &due[i..group_end];
                 i = group_end;
                 let row = store::payment_methods::find(&mut tx, method).await?;
-                let why = suppression(row.as_ref(), group[0].expires_month);
-                for (k, alert) in group.iter().enumerate() {
-                    let (status, reason) = match (why, k) {
-                        (Some(why), _) => ("suppressed", Some(why)),
-                        (None, 0) => ("sent", None),
-                        (None, _) => ("skipped", Some("superseded")),
+                // Decided alert by alert: a method updated to an expiry that is itself soon has
+                // due alerts of two expiries, the old one's suppressed, the new one's live.
+                let mut first_live = true;
+                for alert in group {
+                    let (status, reason) = match suppression(row.as_ref(), alert.expires_month) {
+                        Some(why) => ("suppressed", Some(why)),
+                        None if first_live => {
+                            first_live = false;
+                            ("sent", None)
+                        }
+                        None => ("skipped", Some("superseded")),
                     };
                     if !lc::decide_alert(&mut tx, &alert.id, status, reason, now).await? {
                         continue;
@@ -291,7 +301,7 @@ impl Vault {
                                     row,
                                     "payment_method.expiring",
                                     extra,
-                                    now,
+                                    store::now_millis(),
                                 )
                                 .await?;
                             }

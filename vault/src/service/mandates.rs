@@ -13,9 +13,9 @@ use crate::error::VaultError;
 use crate::intake::IntakeError;
 use crate::lifecycle;
 use crate::pan_like::contains_pan_like;
+use crate::store;
 use crate::store::customers::{self, UseRow};
 use crate::store::mandates::{self, MandateRow};
-use crate::store;
 use serde::{Deserialize, Serialize};
 
 const MANDATE: &str = "mandate";
@@ -189,7 +189,10 @@ impl Vault {
     ) -> Result<MandateView, VaultError> {
         let b: ConfirmBody = de(body)?;
         let nti = text_field("network_transaction_id", b.network_transaction_id)?;
-        if !nti.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        if !nti
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             return Err(IntakeError::invalid("network_transaction_id").into());
         }
         let m = self.mandate_row(id).await?;
@@ -245,7 +248,10 @@ impl Vault {
         drop(conn);
         let refusal = if m.status != "active" {
             Some(("mandate_inactive", VaultError::MandateInactive))
-        } else if !method.as_ref().is_some_and(|p| lifecycle::usable(&p.status)) {
+        } else if !method
+            .as_ref()
+            .is_some_and(|p| lifecycle::usable(&p.status))
+        {
             Some(("payment_method_unusable", VaultError::NotUsable))
         } else if currency.as_str() != m.currency {
             Some(("currency_mismatch", IntakeError::invalid("currency").into()))
@@ -255,9 +261,14 @@ impl Vault {
             None
         };
         if let Some((code, err)) = refusal {
-            let event = AuditEvent::new(grant.actor(), "payment_method.use", Outcome::Failure, origin)
-                .resource(PM, &m.payment_method)
-                .detail(serde_json::json!({ "mandate": m.id, "code": code }));
+            let event = AuditEvent::new(
+                grant.actor(),
+                "payment_method.use",
+                Outcome::Failure,
+                origin,
+            )
+            .resource(PM, &m.payment_method)
+            .detail(serde_json::json!({ "mandate": m.id, "code": code }));
             self.audit_alone(&event).await?;
             return Err(err);
         }
@@ -283,14 +294,19 @@ impl Vault {
         let mut tx = self.store.writer().begin().await?;
         customers::insert_use(&mut tx, &row).await?;
         mandates::link_use(&mut tx, &row.id, &m.id, now).await?;
-        AuditEvent::new(grant.actor(), "payment_method.use", Outcome::Success, origin)
-            .resource(PM, &row.payment_method)
-            .detail(serde_json::json!({
-                "use": row.id, "status": row.status, "mandate": m.id, "initiator": "merchant",
-                "amount": row.amount, "currency": row.currency, "channel": row.channel,
-            }))
-            .write(&mut tx)
-            .await?;
+        AuditEvent::new(
+            grant.actor(),
+            "payment_method.use",
+            Outcome::Success,
+            origin,
+        )
+        .resource(PM, &row.payment_method)
+        .detail(serde_json::json!({
+            "use": row.id, "status": row.status, "mandate": m.id, "initiator": "merchant",
+            "amount": row.amount, "currency": row.currency, "channel": row.channel,
+        }))
+        .write(&mut tx)
+        .await?;
         tx.commit().await?;
         Ok((UseView::from_row(&row, None), MandateView::from_row(&m)))
     }

@@ -123,11 +123,10 @@ pub async fn link_use(
 
 /// How many merchant-initiated uses a mandate has had.
 pub async fn use_count(conn: &mut AnyConnection, mandate: &str) -> Result<i64, StoreError> {
-    let row = sqlx::query(
-        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM mandate_uses WHERE mandate = $1",
-    )
-    .bind(mandate)
-    .fetch_one(conn)
-    .await?;
+    let row =
+        sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM mandate_uses WHERE mandate = $1")
+            .bind(mandate)
+            .fetch_one(conn)
+            .await?;
     Ok(row.try_get("n")?)
 }
