@@ -125,7 +125,7 @@ pub struct ReverifyLinkView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReverifyItem {
     pub payment_method: String,
-    /// `open`, `completed` or `expired`.
+    /// `open`, `completed`, `closed` (too many wrong submissions) or `expired`.
     pub state: String,
     /// RFC 3339 UTC.
     pub sent_at: String,

@@ -10,8 +10,17 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use coffer_vault::access::{IssueReverification, ReadPaymentMethod, SetDefaultPaymentMethod};
-use coffer_vault::intake::IntakeError;
+use coffer_vault::intake::{CustomerRef, IntakeError};
 use serde_json::{Value, json};
+
+/// The customer reference from the path, checked before it reaches an audit row.
+fn checked_customer(customer: &str, ctx: &Ctx) -> Result<String, ApiError> {
+    CustomerRef::parse(customer)
+        .map(|c| c.as_str().to_owned())
+        .ok_or_else(|| {
+            ApiError::intake(IntakeError::invalid("customer")).with_request_id(&ctx.request_id)
+        })
+}
 
 /// `POST /api/v1/payment_methods/{id}/reverifications` — scope `payment_methods:write`; audit
 /// `payment_method.reverification_create`. 201 with a single-use link (7 days by default) for
@@ -25,7 +34,11 @@ pub async fn create_reverification(
     let fail = |e| ApiError::from_vault(e, &ctx.request_id);
     let grant = state
         .vault
-        .authorize::<IssueReverification>(&actor, &ctx.origin, Some(("payment_method", &id)))
+        .authorize::<IssueReverification>(
+            &actor,
+            &ctx.origin,
+            Some(("payment_method", super::token_param(&id))),
+        )
         .await
         .map_err(fail)?;
     let link = state
@@ -51,6 +64,7 @@ pub async fn wallet(
     Path(customer): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let fail = |e| ApiError::from_vault(e, &ctx.request_id);
+    let customer = checked_customer(&customer, &ctx)?;
     let grant = state
         .vault
         .authorize::<ReadPaymentMethod>(&actor, &ctx.origin, Some(("customer", &customer)))
@@ -82,6 +96,7 @@ pub async fn set_default(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let fail = |e| ApiError::from_vault(e, &ctx.request_id);
+    let customer = checked_customer(&customer, &ctx)?;
     let grant = state
         .vault
         .authorize::<SetDefaultPaymentMethod>(&actor, &ctx.origin, Some(("customer", &customer)))

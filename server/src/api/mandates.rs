@@ -19,6 +19,19 @@ async fn grant(
     actor: &Actor,
     resource: (&'static str, &str),
 ) -> Result<Grant<UsePaymentMethod>, ApiError> {
+    // Ids from the path reach the audit row only when well formed.
+    let (kind, id) = resource;
+    let id = match kind {
+        "payment_method" => super::token_param(id),
+        _ if id.len() <= 64
+            && id.starts_with("mdt_")
+            && id[4..].bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            id
+        }
+        _ => "mdt_malformed",
+    };
+    let resource = (kind, id);
     state
         .vault
         .authorize::<UsePaymentMethod>(actor, &ctx.origin, Some(resource))

@@ -1062,12 +1062,9 @@ async fn the_replacement_flow_leaks_no_card_data_anywhere() {
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
-/// Known bug (see `reverify_replace` in vault/src/service/reverify.rs): when the customer already
-/// has the typed card on file, that method "becomes the replacement" as it is: the expiry just
-/// typed is dropped and an expired one stays expired, so the default moves to an unusable method
-/// while the page says the card was replaced. Un-ignore once fixed.
+/// A replacement the customer already has on file (another live card of theirs) takes the typed
+/// expiry and becomes active again, rather than an expired copy becoming the replacement.
 #[tokio::test]
-#[ignore = "bug: a replacement matching a card already on file keeps that card's old expiry and status"]
 async fn a_replacement_that_is_already_on_file_takes_the_typed_expiry() {
     let app = spawn_app().await;
     let ny = next_year();

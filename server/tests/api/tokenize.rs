@@ -1,7 +1,7 @@
 //! Tokenize, duplicates, reads and lists.
 
 use crate::helpers::{card_body, spawn_app};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn tokenize_returns_the_masked_view_and_never_the_number() {
@@ -237,4 +237,52 @@ async fn concurrent_submissions_of_one_card_store_it_once() {
         .count("SELECT COUNT(*) FROM audit_events WHERE action = 'payment_method.create'")
         .await;
     assert_eq!(creates, 24, "every request is audited once");
+}
+
+#[tokio::test]
+async fn a_renewed_card_stored_again_updates_the_card_on_file() {
+    let app = spawn_app().await;
+    let first = app.tokenize_card("cus_renew", "5555555555554444").await;
+    let id = first["id"].as_str().unwrap();
+    let old_year = first["card"]["exp_year"].as_i64().unwrap();
+    // The same card with an earlier or equal expiry is a plain duplicate: nothing changes.
+    let mut same = card_body("cus_renew", "5555555555554444");
+    same["card"]["exp_year"] = json!(old_year);
+    let res = app
+        .post(&app.admin_key, "/api/v1/payment_methods", &same)
+        .await;
+    assert_eq!(res.status(), 200);
+    // A later expiry (the renewed card typed at checkout) updates the method on file.
+    let mut renewed = card_body("cus_renew", "5555555555554444");
+    renewed["card"]["exp_year"] = json!(old_year + 3);
+    let res = app
+        .post(&app.admin_key, "/api/v1/payment_methods", &renewed)
+        .await;
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["id"], id);
+    assert_eq!(v["card"]["exp_year"], old_year + 3);
+    assert_eq!(v["status"], "active");
+    assert_eq!(app.count("SELECT COUNT(*) FROM payment_methods").await, 1);
+    // The sealed secret carries the new expiry too.
+    let revealed: Value = app
+        .post(
+            &app.admin_key,
+            &format!("/api/v1/payment_methods/{id}/reveal"),
+            &json!({ "reason": "ticket 77" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(revealed["card"]["exp_year"], old_year + 3);
+    let transitions = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM payment_method_transitions WHERE payment_method = '{id}' AND reason = 'updated'"
+        ))
+        .await;
+    assert_eq!(transitions, 1);
+    let audit = app.audit().await;
+    assert!(audit.iter().any(|e| e.action == "payment_method.create"
+        && e.detail.as_deref() == Some("{\"duplicate\":true,\"expiry_updated\":true}")));
 }

@@ -12,6 +12,7 @@ mod lifecycle;
 mod mandates;
 mod passkeys;
 mod read;
+mod refresh;
 mod reveal;
 mod reverify;
 mod staff;

@@ -15,7 +15,7 @@ use crate::intake::{self, IntakeError};
 use crate::lifecycle::{self as lifecycle, calendar, days_ms};
 use crate::seal::{self, Sealed};
 use crate::store::customers::{self, LinkRow, ReverifyLinkRow};
-use crate::store::lifecycle::{self as lc, NewExpiry};
+use crate::store::lifecycle as lc;
 use crate::store::{self, PaymentMethodRow};
 use zeroize::Zeroizing;
 
@@ -48,7 +48,7 @@ pub enum ReverifyOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReverifyStatus {
     pub payment_method: String,
-    /// `completed`, `open` or `expired`.
+    /// `completed`, `open`, `closed` (too many wrong submissions) or `expired`.
     pub state: &'static str,
     pub created_at: i64,
     pub expires_at: i64,
@@ -58,6 +58,7 @@ impl ReverifyStatus {
     fn of(row: ReverifyLinkRow, now: i64) -> ReverifyStatus {
         let state = match row.used_at {
             Some(_) => "completed",
+            None if row.attempts >= MAX_ATTEMPTS => "closed",
             None if row.expires_at > now => "open",
             None => "expired",
         };
@@ -74,16 +75,6 @@ fn is_reverifiable(row: &PaymentMethodRow) -> bool {
     row.kind == "card" && lifecycle::LIVE.contains(&row.status.as_str())
 }
 
-/// The masked display JSON with a new expiry.
-fn display_with_expiry(display: &str, month: u8, year: u16) -> String {
-    let mut v: serde_json::Value = serde_json::from_str(display).unwrap_or_default();
-    if let Some(o) = v.as_object_mut() {
-        o.insert("exp_month".into(), month.into());
-        o.insert("exp_year".into(), year.into());
-    }
-    v.to_string()
-}
-
 impl Vault {
     /// Issues a re-verification link for a live card. Scope `payment_methods:write` or
     /// permission `payment_methods.read` (support agents); audit
@@ -97,6 +88,15 @@ impl Vault {
         let action = "payment_method.reverification_create";
         let mut tx = self.store.writer().begin().await?;
         let method = store::payment_methods::find(&mut tx, id).await?;
+        if method.is_none() {
+            AuditEvent::new(grant.actor(), action, Outcome::Failure, origin)
+                .resource(PM, id)
+                .detail(serde_json::json!({ "code": "resource_missing" }))
+                .write(&mut tx)
+                .await?;
+            tx.commit().await?;
+            return Err(VaultError::NotFound);
+        }
         let Some(method) = method.filter(is_reverifiable) else {
             AuditEvent::new(grant.actor(), action, Outcome::Failure, origin)
                 .resource(PM, id)
@@ -239,7 +239,6 @@ impl Vault {
         let payload = crate::model::card_secret_with_expiry(&secret, expiry.month(), expiry.year())
             .ok_or(VaultError::NotFound)?;
         let sealed = seal::seal(&self.keys.current(), &method.id, &payload)?;
-        let display = display_with_expiry(&method.display, expiry.month(), expiry.year());
         let actor = Actor::Customer {
             reference: link.customer.clone(),
         };
@@ -248,37 +247,21 @@ impl Vault {
         if !customers::redeem_link(&mut tx, &link.id, now).await? {
             return Err(VaultError::LinkExpired);
         }
-        let new = NewExpiry {
-            exp_month: i64::from(expiry.month()),
-            exp_year: i64::from(expiry.year()),
-            display: &display,
-            key_id: &sealed.key_id,
-            nonce: &sealed.nonce,
-            ciphertext: &sealed.ciphertext,
-        };
-        if !lc::update_expiry(&mut tx, &method.id, &new, now).await? {
+        let updated = self
+            .apply_new_expiry(
+                &mut tx,
+                &method,
+                &sealed,
+                expiry.month(),
+                expiry.year(),
+                &actor,
+                "reverified",
+                now,
+            )
+            .await?;
+        if updated.is_none() {
             return Err(VaultError::LinkExpired);
         }
-        record_transition(
-            &mut tx,
-            &method.id,
-            &method.status,
-            "active",
-            "reverified",
-            &actor,
-            now,
-        )
-        .await?;
-        let mut after = method.clone();
-        after.status = "active".into();
-        after.exp_month = Some(new.exp_month);
-        after.exp_year = Some(new.exp_year);
-        after.display = display.clone();
-        let previous = serde_json::json!({ "previous_attributes": {
-            "status": method.status, "exp_month": method.exp_month, "exp_year": method.exp_year,
-        } });
-        self.enqueue_method_event(&mut tx, &after, "payment_method.updated", previous, now)
-            .await?;
         AuditEvent::new(&actor, "payment_method.reverify", Outcome::Success, origin)
             .resource(PM, &method.id)
             .detail(serde_json::json!({ "change": "expiry" }))
@@ -308,7 +291,18 @@ impl Vault {
         };
         drop(body);
         let fingerprint = hex::encode(self.hsm.hmac(&new.instrument.fingerprint_input())?);
-        let row = self.seal_row(&new, &fingerprint, &old.channel)?;
+        let Some(typed) = new.instrument.expiry() else {
+            return Err(VaultError::NotFound);
+        };
+        let typed_month = i64::from(typed.year()) * 12 + i64::from(typed.month()) - 1;
+        if fingerprint == old.fingerprint && expires_month(&old).is_some_and(|m| typed_month <= m) {
+            // The same number with an expiry no later than the one on file is not a renewal.
+            let err = IntakeError::invalid_because(
+                "exp_year",
+                "The new expiry must be later than the one on file.",
+            );
+            return self.reverify_rejected(&link, &old, err, origin).await;
+        }
         let actor = Actor::Customer {
             reference: link.customer.clone(),
         };
@@ -317,67 +311,65 @@ impl Vault {
         if !customers::redeem_link(&mut tx, &link.id, now).await? {
             return Err(VaultError::LinkExpired);
         }
-        if fingerprint == old.fingerprint {
-            // The same card number: keep its token, take the new expiry (and name).
-            let sealed = seal::seal(
-                &self.keys.current(),
-                &old.id,
-                &new.instrument.secret_payload(),
-            )?;
-            let (month, year) = (row.exp_month.unwrap_or(0), row.exp_year.unwrap_or(0));
-            let display = display_with_expiry(
-                &old.display,
-                u8::try_from(month).unwrap_or(0),
-                u16::try_from(year).unwrap_or(0),
-            );
-            let update = NewExpiry {
-                exp_month: month,
-                exp_year: year,
-                display: &display,
-                key_id: &sealed.key_id,
-                nonce: &sealed.nonce,
-                ciphertext: &sealed.ciphertext,
-            };
-            if !lc::update_expiry(&mut tx, &old.id, &update, now).await? {
-                return Err(VaultError::LinkExpired);
-            }
-            record_transition(
-                &mut tx,
-                &old.id,
-                &old.status,
-                "active",
-                "reverified",
-                &actor,
-                now,
-            )
-            .await?;
-            let mut after = old.clone();
-            after.status = "active".into();
-            after.exp_month = Some(month);
-            after.exp_year = Some(year);
-            after.display = display;
-            let previous = serde_json::json!({ "previous_attributes": {
-                "status": old.status, "exp_month": old.exp_month, "exp_year": old.exp_year,
-            } });
-            self.enqueue_method_event(&mut tx, &after, "payment_method.updated", previous, now)
-                .await?;
-            AuditEvent::new(&actor, "payment_method.reverify", Outcome::Success, origin)
-                .resource(PM, &old.id)
-                .detail(serde_json::json!({ "change": "expiry" }))
-                .write(&mut tx)
-                .await?;
-            tx.commit().await?;
-            return Ok(ReverifyOutcome::ExpiryUpdated {
-                expiry: calendar::month_label(year * 12 + month - 1),
-            });
-        }
-        let replacement = if store::payment_methods::insert(&mut tx, &row).await? {
-            row.clone()
+        // The card the customer typed, if it is already on file for them (this card itself, or
+        // another live one): it takes the typed details instead of a second copy being stored.
+        let on_file = if fingerprint == old.fingerprint {
+            Some(old.clone())
         } else {
-            // The customer already has this card on file: it becomes the replacement.
             store::payment_methods::find_active_by_fingerprint(&mut tx, &old.customer, &fingerprint)
                 .await?
-                .ok_or(VaultError::Store(store::StoreError::Duplicate))?
+        };
+        let replacement = match on_file {
+            Some(existing) => {
+                let sealed = seal::seal(
+                    &self.keys.current(),
+                    &existing.id,
+                    &new.instrument.secret_payload(),
+                )?;
+                let updated = self
+                    .apply_new_expiry(
+                        &mut tx,
+                        &existing,
+                        &sealed,
+                        typed.month(),
+                        typed.year(),
+                        &actor,
+                        "reverified",
+                        now,
+                    )
+                    .await?
+                    .ok_or(VaultError::LinkExpired)?;
+                if existing.id == old.id {
+                    AuditEvent::new(&actor, "payment_method.reverify", Outcome::Success, origin)
+                        .resource(PM, &old.id)
+                        .detail(serde_json::json!({ "change": "expiry" }))
+                        .write(&mut tx)
+                        .await?;
+                    tx.commit().await?;
+                    return Ok(ReverifyOutcome::ExpiryUpdated {
+                        expiry: calendar::month_label(typed_month),
+                    });
+                }
+                AuditEvent::new(&actor, "payment_method.reverify", Outcome::Success, origin)
+                    .resource(PM, &existing.id)
+                    .detail(serde_json::json!({ "change": "expiry", "replaces": old.id }))
+                    .write(&mut tx)
+                    .await?;
+                updated
+            }
+            None => {
+                let row = self.seal_row(&new, &fingerprint, &old.channel)?;
+                if !store::payment_methods::insert(&mut tx, &row).await? {
+                    // Only a random id or alias collision is left: nothing was stored.
+                    return Err(VaultError::Store(store::StoreError::Duplicate));
+                }
+                AuditEvent::new(&actor, "payment_method.create", Outcome::Success, origin)
+                    .resource(PM, &row.id)
+                    .detail(serde_json::json!({ "replaces": old.id }))
+                    .write(&mut tx)
+                    .await?;
+                row
+            }
         };
         if !lc::mark_replaced(&mut tx, &old.id, &replacement.id, now).await? {
             return Err(VaultError::LinkExpired);
@@ -406,11 +398,6 @@ impl Vault {
             "previous_attributes": { "status": old.status },
         });
         self.enqueue_method_event(&mut tx, &after, "payment_method.updated", extra, now)
-            .await?;
-        AuditEvent::new(&actor, "payment_method.create", Outcome::Success, origin)
-            .resource(PM, &replacement.id)
-            .detail(serde_json::json!({ "replaces": old.id }))
-            .write(&mut tx)
             .await?;
         AuditEvent::new(&actor, "payment_method.reverify", Outcome::Success, origin)
             .resource(PM, &old.id)
@@ -507,16 +494,5 @@ mod tests {
         assert_eq!(v["card"]["exp_year"], "2031");
         assert!(v["card"].get("name").is_none());
         assert!(v["card"].get("csrf").is_none());
-    }
-
-    #[test]
-    fn the_display_takes_the_new_expiry() {
-        let d = display_with_expiry(r#"{"last4":"4242","exp_month":1,"exp_year":2027}"#, 9, 2031);
-        let v: serde_json::Value = serde_json::from_str(&d).unwrap();
-        assert_eq!(
-            (v["exp_month"].clone(), v["exp_year"].clone()),
-            (9.into(), 2031.into())
-        );
-        assert_eq!(v["last4"], "4242");
     }
 }

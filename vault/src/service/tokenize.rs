@@ -59,6 +59,12 @@ impl Vault {
             .await?;
             drop(conn);
             if let Some(found) = existing {
+                if let Some(renewed) = self.renew_on_file(&found, &new, actor, origin).await? {
+                    return Ok(Tokenized {
+                        view: PaymentMethodView::from_row(&renewed),
+                        created: false,
+                    });
+                }
                 let event =
                     AuditEvent::new(actor, "payment_method.create", Outcome::Success, origin)
                         .resource(PM, &found.id)
@@ -71,6 +77,56 @@ impl Vault {
             }
         }
         Err(VaultError::Store(StoreError::Duplicate))
+    }
+
+    /// The same card stored again with a later expiry (the customer typed their renewed card at
+    /// checkout): the method on file takes it, as a re-verification would, instead of the
+    /// channel getting back a token whose expiry is out of date. `None` if the expiry is not
+    /// later (or the method moved on meanwhile). Audit `payment_method.create` with
+    /// `duplicate` and `expiry_updated`; webhook `payment_method.updated`.
+    async fn renew_on_file(
+        &self,
+        found: &PaymentMethodRow,
+        new: &NewPaymentMethod,
+        actor: &crate::access::Actor,
+        origin: &Origin,
+    ) -> Result<Option<PaymentMethodRow>, VaultError> {
+        let Some(typed) = new.instrument.expiry() else {
+            return Ok(None);
+        };
+        let typed_month = i64::from(typed.year()) * 12 + i64::from(typed.month()) - 1;
+        let later = super::lifecycle::expires_month(found).is_some_and(|m| typed_month > m);
+        if !later {
+            return Ok(None);
+        }
+        let sealed = crate::seal::seal(
+            &self.keys.current(),
+            &found.id,
+            &new.instrument.secret_payload(),
+        )?;
+        let now = store::now_millis();
+        let mut tx = self.store.writer().begin().await?;
+        let renewed = self
+            .apply_new_expiry(
+                &mut tx,
+                found,
+                &sealed,
+                typed.month(),
+                typed.year(),
+                actor,
+                "updated",
+                now,
+            )
+            .await?;
+        if renewed.is_some() {
+            AuditEvent::new(actor, "payment_method.create", Outcome::Success, origin)
+                .resource(PM, &found.id)
+                .detail(serde_json::json!({ "duplicate": true, "expiry_updated": true }))
+                .write(&mut tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(renewed)
     }
 
     /// Checks a request exactly as tokenize would and answers the masked view; stores nothing

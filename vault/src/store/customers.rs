@@ -533,6 +533,8 @@ pub struct ReverifyLinkRow {
     pub created_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,
+    /// Wrong submissions so far.
+    pub attempts: i64,
 }
 
 /// A customer's re-verification links, newest first.
@@ -541,7 +543,7 @@ pub async fn reverify_links(
     customer: &str,
 ) -> Result<Vec<ReverifyLinkRow>, StoreError> {
     let rows = sqlx::query(
-        "SELECT payment_method, created_at, expires_at, used_at FROM customer_links \
+        "SELECT payment_method, created_at, expires_at, used_at, attempts FROM customer_links \
          WHERE customer = $1 AND purpose = 'reverify' ORDER BY created_at DESC LIMIT 100",
     )
     .bind(customer)
@@ -556,6 +558,7 @@ pub async fn reverify_links(
                 created_at: r.try_get("created_at")?,
                 expires_at: r.try_get("expires_at")?,
                 used_at: r.try_get("used_at")?,
+                attempts: r.try_get("attempts")?,
             })
         })
         .collect()
