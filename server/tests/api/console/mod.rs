@@ -5,6 +5,7 @@
 mod access;
 mod admin;
 mod audit;
+mod lifecycle;
 mod lockout;
 mod sessions;
 mod sign_in;
