@@ -20,6 +20,13 @@ CREATE UNIQUE INDEX payment_methods_customer_fingerprint
 CREATE INDEX payment_methods_expiry
     ON payment_methods (expires_month, brand, channel, id, status)
     WHERE status IN ('active', 'expiring', 'expired');
+-- The dashboard's counts read that index alone (an index-only scan) only while the visibility
+-- map is current: after the lifecycle job has moved a few per cent of the rows, the planner turns
+-- to a sequential scan (at a million methods, 200 ms instead of 25; BENCHMARKS.md). A month's
+-- transitions are ~3 % of the rows, far below autovacuum's default 20 %: vacuum this table after
+-- 1 % changed or inserted instead, so the map is renewed within minutes of a run.
+ALTER TABLE payment_methods SET (autovacuum_vacuum_scale_factor = 0.01,
+                                 autovacuum_vacuum_insert_scale_factor = 0.01);
 -- The retention job's "unused for N days" step.
 CREATE INDEX payment_methods_status_created ON payment_methods (status, created_at);
 

@@ -96,6 +96,21 @@ pub enum LifecycleCommand {
         #[arg(long)]
         at: Option<String>,
     },
+    /// Benchmark only: store synthetic card methods (customers `cus_synth_…`, random
+    /// ciphertexts). Refused on a database holding any other payment method.
+    Seed {
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+    },
+    /// Benchmark only: time the expiry dashboard's calls (overview, list pages, exports) and
+    /// print p50/p95/p99/max per call.
+    BenchDashboard {
+        #[arg(long, default_value_t = 200)]
+        runs: u32,
+        /// The dashboard's clock, an RFC 3339 time (default now).
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

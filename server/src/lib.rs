@@ -11,6 +11,7 @@ pub mod console;
 pub mod customer_config;
 pub mod customer_pages;
 pub mod health;
+pub mod lifecycle_cli;
 pub mod lifecycle_config;
 pub mod lifecycle_tasks;
 pub mod metrics;

@@ -2,8 +2,7 @@
 
 use clap::Parser;
 use coffer_server::cli::{
-    ApiKeyCommand, AuditCommand, Cli, Command, DemoCommand, HsmCommand, KeysCommand,
-    LifecycleCommand, UserCommand,
+    ApiKeyCommand, AuditCommand, Cli, Command, DemoCommand, HsmCommand, KeysCommand, UserCommand,
 };
 use coffer_server::{config, startup, telemetry};
 use coffer_vault::access::{Actor, Role, Scope};
@@ -70,25 +69,8 @@ async fn main() -> anyhow::Result<()> {
                 println!("{label}: {:?}", hsm.key_attributes(label)?);
             }
         }
-        Command::Lifecycle {
-            command: LifecycleCommand::Run { at },
-        } => {
-            let now = match at {
-                Some(t) => {
-                    let t = time::OffsetDateTime::parse(
-                        &t,
-                        &time::format_description::well_known::Rfc3339,
-                    )?;
-                    i64::try_from(t.unix_timestamp_nanos() / 1_000_000)?
-                }
-                None => coffer_vault::store::now_millis(),
-            };
-            let vault = Vault::open(&vault_config()).await?;
-            match vault.run_lifecycle("coffer-cli", now).await? {
-                Some(run) => println!("{} {}", run.id, serde_json::to_string(&run.counts)?),
-                None => println!("another node is running the lifecycle job; nothing done"),
-            }
-            vault.close().await;
+        Command::Lifecycle { command } => {
+            coffer_server::lifecycle_cli::run(command, vault_config()).await?;
         }
         Command::Keys {
             command: KeysCommand::Rotate,

@@ -3,6 +3,7 @@
 //! day of its month, UTC).
 
 pub mod calendar;
+pub mod synthetic;
 
 pub use calendar::{expires_at, month_index, month_label, month_start};
 

@@ -288,9 +288,9 @@ impl Vault {
         let items: Vec<ExpiryItem> = rows
             .into_iter()
             .take(usize::try_from(limit).unwrap_or(0))
-            .map(|(month, r)| ExpiryItem {
-                expiry: calendar::month_label(month),
-                expires_at: calendar::expires_at(month),
+            .map(|r| ExpiryItem {
+                expiry: calendar::month_label(r.month),
+                expires_at: calendar::expires_at(r.month),
                 brand: r.brand.unwrap_or_default(),
                 id: r.id,
                 customer: r.customer,

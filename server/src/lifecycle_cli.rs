@@ -1,0 +1,227 @@
+//! `coffer lifecycle …`: run the job once, and the expiry dashboard's benchmark (synthetic
+//! seeding and timing of the dashboard's calls).
+
+use crate::cli::LifecycleCommand;
+use anyhow::Context;
+use coffer_vault::access::{Actor, Grant, Role, StaffActor, ViewExpiryDashboard};
+use coffer_vault::audit::Origin;
+use coffer_vault::lifecycle::synthetic;
+use coffer_vault::service::{ExpiryBucket, ExpiryQuery};
+use coffer_vault::store::{Dialect, now_millis};
+use coffer_vault::{Vault, VaultConfig};
+use std::time::Instant;
+
+/// Unix ms of an RFC 3339 time, or now.
+fn at_or_now(at: Option<&str>) -> anyhow::Result<i64> {
+    match at {
+        Some(t) => {
+            let t = time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                .context("--at must be an RFC 3339 time")?;
+            Ok(i64::try_from(t.unix_timestamp_nanos() / 1_000_000)?)
+        }
+        None => Ok(now_millis()),
+    }
+}
+
+/// Runs one `coffer lifecycle` command.
+pub async fn run(command: LifecycleCommand, vault_config: VaultConfig) -> anyhow::Result<()> {
+    let vault = Vault::open(&vault_config).await?;
+    let done = run_with(&vault, command).await;
+    vault.close().await;
+    done
+}
+
+async fn run_with(vault: &Vault, command: LifecycleCommand) -> anyhow::Result<()> {
+    match command {
+        LifecycleCommand::Run { at } => {
+            let now = at_or_now(at.as_deref())?;
+            match vault.run_lifecycle("coffer-cli", now).await? {
+                Some(run) => println!("{} {}", run.id, serde_json::to_string(&run.counts)?),
+                None => println!("another node is running the lifecycle job; nothing done"),
+            }
+        }
+        LifecycleCommand::Seed { count } => {
+            let started = Instant::now();
+            let report = synthetic::seed(
+                vault.store(),
+                vault.keys().current().id(),
+                count,
+                now_millis(),
+                vault.lifecycle_policy().window_days(),
+                |done| {
+                    if done % 200_000 == 0 {
+                        eprintln!("{done} methods, {:.0?}", started.elapsed());
+                    }
+                },
+            )
+            .await?;
+            println!(
+                "seeded {} methods of {} customers in {:.1?}",
+                report.methods,
+                report.customers,
+                started.elapsed()
+            );
+        }
+        LifecycleCommand::BenchDashboard { runs, at } => {
+            bench_dashboard(vault, runs.max(1), at_or_now(at.as_deref())?).await?;
+        }
+    }
+    Ok(())
+}
+
+/// One timed call of the dashboard.
+enum Call {
+    Overview,
+    List(ExpiryQuery),
+    Export(ExpiryQuery),
+}
+
+/// Makes the call as the console does (its audit event included); returns the rows it showed.
+async fn call(
+    vault: &Vault,
+    grant: &Grant<ViewExpiryDashboard>,
+    c: &Call,
+    now: i64,
+    origin: &Origin,
+) -> anyhow::Result<usize> {
+    Ok(match c {
+        Call::Overview => {
+            let o = vault.expiry_overview(grant, now, origin).await?;
+            // The live cards counted: the expired ones and those ending within 90 days.
+            let total = |b| {
+                o.buckets
+                    .iter()
+                    .find(|c| c.bucket == b)
+                    .map_or(0, |c| c.total)
+            };
+            usize::try_from(total(ExpiryBucket::Expired) + total(ExpiryBucket::Within90))?
+        }
+        Call::List(q) => vault.expiry_list(grant, q, now, origin).await?.items.len(),
+        Call::Export(q) => vault.expiry_export(grant, q, now, origin).await?.len(),
+    })
+}
+
+fn query(bucket: ExpiryBucket, brand: Option<&str>, channel: Option<&str>) -> ExpiryQuery {
+    ExpiryQuery {
+        bucket,
+        brand: brand.map(str::to_owned),
+        channel: channel.map(str::to_owned),
+        after: None,
+    }
+}
+
+/// Gathers planner statistics, then times the overview, four list pages per bucket (first,
+/// filtered by a common and by a rare brand and channel, deep in by cursor) and the exports of
+/// the 30- and 60-day buckets, each `runs` times in a row, and prints a Markdown table.
+async fn bench_dashboard(vault: &Vault, runs: u32, now: i64) -> anyhow::Result<()> {
+    let agent = Actor::Staff(StaffActor {
+        user_id: "usr_bench_agent".into(),
+        email: "bench@example.com".into(),
+        roles: vec![Role::SupportAgent],
+        can_reveal: false,
+        stepped_up: false,
+    });
+    let origin = Origin::default();
+    let grant = vault
+        .authorize::<ViewExpiryDashboard>(&agent, &origin, None)
+        .await?;
+    let store = vault.store();
+    let mut conn = store.writer().acquire().await?;
+    let started = Instant::now();
+    let analyze = match store.dialect() {
+        Dialect::Sqlite => "ANALYZE",
+        Dialect::Postgres => "ANALYZE payment_methods",
+    };
+    sqlx::query(analyze).execute(&mut *conn).await?;
+    eprintln!("{analyze}: {:.1?}", started.elapsed());
+    let (methods,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM payment_methods")
+        .fetch_one(&mut *conn)
+        .await?;
+    drop(conn);
+
+    const DEEP: usize = 100;
+    let mut calls: Vec<(String, Call)> = vec![("overview (all counts)".into(), Call::Overview)];
+    for bucket in ExpiryBucket::ALL {
+        let b = bucket.as_str();
+        calls.push((
+            format!("list {b}, first page"),
+            Call::List(query(bucket, None, None)),
+        ));
+        calls.push((
+            format!("list {b}, mastercard + ios"),
+            Call::List(query(bucket, Some("mastercard"), Some("ios"))),
+        ));
+        calls.push((
+            format!("list {b}, unionpay + call-centre"),
+            Call::List(query(bucket, Some("unionpay"), Some("call-centre"))),
+        ));
+        // Deep in: the cursor of page DEEP, or of the last page there is.
+        let mut q = query(bucket, None, None);
+        let mut page = 1;
+        while page < DEEP {
+            match vault.expiry_list(&grant, &q, now, &origin).await?.next {
+                Some(next) => q.after = Some(next),
+                None => break,
+            }
+            page += 1;
+        }
+        calls.push((format!("list {b}, page {} (keyset)", page), Call::List(q)));
+    }
+    for bucket in [ExpiryBucket::Within30, ExpiryBucket::Within60] {
+        calls.push((
+            format!("export {} (CSV rows)", bucket.as_str()),
+            Call::Export(query(bucket, None, None)),
+        ));
+    }
+
+    for (_, c) in &calls {
+        for _ in 0..3 {
+            call(vault, &grant, c, now, &origin).await?;
+        }
+    }
+    let as_of = time::OffsetDateTime::from_unix_timestamp(now / 1000)?
+        .format(&time::format_description::well_known::Rfc3339)?;
+    println!(
+        "| call ({methods} methods, as of {as_of}) | rows | p50 ms | p95 ms | p99 ms | max ms |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (name, c) in &calls {
+        let mut times = Vec::with_capacity(runs as usize);
+        let mut rows = 0;
+        for _ in 0..runs {
+            let started = Instant::now();
+            rows = call(vault, &grant, c, now, &origin).await?;
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        // Nearest rank.
+        let at = |q: f64| {
+            let rank = (times.len() as f64 * q).ceil() as usize;
+            times[rank.clamp(1, times.len()) - 1]
+        };
+        println!(
+            "| {name} | {rows} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            at(0.5),
+            at(0.95),
+            at(0.99),
+            at(1.0)
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn at_is_rfc3339_or_now() {
+        assert_eq!(
+            at_or_now(Some("2026-12-01T00:00:00Z")).unwrap(),
+            1_796_083_200_000
+        );
+        assert!(at_or_now(Some("tomorrow")).is_err());
+        assert!(at_or_now(None).unwrap() > 1_796_083_200_000 - 86_400_000 * 365);
+    }
+}
