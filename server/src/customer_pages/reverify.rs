@@ -12,18 +12,6 @@ use coffer_app::customer::{self as pages, ReverifyForm, ReverifyView};
 use coffer_vault::VaultError;
 use coffer_vault::service::ReverifyOutcome;
 
-fn brand_name(brand: &str) -> String {
-    let mut c = brand.chars();
-    match c.next() {
-        Some(f) => f
-            .to_uppercase()
-            .chain(c)
-            .collect::<String>()
-            .replace('_', " "),
-        None => "Card".into(),
-    }
-}
-
 async fn show(
     state: &CustomerState,
     token: &str,
@@ -34,7 +22,7 @@ async fn show(
         Ok(p) => {
             let view = ReverifyView {
                 merchant: p.merchant,
-                card: format!("{} •••• {}", brand_name(&p.brand), p.last4),
+                card: p.card,
                 expiry: p.expiry,
                 attempts_left: p.attempts_left,
             };
@@ -88,14 +76,11 @@ pub async fn submit(
                 &format!("Your card now shows the expiry {expiry}."),
             ),
         ),
-        Ok(ReverifyOutcome::Replaced { brand, last4, .. }) => html(
+        Ok(ReverifyOutcome::Replaced { card, .. }) => html(
             StatusCode::OK,
             pages::reverify_done(
                 &merchant,
-                &format!(
-                    "Your new card {} •••• {last4} replaces the old one.",
-                    brand_name(&brand)
-                ),
+                &format!("Your new card {card} replaces the old one."),
             ),
         ),
         Err(VaultError::Invalid(e)) => {

@@ -23,8 +23,8 @@ use zeroize::Zeroizing;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReverifyPage {
     pub merchant: String,
-    pub brand: String,
-    pub last4: String,
+    /// "Visa •••• 4242": brand and last 4 at most.
+    pub card: String,
     /// `MM/YYYY`.
     pub expiry: String,
     /// Wrong submissions left before the link stops working.
@@ -39,8 +39,8 @@ pub enum ReverifyOutcome {
     /// A new card (its new method id) replaced the old one.
     Replaced {
         payment_method: String,
-        brand: String,
-        last4: String,
+        /// "Mastercard •••• 4444".
+        card: String,
     },
 }
 
@@ -175,8 +175,7 @@ impl Vault {
         let attempts = customers::link_attempts(&mut conn, &link.id).await?;
         Ok(ReverifyPage {
             merchant: self.customer.merchant_name.clone(),
-            brand: m.brand.clone().unwrap_or_default(),
-            last4: m.last4.clone(),
+            card: super::uses::masked_label(&m),
             expiry: expires_month(&m)
                 .map(calendar::month_label)
                 .unwrap_or_default(),
@@ -406,9 +405,8 @@ impl Vault {
             .await?;
         tx.commit().await?;
         Ok(ReverifyOutcome::Replaced {
+            card: super::uses::masked_label(&replacement),
             payment_method: replacement.id,
-            brand: replacement.brand.unwrap_or_default(),
-            last4: replacement.last4,
         })
     }
 
