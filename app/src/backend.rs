@@ -96,11 +96,14 @@ pub trait ConsoleBackend: Send + Sync + 'static {
     fn review_flag(&self, id: String, note: String) -> Reply<'_, FlagView>;
 
     // The lifecycle: the expiry dashboard (support agents, compliance officers), re-verification
-    // links, and dead webhook deliveries (security admins). The CSV export is a plain route.
+    // links, and webhooks (security admins): dead deliveries and the endpoints. The CSV export
+    // is a plain route.
     fn expiry_dashboard(&self, query: ExpiryQuery) -> Reply<'_, ExpiryDashboard>;
     fn issue_reverification(&self, id: String) -> Reply<'_, ReverifyLinkView>;
     fn dead_letters(&self) -> Reply<'_, Vec<DeadLetterView>>;
     fn replay_delivery(&self, id: String) -> Reply<'_, ()>;
+    fn webhook_endpoints(&self) -> Reply<'_, Vec<WebhookEndpointView>>;
+    fn disable_webhook_endpoint(&self, id: String) -> Reply<'_, WebhookEndpointView>;
 }
 
 /// The context type the server functions look up.

@@ -1,10 +1,12 @@
-//! Lifecycle server functions: the expiry dashboard, re-verification links, and the webhook
-//! dead-letter list with its replay.
+//! Lifecycle server functions: the expiry dashboard, re-verification links, the webhook
+//! dead-letter list with its replay, and the webhook endpoints.
 
 use leptos::prelude::*;
 
 use crate::error::ConsoleError;
-use crate::model::{DeadLetterView, ExpiryDashboard, ExpiryQuery, ReverifyLinkView};
+use crate::model::{
+    DeadLetterView, ExpiryDashboard, ExpiryQuery, ReverifyLinkView, WebhookEndpointView,
+};
 
 /// The expiry dashboard at the current time: counts by bucket, brand and channel, the months
 /// ahead, the job's latest runs, and one page of the filtered list. Permission
@@ -37,4 +39,25 @@ pub async fn dead_letters() -> Result<Vec<DeadLetterView>, ConsoleError> {
 #[server(prefix = "/console/api", endpoint = "replay_delivery")]
 pub async fn replay_delivery(id: String) -> Result<(), ConsoleError> {
     crate::api::reply(async move { crate::backend::backend()?.replay_delivery(id).await }.await)
+}
+
+/// The registered webhook endpoints, enabled first, with their queues. Permission
+/// `api_keys.manage`. Audit: `webhook_endpoint.list`.
+#[server(prefix = "/console/api", endpoint = "webhook_endpoints")]
+pub async fn webhook_endpoints() -> Result<Vec<WebhookEndpointView>, ConsoleError> {
+    crate::api::reply(async move { crate::backend::backend()?.webhook_endpoints().await }.await)
+}
+
+/// Disables an endpoint: no more events, waiting deliveries cancelled. Permission
+/// `api_keys.manage`. Audit: `webhook_endpoint.disable`.
+#[server(prefix = "/console/api", endpoint = "disable_webhook_endpoint")]
+pub async fn disable_webhook_endpoint(id: String) -> Result<WebhookEndpointView, ConsoleError> {
+    crate::api::reply(
+        async move {
+            crate::backend::backend()?
+                .disable_webhook_endpoint(id)
+                .await
+        }
+        .await,
+    )
 }

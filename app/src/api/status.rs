@@ -164,6 +164,12 @@ mod tests {
         fn replay_delivery(&self, _: String) -> Reply<'_, ()> {
             nothing()
         }
+        fn webhook_endpoints(&self) -> Reply<'_, Vec<WebhookEndpointView>> {
+            nothing()
+        }
+        fn disable_webhook_endpoint(&self, _: String) -> Reply<'_, WebhookEndpointView> {
+            nothing()
+        }
     }
 
     fn sample() -> StatusView {

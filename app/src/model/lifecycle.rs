@@ -113,6 +113,24 @@ pub struct DeadLetterView {
     pub died_at: String,
 }
 
+/// A registered webhook endpoint and its queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEndpointView {
+    pub id: String,
+    pub url: String,
+    /// Empty for all channels.
+    pub channel: String,
+    /// The API key that registered it.
+    pub registered_by: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    pub disabled_at: Option<String>,
+    /// Deliveries waiting for their next try.
+    pub pending: i64,
+    /// Deliveries that failed their last try.
+    pub failed: i64,
+}
+
 /// A re-verification link just issued: shown once to the agent to pass on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReverifyLinkView {

@@ -1,30 +1,58 @@
-//! `/admin/webhooks`: webhook deliveries to the OMS channels that failed their last try (the
-//! dead-letter list), each with its endpoint, event, tries and last error, and a replay button.
+//! `/admin/webhooks`: the OMS channels' webhook endpoints with their queues and a disable button,
+//! and the deliveries that failed their last try (the dead-letter list), each with its endpoint,
+//! event, tries and last error, and a replay button.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::lifecycle::{ReplayDelivery, dead_letters};
+use crate::api::lifecycle::{
+    DisableWebhookEndpoint, ReplayDelivery, dead_letters, webhook_endpoints,
+};
 use crate::components::feedback::{EmptyState, ErrorNotice, Forbidden, Loading};
 use crate::components::form::{FormError, FormSuccess, action_error, action_ok, success_count};
 use crate::components::format::short_time;
 use crate::components::guard::RequireSignIn;
-use crate::model::DeadLetterView;
+use crate::model::{DeadLetterView, WebhookEndpointView};
 
 /// The dead-letter page.
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
     let replay = ServerAction::<ReplayDelivery>::new();
+    let disable = ServerAction::<DisableWebhookEndpoint>::new();
     let replayed = success_count(replay);
-    let list = Resource::new(move || replayed.get(), |_| dead_letters());
+    let disabled = success_count(disable);
+    let list = Resource::new(move || (replayed.get(), disabled.get()), |_| dead_letters());
+    let endpoints = Resource::new(
+        move || (replayed.get(), disabled.get()),
+        |_| webhook_endpoints(),
+    );
     let error = action_error(replay);
+    let disable_error = action_error(disable);
     view! {
-        <Title text="Webhook deliveries · Coffer" />
+        <Title text="Webhooks · Coffer" />
         <RequireSignIn let:me>
             {if me.can("api_keys.manage") {
                 view! {
                     <div class="page-header">
-                        <h1>"Failed webhook deliveries"</h1>
+                        <h1>"Webhooks"</h1>
+                        <p class="muted">
+                            "Where Coffer sends the OMS channels their events. Disabling an endpoint \
+                             stops its events and cancels what is still waiting; it cannot be \
+                             enabled again (the channel registers a new one, with a new secret)."
+                        </p>
+                    </div>
+                    <FormSuccess done=action_ok(disable) message="Disabled: no more events go to it." />
+                    <FormError error=disable_error />
+                    <Transition fallback=Loading>
+                        {move || Suspend::new(async move {
+                            match endpoints.await {
+                                Ok(items) => view! { <EndpointTable items disable /> }.into_any(),
+                                Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                            }
+                        })}
+                    </Transition>
+                    <div class="page-header">
+                        <h2>"Failed deliveries"</h2>
                         <p class="muted">
                             "Events the OMS channels' endpoints did not accept after every retry. \
                              Fix the endpoint, then replay: the event is signed afresh and sent again."
@@ -91,6 +119,73 @@ fn DeadTable(items: Vec<DeadLetterView>, replay: ServerAction<ReplayDelivery>) -
                             <th scope="col">"Last error"</th>
                             <th scope="col">"Gave up"</th>
                             <th scope="col"><span class="visually-hidden">"Replay"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn EndpointTable(
+    items: Vec<WebhookEndpointView>,
+    disable: ServerAction<DisableWebhookEndpoint>,
+) -> impl IntoView {
+    if items.is_empty() {
+        return view! {
+            <section class="card">
+                <EmptyState>"No endpoints: a channel registers one with POST /api/v1/webhook_endpoints."</EmptyState>
+            </section>
+        }
+        .into_any();
+    }
+    let rows = items
+        .into_iter()
+        .map(|e| {
+            let channel = if e.channel.is_empty() { "all channels".to_owned() } else { e.channel };
+            let state = match &e.disabled_at {
+                Some(at) => format!("disabled {}", short_time(at)),
+                None => "enabled".to_owned(),
+            };
+            let enabled = e.disabled_at.is_none();
+            view! {
+                <tr data-testid="endpoint">
+                    <td class="mono small">{e.url}<br /><span class="muted">{e.id.clone()}</span></td>
+                    <td>{channel}</td>
+                    <td class="mono small">{e.registered_by}</td>
+                    <td>{short_time(&e.created_at)}</td>
+                    <td data-testid="endpoint-state">{state}</td>
+                    <td>{e.pending}</td>
+                    <td>{e.failed}</td>
+                    <td>
+                        {enabled.then(|| view! {
+                            <ActionForm action=disable attr:class="inline-form">
+                                <input type="hidden" name="id" value=e.id />
+                                <button type="submit" class="button button-danger">"Disable"</button>
+                            </ActionForm>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card">
+            <div class="table-wrap">
+                <table class="table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Endpoint"</th>
+                            <th scope="col">"Channel"</th>
+                            <th scope="col">"Registered by"</th>
+                            <th scope="col">"Since"</th>
+                            <th scope="col">"State"</th>
+                            <th scope="col">"Waiting"</th>
+                            <th scope="col">"Failed"</th>
+                            <th scope="col"><span class="visually-hidden">"Disable"</span></th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>

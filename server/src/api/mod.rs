@@ -71,7 +71,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/mandates/{id}/confirm", post(mandates::confirm))
         .route("/api/v1/mandates/{id}/uses", post(mandates::create_use))
-        .route("/api/v1/webhook_endpoints", post(webhooks::create))
+        .route(
+            "/api/v1/webhook_endpoints",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/api/v1/webhook_endpoints/{id}",
+            axum::routing::delete(webhooks::disable),
+        )
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/{*rest}", axum::routing::any(not_found))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -1,13 +1,14 @@
-//! `/api/v1/webhook_endpoints`: an OMS channel registers where Coffer sends its events.
+//! `/api/v1/webhook_endpoints`: an OMS channel registers where Coffer sends its events, lists
+//! the endpoints with their queues, and disables one.
 
 use super::error::ApiError;
 use super::extract::{Client, Ctx, JsonBody};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use coffer_vault::access::ManageWebhooks;
+use coffer_vault::access::{Actor, Grant, ManageWebhookEndpoints, ManageWebhooks};
 
 /// `POST /api/v1/webhook_endpoints` — scope `webhooks:manage`; audit `webhook_endpoint.create`.
 /// Body: `url`, optional `channel` (only uses on that channel). 201 with the endpoint and its
@@ -37,4 +38,62 @@ pub async fn create(
         axum::http::HeaderValue::from_static("no-store"),
     );
     Ok(response)
+}
+
+async fn manage(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: Option<&str>,
+) -> Result<Grant<ManageWebhookEndpoints>, ApiError> {
+    // An id from the path reaches the audit row only when well formed.
+    let id = id.map(|id| {
+        let ok = id.len() <= 64
+            && id.starts_with("we_")
+            && id[3..].bytes().all(|b| b.is_ascii_alphanumeric());
+        if ok { id } else { "invalid" }
+    });
+    state
+        .vault
+        .authorize::<ManageWebhookEndpoints>(
+            actor,
+            &ctx.origin,
+            id.map(|id| ("webhook_endpoint", id)),
+        )
+        .await
+        .map_err(|e| ApiError::from_vault(e, &ctx.request_id))
+}
+
+/// `GET /api/v1/webhook_endpoints` — scope `webhooks:manage`; audit `webhook_endpoint.list`.
+/// Every endpoint (enabled first) with who registered it and its pending and failed deliveries.
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Client(actor): Client,
+) -> Result<Response, ApiError> {
+    let grant = manage(&state, &ctx, &actor, None).await?;
+    let data = state
+        .vault
+        .webhook_endpoints(&grant, &ctx.origin)
+        .await
+        .map_err(|e| ApiError::from_vault(e, &ctx.request_id))?;
+    Ok(Json(serde_json::json!({ "object": "list", "data": data })).into_response())
+}
+
+/// `DELETE /api/v1/webhook_endpoints/{id}` — scope `webhooks:manage`; audit
+/// `webhook_endpoint.disable`. Stops new events and cancels waiting deliveries; 404 if there is
+/// no such enabled endpoint.
+pub async fn disable(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Client(actor): Client,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let grant = manage(&state, &ctx, &actor, Some(&id)).await?;
+    let endpoint = state
+        .vault
+        .disable_webhook_endpoint(&grant, &id, &ctx.origin)
+        .await
+        .map_err(|e| ApiError::from_vault(e, &ctx.request_id))?;
+    Ok(Json(endpoint).into_response())
 }

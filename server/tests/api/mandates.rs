@@ -1,8 +1,11 @@
 //! Stored-credential mandates: set up with a customer-initiated use, confirmed with the network
-//! transaction id, then merchant-initiated uses within the mandate's currency and cap, refused
-//! once the card is replaced or the mandate cancelled; every step audited.
+//! transaction id, then merchant-initiated uses within the mandate's currency and cap, moved to
+//! the customer's replacement card, refused once the card is unusable or the mandate cancelled;
+//! every step audited.
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::customer_pages::{Browser, path_of};
+use crate::helpers::{TestApp, next_year, spawn_app};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn setup(app: &TestApp, customer: &str, first_amount: i64) -> (String, reqwest::Response) {
@@ -175,4 +178,139 @@ async fn a_mandate_stops_when_its_card_is_replaced_and_ids_are_checked() {
         )
         .await;
     assert_eq!(res.status(), 400);
+}
+
+/// Sets up and confirms a mandate on a new Visa card for `customer`: (method, mandate).
+async fn active_mandate(app: &TestApp, customer: &str, nti: &str) -> (String, String) {
+    let (pm, res) = setup(app, customer, 900).await;
+    assert_eq!(res.status(), 201);
+    let mandate = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .post(
+            &app.admin_key,
+            &format!("/api/v1/mandates/{mandate}/confirm"),
+            &json!({ "network_transaction_id": nti }),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    (pm, mandate)
+}
+
+/// The customer replaces card `pm` with `number` through a re-verification link.
+async fn replace_card(app: &TestApp, pm: &str, number: &str) {
+    let res = app
+        .post(
+            &app.agent_key,
+            &format!("/api/v1/payment_methods/{pm}/reverifications"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let path = path_of(res.json::<Value>().await.unwrap()["url"].as_str().unwrap());
+    let form = format!(
+        "number={number}&exp_month=10&exp_year={}&cvc=123&name=Ada+Lovelace",
+        next_year() + 1
+    );
+    let done = Browser::new(app)
+        .post_form(&format!("{path}?intent=replace"), &form)
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+}
+
+async fn mandate_of(app: &TestApp, id: &str) -> Value {
+    let res = app
+        .get(&app.admin_key, &format!("/api/v1/mandates/{id}"))
+        .await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_mandate_follows_its_card_to_a_replacement_of_the_same_network() {
+    let app = spawn_app().await;
+    let (old, mandate) = active_mandate(&app, "cus_follow", "VISA-TX-77").await;
+    // A second mandate on the same card, cancelled: it stays where it was.
+    let res = app
+        .post(
+            &app.admin_key,
+            &format!("/api/v1/payment_methods/{old}/mandates"),
+            &json!({
+                "reference": "sub_old", "amount": 100, "currency": "eur",
+                "order_reference": "ord_old", "channel": "web",
+            }),
+        )
+        .await;
+    let cancelled = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .delete(&app.admin_key, &format!("/api/v1/mandates/{cancelled}"))
+        .await;
+    assert_eq!(res.status(), 200);
+
+    // Another Visa card replaces it.
+    replace_card(&app, &old, "4000056655665556").await;
+
+    // The subscription charges the new card with the same network transaction id.
+    let res = mit(&app, &mandate, 900, "eur").await;
+    assert_eq!(res.status(), 201);
+    let used: Value = res.json().await.unwrap();
+    assert_eq!(used["status"], "approved");
+    assert_eq!(used["network_transaction_id"], "VISA-TX-77");
+    let new = used["payment_method"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    let replaced_by = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM payment_methods WHERE id = '{old}' AND replaced_by = '{new}'"
+        ))
+        .await;
+    assert_eq!(replaced_by, 1);
+    let m = mandate_of(&app, &mandate).await;
+    assert_eq!(m["payment_method"], new.as_str());
+    assert_eq!(m["status"], "active");
+    assert_eq!(
+        mandate_of(&app, &cancelled).await["payment_method"],
+        old.as_str()
+    );
+
+    // One audited move, by the customer, from the old card to the new.
+    let moves: Vec<_> = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.action == "mandate.move")
+        .collect();
+    assert_eq!(moves.len(), 1);
+    assert_eq!(moves[0].resource_id.as_deref(), Some(mandate.as_str()));
+    assert_eq!(moves[0].actor_type, "customer");
+    assert_eq!(moves[0].actor_id, "cus_follow");
+    let detail: Value = serde_json::from_str(moves[0].detail.as_deref().unwrap()).unwrap();
+    assert_eq!(detail["from"], old.as_str());
+    assert_eq!(detail["to"], new.as_str());
+}
+
+#[tokio::test]
+async fn a_mandate_stays_behind_when_the_replacement_is_another_network() {
+    let app = spawn_app().await;
+    let (old, mandate) = active_mandate(&app, "cus_switch", "VISA-TX-88").await;
+    // A Mastercard never saw the Visa transaction id: the mandate cannot go with it.
+    replace_card(&app, &old, "5555555555554444").await;
+    let m = mandate_of(&app, &mandate).await;
+    assert_eq!(m["payment_method"], old.as_str());
+    let res = mit(&app, &mandate, 900, "eur").await;
+    assert_eq!(res.status(), 409);
+    assert_eq!(error_code(res).await, "payment_method_unusable");
+    let audit = app.audit().await;
+    assert!(!audit.iter().any(|e| e.action == "mandate.move"));
+    let reverify = audit
+        .iter()
+        .find(|e| e.action == "payment_method.reverify" && e.outcome == "success")
+        .unwrap();
+    let detail: Value = serde_json::from_str(reverify.detail.as_deref().unwrap()).unwrap();
+    assert_eq!(detail["mandates_stopped"], 1);
+    assert_eq!(detail["mandates_moved"], 0);
 }

@@ -56,7 +56,9 @@ async fn every_route_is_in_the_openapi_document() {
         ("/api/v1/payment_methods/{id}/uses", "post"),
         ("/api/v1/payment_methods/{id}/uses/{use_id}", "get"),
         ("/api/v1/customers/{customer}/mfa/enrollments", "post"),
+        ("/api/v1/webhook_endpoints", "get"),
         ("/api/v1/webhook_endpoints", "post"),
+        ("/api/v1/webhook_endpoints/{id}", "delete"),
         ("/api/v1/payment_methods/{id}/reverifications", "post"),
         ("/api/v1/customers/{customer}/wallet", "get"),
         (

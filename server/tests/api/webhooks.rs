@@ -304,3 +304,159 @@ async fn factor_changes_are_announced_to_endpoints_of_all_channels() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(web.received().is_empty());
 }
+
+/// Waits until no delivery is pending (each delivered or dead).
+async fn settled(app: &TestApp) {
+    for _ in 0..200 {
+        let pending = app
+            .count("SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'")
+            .await;
+        if pending == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("deliveries still pending");
+}
+
+/// Expires every open step-up challenge: the sweeper announces `payment_method_use.failed`.
+async fn expire_challenges(app: &TestApp) {
+    app.exec("UPDATE payment_method_uses SET expires_at = 1 WHERE status = 'requires_action'")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn channels_list_their_endpoints_and_disable_one() {
+    let app = spawn_app().await;
+    let (_down, down_url) = Receiver::start(usize::MAX).await;
+    let (up, up_url) = Receiver::start(0).await;
+    register(&app, &down_url, Some("web")).await;
+    register(&app, &up_url, None).await;
+    // The endpoint for all channels also hears each enrolment (`customer.factor_added`).
+    let failures = |r: &Receiver| {
+        r.received()
+            .iter()
+            .filter(|(_, _, body)| body.contains("\"payment_method_use.failed\""))
+            .count()
+    };
+    pending_use(&app, "cus_ops").await;
+    expire_challenges(&app).await;
+    wait_for(|| failures(&up) == 1).await;
+    settled(&app).await;
+
+    let list = app.get(&app.admin_key, "/api/v1/webhook_endpoints").await;
+    assert_eq!(list.status(), 200);
+    let list: Value = list.json().await.unwrap();
+    assert_eq!(list["object"], "list");
+    let data = list["data"].as_array().unwrap();
+    assert_eq!(data.len(), 2);
+    assert!(!list.to_string().contains("whsec_"), "no secret in a list");
+    let down = data.iter().find(|e| e["url"] == down_url.as_str()).unwrap();
+    let all = data.iter().find(|e| e["url"] == up_url.as_str()).unwrap();
+    assert_eq!(down["status"], "enabled");
+    assert_eq!(down["channel"], "web");
+    assert_eq!(down["failed_deliveries"], 1);
+    assert_eq!(down["pending_deliveries"], 0);
+    assert_eq!(down["disabled"], Value::Null);
+    assert_eq!(all["channel"], Value::Null);
+    assert_eq!(all["failed_deliveries"], 0);
+    assert!(down["registered_by"].as_str().unwrap().starts_with("ak_"));
+    let down_id = down["id"].as_str().unwrap().to_owned();
+
+    // Agents' keys have no `webhooks:manage`.
+    let denied = app.get(&app.agent_key, "/api/v1/webhook_endpoints").await;
+    assert_eq!(denied.status(), 403);
+    let denied = app
+        .delete(
+            &app.agent_key,
+            &format!("/api/v1/webhook_endpoints/{down_id}"),
+        )
+        .await;
+    assert_eq!(denied.status(), 403);
+
+    // A delivery waiting for a later try when the endpoint is disabled is cancelled.
+    app.exec(&format!(
+        "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, payload, status, \
+         attempts, next_attempt_at, created_at) VALUES ('whd_waiting', '{down_id}', 'evt_w', \
+         'payment_method_use.failed', '{{}}', 'pending', 1, 9999999999999, 1)"
+    ))
+    .await
+    .unwrap();
+    let res = app
+        .delete(
+            &app.admin_key,
+            &format!("/api/v1/webhook_endpoints/{down_id}"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let disabled: Value = res.json().await.unwrap();
+    assert_eq!(disabled["status"], "disabled");
+    assert!(disabled["disabled"].as_i64().unwrap() > 0);
+    assert_eq!(disabled["pending_deliveries"], 0);
+    let cancelled = app
+        .count("SELECT COUNT(*) FROM webhook_deliveries WHERE id = 'whd_waiting' AND status = 'cancelled'")
+        .await;
+    assert_eq!(cancelled, 1);
+    // Once only.
+    let again = app
+        .delete(
+            &app.admin_key,
+            &format!("/api/v1/webhook_endpoints/{down_id}"),
+        )
+        .await;
+    assert_eq!(again.status(), 404);
+
+    // The next event goes to the enabled endpoint only.
+    let before = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = '{down_id}'"
+        ))
+        .await;
+    pending_use(&app, "cus_ops2").await;
+    expire_challenges(&app).await;
+    wait_for(|| failures(&up) == 2).await;
+    let after = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = '{down_id}'"
+        ))
+        .await;
+    assert_eq!(after, before);
+    let listed: Value = app
+        .get(&app.admin_key, "/api/v1/webhook_endpoints")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["data"][0]["url"], up_url.as_str(), "enabled first");
+    assert_eq!(listed["data"][1]["status"], "disabled");
+
+    let audit = app.audit().await;
+    let disables: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == "webhook_endpoint.disable")
+        .collect();
+    assert_eq!(disables.len(), 2);
+    assert_eq!(disables[0].outcome, "success");
+    assert!(
+        disables[0]
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("\"cancelled_deliveries\":1")
+    );
+    assert_eq!(disables[1].outcome, "failure");
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "webhook_endpoint.list" && e.outcome == "success")
+            .count(),
+        2
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "webhook_endpoint.manage" && e.outcome == "denied"),
+        "the agent's refusals are audited"
+    );
+}

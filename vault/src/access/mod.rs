@@ -218,6 +218,8 @@ actions! {
     IssueReverification => "payment_method.reverification_create", Some(S::PaymentMethodsWrite), Some(P::PaymentMethodsRead), false;
     /// List dead webhook deliveries and replay them.
     ManageWebhookDeliveries => "webhook_delivery.replay", None, Some(P::ApiKeysManage), false;
+    /// List webhook endpoints with their queues, and disable one (channels and security admins).
+    ManageWebhookEndpoints => "webhook_endpoint.manage", Some(S::WebhooksManage), Some(P::ApiKeysManage), false;
     /// Set a customer's default method.
     SetDefaultPaymentMethod => "payment_method.default_set", Some(S::PaymentMethodsWrite), None, false;
 }

@@ -19,6 +19,7 @@ mod staff;
 mod tokenize;
 mod uses;
 mod wallet;
+mod webhook_endpoints;
 mod webhooks;
 
 pub use api_keys::{NewApiKey, VERIFIED_TTL};
@@ -37,6 +38,7 @@ pub use staff::{NewStaff, PasswordChangeRequest, PendingEnrolment};
 pub use tokenize::Tokenized;
 pub use uses::{StepUpPage, StepUpResult, UseView};
 pub use wallet::WalletMethod;
+pub use webhook_endpoints::EndpointSummary;
 pub use webhooks::{DeadLetter, EndpointView, OutgoingDelivery, RegisteredEndpoint, RetryPolicy};
 
 use crate::access::{self, Action, Actor, Grant};

@@ -274,8 +274,10 @@ impl Vault {
 
     /// The customer enters a replacement card (the form body: `number`, `exp_month`,
     /// `exp_year`, `cvc`, optional `name`), validated like any intake. A new method with a new
-    /// token replaces the old one (the same card number only updates the expiry). Audit
-    /// `payment_method.create` and `payment_method.reverify`; webhook `payment_method.updated`.
+    /// token replaces the old one (the same card number only updates the expiry); the default
+    /// moves to it, and so do the mandates that are not cancelled if it is of the same card
+    /// network. Audit `payment_method.create`,
+    /// `payment_method.reverify` and `mandate.move`; webhook `payment_method.updated`.
     pub async fn reverify_replace(
         &self,
         token: &str,
@@ -390,17 +392,44 @@ impl Vault {
         {
             customers::set_default_method(&mut tx, &old.customer, &replacement.id, now).await?;
         }
+        // Subscriptions go on with a new card of the same network: the mandate keeps its
+        // network transaction id, which that network accepts with the cardholder's updated
+        // credential. Another network never saw that id, so there the mandates stay on the
+        // replaced card (uses refused) until the OMS sets one up again on the new card.
+        let same_network = old.brand.is_some() && old.brand == replacement.brand;
+        let (moved, stopped) = if same_network {
+            let moved =
+                store::mandates::move_to_replacement(&mut tx, &old.id, &replacement.id).await?;
+            (moved, Vec::new())
+        } else {
+            (
+                Vec::new(),
+                store::mandates::open_on(&mut tx, &old.id).await?,
+            )
+        };
+        for mandate in &moved {
+            AuditEvent::new(&actor, "mandate.move", Outcome::Success, origin)
+                .resource("mandate", mandate)
+                .detail(serde_json::json!({ "from": old.id, "to": replacement.id }))
+                .write(&mut tx)
+                .await?;
+        }
         let mut after = old.clone();
         after.status = "replaced".into();
         let extra = serde_json::json!({
             "replaced_by": replacement.id,
+            "mandates_moved": moved,
+            "mandates_stopped": stopped,
             "previous_attributes": { "status": old.status },
         });
         self.enqueue_method_event(&mut tx, &after, "payment_method.updated", extra, now)
             .await?;
         AuditEvent::new(&actor, "payment_method.reverify", Outcome::Success, origin)
             .resource(PM, &old.id)
-            .detail(serde_json::json!({ "change": "replaced", "replaced_by": replacement.id }))
+            .detail(serde_json::json!({
+                "change": "replaced", "replaced_by": replacement.id,
+                "mandates_moved": moved.len(), "mandates_stopped": stopped.len(),
+            }))
             .write(&mut tx)
             .await?;
         tx.commit().await?;

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-const ENDPOINT: &str = "webhook_endpoint";
+pub(super) const ENDPOINT: &str = "webhook_endpoint";
 
 fn endpoint_record(id: &str) -> String {
     format!("webhook_endpoint:{id}")
@@ -44,6 +44,8 @@ pub struct EndpointView {
     /// Only uses on this channel; `null` for all.
     pub channel: Option<String>,
     pub created: i64,
+    /// `enabled`, or `disabled` (no events are sent to it any more).
+    pub status: &'static str,
 }
 
 /// A new endpoint and its signing secret (shown once).
@@ -221,6 +223,7 @@ impl Vault {
                 url: row.url,
                 channel: row.channel,
                 created: row.created_at / 1000,
+                status: "enabled",
             },
             secret,
         })

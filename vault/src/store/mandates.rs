@@ -130,3 +130,37 @@ pub async fn use_count(conn: &mut AnyConnection, mandate: &str) -> Result<i64, S
             .await?;
     Ok(row.try_get("n")?)
 }
+
+/// The mandates on `method` that are not cancelled, by id.
+pub async fn open_on(conn: &mut AnyConnection, method: &str) -> Result<Vec<String>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id FROM mandates WHERE payment_method = $1 AND status <> 'cancelled' ORDER BY id",
+    )
+    .bind(method)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok(r.try_get("id")?))
+        .collect::<Result<Vec<String>, StoreError>>()
+}
+
+/// Moves the mandates on `from` that are not cancelled to `to` (the card was replaced), in the
+/// caller's transaction; returns their ids.
+pub async fn move_to_replacement(
+    conn: &mut AnyConnection,
+    from: &str,
+    to: &str,
+) -> Result<Vec<String>, StoreError> {
+    let ids = open_on(&mut *conn, from).await?;
+    if !ids.is_empty() {
+        sqlx::query(
+            "UPDATE mandates SET payment_method = $2 \
+             WHERE payment_method = $1 AND status <> 'cancelled'",
+        )
+        .bind(from)
+        .bind(to)
+        .execute(conn)
+        .await?;
+    }
+    Ok(ids)
+}

@@ -187,7 +187,8 @@ pub async fn dead(
     let rows = sqlx::query(
         "SELECT d.id, e.url, d.event_id, d.event_type, d.attempts, d.last_error, d.created_at, \
          d.next_attempt_at FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
-         WHERE d.status = 'dead' ORDER BY d.next_attempt_at DESC, d.id LIMIT $1",
+         WHERE d.status = 'dead' AND e.disabled_at IS NULL \
+         ORDER BY d.next_attempt_at DESC, d.id LIMIT $1",
     )
     .bind(limit)
     .fetch_all(conn)
@@ -208,15 +209,92 @@ pub async fn dead(
         .collect()
 }
 
-/// Puts a dead delivery back in the queue with a fresh count of tries. False if it is not dead.
+/// Puts a dead delivery back in the queue with a fresh count of tries. False if it is not dead
+/// or its endpoint is disabled.
 pub async fn replay(conn: &mut AnyConnection, id: &str, now: i64) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $2 \
-         WHERE id = $1 AND status = 'dead'",
+         WHERE id = $1 AND status = 'dead' AND endpoint_id IN \
+         (SELECT id FROM webhook_endpoints WHERE disabled_at IS NULL)",
     )
     .bind(id)
     .bind(now)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// An endpoint as operators see it: where it sends, who registered it, and its queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointSummaryRow {
+    pub id: String,
+    pub url: String,
+    pub channel: Option<String>,
+    pub client: String,
+    pub created_at: i64,
+    pub disabled_at: Option<i64>,
+    /// Deliveries waiting for their next try.
+    pub pending: i64,
+    /// Deliveries that failed their last try.
+    pub dead: i64,
+}
+
+/// Every endpoint, enabled ones first, newest first within each.
+pub async fn list_endpoints(
+    conn: &mut AnyConnection,
+) -> Result<Vec<EndpointSummaryRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT e.id, e.url, e.channel, e.client, e.created_at, e.disabled_at, \
+         CAST((SELECT COUNT(*) FROM webhook_deliveries d \
+               WHERE d.endpoint_id = e.id AND d.status = 'pending') AS BIGINT) AS pending, \
+         CAST((SELECT COUNT(*) FROM webhook_deliveries d \
+               WHERE d.endpoint_id = e.id AND d.status = 'dead') AS BIGINT) AS dead \
+         FROM webhook_endpoints e \
+         ORDER BY CASE WHEN e.disabled_at IS NULL THEN 0 ELSE 1 END, e.created_at DESC, e.id",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(EndpointSummaryRow {
+                id: r.try_get("id")?,
+                url: r.try_get("url")?,
+                channel: r.try_get("channel")?,
+                client: r.try_get("client")?,
+                created_at: r.try_get("created_at")?,
+                disabled_at: r.try_get("disabled_at")?,
+                pending: r.try_get("pending")?,
+                dead: r.try_get("dead")?,
+            })
+        })
+        .collect()
+}
+
+/// Disables an enabled endpoint: no new events are queued for it, and the deliveries still
+/// waiting are cancelled. `None` if there is no such enabled endpoint; else how many were
+/// cancelled.
+pub async fn disable_endpoint(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: i64,
+) -> Result<Option<u64>, StoreError> {
+    let done = sqlx::query(
+        "UPDATE webhook_endpoints SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(None);
+    }
+    let cancelled = sqlx::query(
+        "UPDATE webhook_deliveries SET status = 'cancelled', last_error = 'endpoint disabled', \
+         next_attempt_at = $2 WHERE endpoint_id = $1 AND status = 'pending'",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(Some(cancelled.rows_affected()))
 }

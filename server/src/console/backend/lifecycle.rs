@@ -1,17 +1,14 @@
 //! The lifecycle in the console: the expiry dashboard and its list (support agents and
-//! compliance officers, `payment_methods.read`), re-verification links (same permission), and
-//! the webhook dead-letter list with replay (security admins, `api_keys.manage`).
+//! compliance officers, `payment_methods.read`) and re-verification links (same permission).
 
 use super::errors::map;
 use super::{Req, VaultBackend, views};
+use coffer_app::ConsoleError;
 use coffer_app::model::{
-    BucketView, DeadLetterView, ExpiryDashboard, ExpiryQuery, ExpiryRow, LifecycleRunView,
-    ReverifyItem, ReverifyLinkView,
+    BucketView, ExpiryDashboard, ExpiryQuery, ExpiryRow, LifecycleRunView, ReverifyItem,
+    ReverifyLinkView,
 };
-use coffer_app::{ConsoleError, ErrorCode};
-use coffer_vault::access::{
-    IssueReverification, ManageWebhookDeliveries, ReadPaymentMethod, ViewExpiryDashboard,
-};
+use coffer_vault::access::{IssueReverification, ReadPaymentMethod, ViewExpiryDashboard};
 use coffer_vault::lifecycle::month_label;
 use coffer_vault::service::{self as vs, ExpiryBucket, ExpiryOverview};
 use coffer_vault::store::now_millis;
@@ -249,52 +246,6 @@ impl VaultBackend {
                 expires_at: views::rfc3339(s.expires_at),
             })
             .collect())
-    }
-
-    pub(super) async fn do_dead_letters(&self) -> Result<Vec<DeadLetterView>, ConsoleError> {
-        let mut who = self.signed_in().await?;
-        let grant = self
-            .authorize_with::<ManageWebhookDeliveries>(&mut who, None, None)
-            .await?;
-        let found = self
-            .vault
-            .dead_letters(&grant, 200, &who.req.origin)
-            .await
-            .map_err(map)?;
-        Ok(found
-            .into_iter()
-            .map(|d| DeadLetterView {
-                id: d.id,
-                url: d.url,
-                event_type: d.event_type,
-                event_id: d.event_id,
-                attempts: d.attempts,
-                last_error: d.last_error.unwrap_or_default(),
-                created_at: views::rfc3339(d.created_at),
-                died_at: views::rfc3339(d.died_at),
-            })
-            .collect())
-    }
-
-    pub(super) async fn do_replay_delivery(&self, id: String) -> Result<(), ConsoleError> {
-        let mut who = self.signed_in().await?;
-        let grant = self
-            .authorize_with::<ManageWebhookDeliveries>(
-                &mut who,
-                None,
-                Some(("webhook_delivery", &id)),
-            )
-            .await?;
-        self.vault
-            .replay_dead_letter(&grant, &id, &who.req.origin)
-            .await
-            .map_err(|e| match map(e) {
-                err if err.code == ErrorCode::NotFound => ConsoleError::new(
-                    ErrorCode::NotFound,
-                    "This delivery is not in the dead-letter list any more (already replayed?).",
-                ),
-                err => err,
-            })
     }
 }
 

@@ -11,6 +11,7 @@ mod errors;
 pub(super) mod lifecycle;
 mod methods;
 mod views;
+mod webhooks;
 
 use super::session::{EXPIRED, KEY, StaffSession};
 use crate::api::extract::Ctx;
@@ -338,5 +339,11 @@ impl ConsoleBackend for VaultBackend {
     }
     fn replay_delivery(&self, id: String) -> Reply<'_, ()> {
         Box::pin(self.do_replay_delivery(id))
+    }
+    fn webhook_endpoints(&self) -> Reply<'_, Vec<WebhookEndpointView>> {
+        Box::pin(self.do_webhook_endpoints())
+    }
+    fn disable_webhook_endpoint(&self, id: String) -> Reply<'_, WebhookEndpointView> {
+        Box::pin(self.do_disable_endpoint(id))
     }
 }

@@ -230,4 +230,37 @@ async fn security_admins_list_and_replay_dead_deliveries_and_agents_cannot() {
             .iter()
             .any(|e| e.action == "webhook_delivery.replay" && e.outcome == "success")
     );
+
+    // The endpoint behind it: listed with its failed delivery, and disabled by the admin only.
+    let endpoints = admin.ok("webhook_endpoints", &[]).await;
+    let endpoints = endpoints.as_array().unwrap();
+    assert_eq!(endpoints.len(), 1);
+    assert_eq!(endpoints[0]["url"], "http://127.0.0.1:9/hook");
+    assert_eq!(endpoints[0]["failed"], 1);
+    assert_eq!(endpoints[0]["disabled_at"], Value::Null);
+    let endpoint = endpoints[0]["id"].as_str().unwrap().to_owned();
+    agent.err("webhook_endpoints", &[], "forbidden").await;
+    agent
+        .err(
+            "disable_webhook_endpoint",
+            &[("id", &endpoint)],
+            "forbidden",
+        )
+        .await;
+    let disabled = admin
+        .ok("disable_webhook_endpoint", &[("id", &endpoint)])
+        .await;
+    assert!(disabled["disabled_at"].as_str().is_some());
+    admin
+        .err(
+            "disable_webhook_endpoint",
+            &[("id", &endpoint)],
+            "not_found",
+        )
+        .await;
+    // Its failed deliveries are no longer offered for replay, nor replayable.
+    assert_eq!(admin.ok("dead_letters", &[]).await, json!([]));
+    admin
+        .err("replay_delivery", &[("id", &delivery)], "not_found")
+        .await;
 }
