@@ -271,6 +271,10 @@ pub fn flag_events(flag: &FlagView) -> AuditQuery {
             ("staff.*", "failure")
         }
         "audit_verification_failed" => ("audit.verify", "failure"),
+        "payment_page_blocked_content" => {
+            q.resource = subject;
+            ("payment_page.csp_violation", "")
+        }
         _ => ("", ""),
     };
     q.action = action.to_owned();

@@ -120,7 +120,8 @@ pub struct FlagView {
     /// `YYYY-MM-DD`, UTC.
     pub day: String,
     /// `repeated_denied_reveals`, `reveal_outside_business_hours`, `read_burst`, `new_api_key`,
-    /// `access_grant`, `failed_sign_in_storm`, `audit_verification_failed`.
+    /// `access_grant`, `failed_sign_in_storm`, `audit_verification_failed`,
+    /// `payment_page_blocked_content`.
     pub kind: String,
     /// Who or what it is about: an actor id, an IP address, a resource id.
     pub subject: String,

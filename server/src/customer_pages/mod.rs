@@ -1,7 +1,8 @@
 //! Customers' pages under `/c/`: the enrolment link and factor management (a 15-minute cookie
-//! after the link is redeemed), the step-up challenge, and the passkey ceremonies' JSON.
-//! Responses are `no-store` and `Referrer-Policy: no-referrer` (the link token is in the URL);
-//! state changes pass the console's same-origin check.
+//! after the link is redeemed), the step-up challenge, re-verification (a card form: a payment
+//! page), and the passkey ceremonies' JSON. Responses are `no-store`, `Referrer-Policy:
+//! no-referrer` (the link token is in the URL) and under a strict Content Security Policy whose
+//! violation reports land in the audit log; state changes pass the console's same-origin check.
 
 mod enrol;
 mod reverify;
@@ -10,27 +11,38 @@ mod step_up;
 use crate::api::extract::Ctx;
 use axum::Router;
 use axum::body::Bytes;
-use axum::http::header::{CONTENT_TYPE, COOKIE, REFERRER_POLICY, SET_COOKIE};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header::{
+    CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, REFERRER_POLICY, SET_COOKIE,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use coffer_vault::customer::csp;
 use coffer_vault::{Vault, VaultError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// The customer's session cookie (after redeeming an enrolment link).
 pub const COOKIE_NAME: &str = "coffer_customer";
+
+/// Violation reports recorded per minute at most: anyone can send one, and the audit log is not
+/// theirs to fill. The rest are dropped (and counted in a warning).
+const REPORTS_PER_MINUTE: u32 = 30;
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct CustomerState {
     pub vault: Arc<Vault>,
     pub secure_cookies: bool,
+    /// (minute, reports recorded in it).
+    reports: Arc<Mutex<(i64, u32)>>,
 }
 
 pub fn routes(vault: Arc<Vault>, secure_cookies: bool) -> Router {
     let state = CustomerState {
         vault,
         secure_cookies,
+        reports: Arc::default(),
     };
     Router::new()
         .route("/c/enrol/{token}", get(enrol::landing).post(enrol::redeem))
@@ -63,15 +75,56 @@ pub fn routes(vault: Arc<Vault>, secure_cookies: bool) -> Router {
         )
         .route("/c/passkey.js", get(passkey_js))
         .route("/c/customer.css", get(customer_css))
+        .route(
+            "/c/csp-report",
+            post(csp_report).layer(DefaultBodyLimit::max(csp::MAX_REPORT_BYTES)),
+        )
         .with_state(state)
-        .layer(axum::middleware::map_response(no_referrer))
+        .layer(axum::middleware::map_response(page_headers))
 }
 
-async fn no_referrer(mut response: Response) -> Response {
+async fn page_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp::POLICY),
+    );
     response
-        .headers_mut()
-        .insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    response
+}
+
+/// `POST /c/csp-report`: a browser reports content our policy blocked on a customer page. The
+/// raw body goes to the vault, which keeps the page's route, the directive and the blocked
+/// origin in the audit log. Always 204 unless the audit log cannot be written.
+async fn csp_report(State(state): State<CustomerState>, ctx: Ctx, body: Bytes) -> StatusCode {
+    let minute = coffer_vault::store::now_millis() / 60_000;
+    let within_budget = {
+        let mut budget = state
+            .reports
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if budget.0 != minute {
+            *budget = (minute, 0);
+        }
+        budget.1 += 1;
+        if budget.1 == REPORTS_PER_MINUTE + 1 {
+            tracing::warn!(
+                limit = REPORTS_PER_MINUTE,
+                "payment page violation reports over the limit this minute: dropping the rest"
+            );
+        }
+        budget.1 <= REPORTS_PER_MINUTE
+    };
+    if !within_budget {
+        return StatusCode::NO_CONTENT;
+    }
+    match state.vault.record_page_violation(&body, &ctx.origin).await {
+        Ok(_) => StatusCode::NO_CONTENT,
+        Err(e) => {
+            tracing::error!(error = %e, "a payment page violation report could not be audited");
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+    }
 }
 
 async fn passkey_js() -> Response {

@@ -19,6 +19,7 @@ mod leak;
 mod lifecycle;
 mod mandates;
 mod ops;
+mod page_integrity;
 mod reveal;
 mod reverification;
 mod tokenize;

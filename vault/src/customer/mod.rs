@@ -1,6 +1,7 @@
 //! Customers' second factors for high-value uses of their stored methods: the step-up policy,
 //! the single-use links a customer opens, and the settings that name the merchant and the site.
 
+pub mod csp;
 pub mod link;
 pub mod passkey;
 pub mod policy;

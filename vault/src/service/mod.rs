@@ -10,6 +10,7 @@ mod expiry;
 mod idempotency;
 mod lifecycle;
 mod mandates;
+mod page_integrity;
 mod passkeys;
 mod read;
 mod refresh;

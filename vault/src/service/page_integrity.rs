@@ -1,0 +1,35 @@
+//! Browser reports of content blocked on the customer (payment) pages, kept in the audit log
+//! for the daily review (PCI DSS 11.6.1: tampering with a payment page as the customer's browser
+//! received it is detected and followed up).
+
+use super::Vault;
+use crate::access::Actor;
+use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::customer::csp;
+use crate::error::VaultError;
+
+impl Vault {
+    /// Records a Content Security Policy violation report (the raw body the browser sent) as
+    /// `payment_page.csp_violation`: anonymous (anyone can send one), outcome `denied` (the
+    /// browser blocked it), resource the page's route, detail the directive and the blocked
+    /// origin. Returns false, recording nothing, if the body is not a report about our pages.
+    pub async fn record_page_violation(
+        &self,
+        body: &[u8],
+        origin: &Origin,
+    ) -> Result<bool, VaultError> {
+        let Some(v) = csp::parse_report(body) else {
+            return Ok(false);
+        };
+        let event = AuditEvent::new(
+            &Actor::Anonymous,
+            "payment_page.csp_violation",
+            Outcome::Denied,
+            origin,
+        )
+        .resource("payment_page", &v.page)
+        .detail(serde_json::json!({ "directive": v.directive, "blocked": v.blocked }));
+        self.audit_alone(&event).await?;
+        Ok(true)
+    }
+}
