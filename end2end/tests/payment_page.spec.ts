@@ -20,7 +20,8 @@ test("a script injected into a payment page is blocked and reported", async ({ p
 
   const response = await page.goto(`${main.url}${link.pathname}?intent=replace`);
   expect(response?.headers()["content-security-policy"]).toContain("script-src 'self'");
-  await expect(page.getByLabel("Card number")).toBeVisible();
+  await expect(page.getByText("Secure verification")).toBeVisible();
+  await expect(page.getByLabel("Card number")).toHaveCount(1);
   const blocked = page.waitForEvent("console", (m) => m.text().includes("Content Security Policy"));
   await page.evaluate(() => {
     const s = document.createElement("script");
