@@ -271,9 +271,9 @@ pub fn flag_events(flag: &FlagView) -> AuditQuery {
             ("staff.*", "failure")
         }
         "audit_verification_failed" => ("audit.verify", "failure"),
-        "payment_page_blocked_content" => {
+        "blocked_page_content" => {
             q.resource = subject;
-            ("payment_page.csp_violation", "")
+            ("page.csp_violation", "")
         }
         _ => ("", ""),
     };

@@ -23,4 +23,4 @@ pub use app::App;
 #[cfg(feature = "ssr")]
 pub use backend::{ConsoleBackend, SharedBackend, provide_backend};
 pub use error::{ConsoleError, ErrorCode};
-pub use shell::shell;
+pub use shell::{console_policy, shell};

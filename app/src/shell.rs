@@ -8,6 +8,8 @@ use crate::app::App;
 
 /// The full HTML page the server renders for every console route (and for the 404 fallback).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    send_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -24,6 +26,31 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// The console's Content Security Policy for one response: this origin's script and the inline
+/// hydration scripts that carry the response's `nonce`, its WebAssembly and style, nothing from
+/// elsewhere, no frames; violations reported to the same place as the customer pages'.
+pub fn console_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'none'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'; report-uri /c/csp-report"
+    )
+}
+
+/// Sends the policy with the nonce Leptos puts on this response's inline scripts.
+#[cfg(feature = "ssr")]
+fn send_policy() {
+    let Some(nonce) = leptos::nonce::use_nonce() else {
+        return;
+    };
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    if let Ok(value) = http::HeaderValue::from_str(&console_policy(&nonce)) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -15,7 +15,7 @@ test("a script injected into a payment page is blocked and reported", async ({ p
   expect(issued.status()).toBe(201);
   const link = new URL((await issued.json()).url);
   const before = Number(
-    sql(main, "SELECT COUNT(*) FROM audit_events WHERE action = 'payment_page.csp_violation'"),
+    sql(main, "SELECT COUNT(*) FROM audit_events WHERE action = 'page.csp_violation'"),
   );
 
   const response = await page.goto(`${main.url}${link.pathname}?intent=replace`);
@@ -33,13 +33,13 @@ test("a script injected into a payment page is blocked and reported", async ({ p
   await expect
     .poll(() =>
       Number(
-        sql(main, "SELECT COUNT(*) FROM audit_events WHERE action = 'payment_page.csp_violation'"),
+        sql(main, "SELECT COUNT(*) FROM audit_events WHERE action = 'page.csp_violation'"),
       ),
     )
     .toBe(before + 1);
   const detail = sql(
     main,
-    "SELECT resource_id || ' ' || detail FROM audit_events WHERE action = 'payment_page.csp_violation' ORDER BY seq DESC LIMIT 1",
+    "SELECT resource_id || ' ' || detail FROM audit_events WHERE action = 'page.csp_violation' ORDER BY seq DESC LIMIT 1",
   );
   expect(detail).toContain("/c/reverify");
   expect(detail).toContain("https://skim.example");

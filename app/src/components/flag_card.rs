@@ -20,7 +20,7 @@ pub fn kind_name(kind: &str) -> String {
         "access_grant" => "Staff access granted".to_owned(),
         "failed_sign_in_storm" => "Failed sign-in storm".to_owned(),
         "audit_verification_failed" => "Audit verification failed".to_owned(),
-        "payment_page_blocked_content" => "Content blocked on a payment page".to_owned(),
+        "blocked_page_content" => "Content blocked on a page".to_owned(),
         other => words(other),
     }
 }

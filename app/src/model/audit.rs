@@ -121,7 +121,7 @@ pub struct FlagView {
     pub day: String,
     /// `repeated_denied_reveals`, `reveal_outside_business_hours`, `read_burst`, `new_api_key`,
     /// `access_grant`, `failed_sign_in_storm`, `audit_verification_failed`,
-    /// `payment_page_blocked_content`.
+    /// `blocked_page_content`.
     pub kind: String,
     /// Who or what it is about: an actor id, an IP address, a resource id.
     pub subject: String,

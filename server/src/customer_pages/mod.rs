@@ -76,7 +76,7 @@ pub fn routes(vault: Arc<Vault>, secure_cookies: bool) -> Router {
         .route("/c/passkey.js", get(passkey_js))
         .route("/c/customer.css", get(customer_css))
         .route(
-            "/c/csp-report",
+            csp::REPORT_PATH,
             post(csp_report).layer(DefaultBodyLimit::max(csp::MAX_REPORT_BYTES)),
         )
         .with_state(state)

@@ -1,7 +1,8 @@
-//! The customer pages are payment pages (re-verification takes a card number): every one is
-//! sent under a strict Content Security Policy, and what a customer's browser blocks there is
-//! reported, audited without card data or link tokens, limited per minute, and flagged for the
-//! daily review (PCI DSS 6.4.3, 11.6.1).
+//! The customer pages are payment pages (re-verification takes a card number) and the console
+//! shows revealed card numbers: every page is sent under a strict Content Security Policy (the
+//! console's with a fresh nonce per response), and what a browser blocks there is reported,
+//! audited without card data or link tokens, limited per minute, and flagged for the daily
+//! review (PCI DSS 6.4.3, 11.6.1).
 
 use crate::customer_pages::path_of;
 use crate::helpers::{TestApp, spawn_app};
@@ -103,7 +104,7 @@ async fn a_blocked_skimmer_is_audited_without_card_data_and_flagged_for_review()
         .audit()
         .await
         .into_iter()
-        .filter(|e| e.action == "payment_page.csp_violation")
+        .filter(|e| e.action == "page.csp_violation")
         .collect();
     assert_eq!(rows.len(), 1);
     let row = &rows[0];
@@ -122,10 +123,10 @@ async fn a_blocked_skimmer_is_audited_without_card_data_and_flagged_for_review()
 
     // Not a report: nothing is recorded, and the sender learns nothing.
     assert_eq!(report(&app, "{\"hello\": 1}").await, 204);
-    let about_console = skimmer_report("/console/expiry");
-    assert_eq!(report(&app, &about_console).await, 204);
+    let not_a_page = skimmer_report("/Not%20A/page");
+    assert_eq!(report(&app, &not_a_page).await, 204);
     let recorded = app
-        .count("SELECT COUNT(*) FROM audit_events WHERE action = 'payment_page.csp_violation'")
+        .count("SELECT COUNT(*) FROM audit_events WHERE action = 'page.csp_violation'")
         .await;
     assert_eq!(recorded, 1);
 
@@ -137,7 +138,7 @@ async fn a_blocked_skimmer_is_audited_without_card_data_and_flagged_for_review()
     let flags = audit_flags::list(&mut conn, false, 100).await.unwrap();
     let flag = flags
         .iter()
-        .find(|f| f.kind == kind::PAYMENT_PAGE_TAMPER)
+        .find(|f| f.kind == kind::BLOCKED_PAGE_CONTENT)
         .expect("a flag for the reviewer");
     assert_eq!(flag.subject, "/c/reverify");
     assert_eq!(flag.event_count, 1);
@@ -151,7 +152,7 @@ async fn reports_are_limited_per_minute() {
         assert_eq!(report(&app, &body).await, 204);
     }
     let recorded = app
-        .count("SELECT COUNT(*) FROM audit_events WHERE action = 'payment_page.csp_violation'")
+        .count("SELECT COUNT(*) FROM audit_events WHERE action = 'page.csp_violation'")
         .await;
     // 30 a minute: 30, or up to 60 if the loop crossed into the next minute; never all 70.
     assert!((30..=60).contains(&recorded), "{recorded}");
@@ -161,4 +162,68 @@ async fn reports_are_limited_per_minute() {
         "x".repeat(9_000)
     );
     assert_eq!(report(&app, &huge).await, 413);
+}
+
+/// The nonce a console policy allows.
+fn nonce_of(policy: &str) -> String {
+    policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn console_pages_allow_only_their_own_scripts_with_a_fresh_nonce() {
+    let app = spawn_app().await;
+    let mut seen = Vec::new();
+    for page in ["/login", "/login", "/console", "/no-such-page"] {
+        let res = app.client.get(app.url(page)).send().await.unwrap();
+        let policy = res
+            .headers()
+            .get("content-security-policy")
+            .unwrap_or_else(|| panic!("{page} has no policy"))
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            policy,
+            coffer_app::console_policy(&nonce_of(&policy)),
+            "{page}"
+        );
+        assert!(!policy.contains("'unsafe-inline'") && !policy.contains("'unsafe-eval'"));
+        assert!(policy.contains(&format!("report-uri {}", csp::REPORT_PATH)));
+        let nonce = nonce_of(&policy);
+        assert!(nonce.len() >= 16, "{page}: {nonce}");
+        let body = res.text().await.unwrap();
+        // Every script the page carries has this response's nonce, so the browser runs it.
+        let scripts = body.matches("<script").count();
+        assert!(scripts > 0, "{page} hydrates");
+        assert_eq!(
+            body.matches(&format!("nonce=\"{nonce}\"")).count(),
+            scripts,
+            "{page}"
+        );
+        seen.push(nonce);
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 4, "one nonce per response");
+
+    // A console page's report is kept under its section.
+    let body = json!({ "csp-report": {
+        "document-uri": "https://vault.example/console/methods/pm_123",
+        "effective-directive": "script-src-elem",
+        "blocked-uri": "https://cdn.evil.example/x.js",
+    } });
+    assert_eq!(report(&app, &body.to_string()).await, 204);
+    let rows: Vec<_> = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.action == "page.csp_violation")
+        .collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].resource_id.as_deref(), Some("/console"));
 }

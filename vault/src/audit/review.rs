@@ -41,7 +41,7 @@ pub mod kind {
     pub const ACCESS_GRANT: &str = "access_grant";
     pub const SIGN_IN_STORM: &str = "failed_sign_in_storm";
     pub const VERIFY_FAILED: &str = "audit_verification_failed";
-    pub const PAYMENT_PAGE_TAMPER: &str = "payment_page_blocked_content";
+    pub const BLOCKED_PAGE_CONTENT: &str = "blocked_page_content";
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -239,23 +239,28 @@ pub async fn review_day(
             (n, lo, hi),
         ));
     }
-    // Any content a customer's browser blocked on a payment page: a skimmer, an extension, or a
-    // page that changed; each page's reports of the day are one flag.
+    // Any content a browser blocked on one of our pages: a skimmer, an extension, or a page that
+    // changed; each page's reports of the day are one flag.
     for (page, n, lo, hi) in grouped(
         &mut read,
         "resource_id",
-        &["payment_page.csp_violation"],
+        &["page.csp_violation"],
         None,
         range,
         1,
     )
     .await?
     {
+        let what = if crate::customer::csp::is_payment_page(&page) {
+            "the payment page"
+        } else {
+            "the console page"
+        };
         let summary = format!(
-            "Customers' browsers blocked content on the payment page {page} {n} time(s): \
-             check the reports' blocked origins"
+            "Browsers blocked content on {what} {page} {n} time(s): check the reports' blocked \
+             origins"
         );
-        found.push((kind::PAYMENT_PAGE_TAMPER, page, summary, (n, lo, hi)));
+        found.push((kind::BLOCKED_PAGE_CONTENT, page, summary, (n, lo, hi)));
     }
     drop(read);
 

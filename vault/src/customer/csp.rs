@@ -1,10 +1,15 @@
-//! The Content Security Policy of the customer pages (the payment pages: they take card numbers)
-//! and the browser's violation reports about them (PCI DSS 6.4.3, 11.6.1). A report is reduced
-//! to what a reviewer needs and nothing a skimmer could have put there: the page's route (never
-//! its link token), the directive, and the blocked resource's origin (never its path or query,
-//! where an exfiltration URL would carry card data).
+//! The customer pages' Content Security Policy, and browsers' violation reports about Coffer's
+//! pages (PCI DSS 6.4.3, 11.6.1). The customer pages are payment pages (they take card numbers)
+//! and the console shows revealed ones: on both, only Coffer's own script may run (the console's
+//! policy, with its per-response nonce, is sent by the app's shell). A report is
+//! reduced to what a reviewer needs and nothing a skimmer could have put there: the page's route
+//! (never a link token), the directive, and the blocked resource's origin (never its path or
+//! query, where an exfiltration URL would carry card data).
 
 use serde::Deserialize;
+
+/// Where browsers send violation reports.
+pub const REPORT_PATH: &str = "/c/csp-report";
 
 /// Every customer page is sent with this policy: nothing but this origin's own script, style,
 /// fetches and form posts; no inline script or style, no frames, no `<base>`; the browser
@@ -63,20 +68,28 @@ pub fn parse_report(body: &[u8]) -> Option<Violation> {
     })
 }
 
-/// The first two path segments of a customer page (`/c/reverify/<token>` → `/c/reverify`):
-/// the link token after them is a bearer secret and is never kept.
+/// The page's route: the first two path segments of a customer page (`/c/reverify/<token>` →
+/// `/c/reverify`: the link token is a bearer secret and is never kept), the first one of a
+/// console page (`/console/methods/pm_…` → `/console`).
 fn page_route(document_uri: &str) -> Option<String> {
     let url = url::Url::parse(document_uri).ok()?;
     let mut segments = url.path_segments()?;
-    let (Some("c"), Some(page)) = (segments.next(), segments.next()) else {
-        return None;
+    let plain = |s: &str| {
+        s.len() <= 32
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'_')
     };
-    let plain = !page.is_empty()
-        && page.len() <= 32
-        && page
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'_');
-    plain.then(|| format!("/c/{page}"))
+    match (segments.next(), segments.next()) {
+        (Some("c"), Some(page)) if !page.is_empty() && plain(page) => Some(format!("/c/{page}")),
+        (Some("c"), _) => None,
+        (Some(first), _) if plain(first) => Some(format!("/{first}")),
+        _ => None,
+    }
+}
+
+/// Whether a route is one of the customer (payment) pages.
+pub fn is_payment_page(route: &str) -> bool {
+    route.starts_with("/c/")
 }
 
 fn directive_name(directive: &str) -> Option<String> {
@@ -149,18 +162,27 @@ mod tests {
     }
 
     #[test]
+    fn console_pages_are_reported_by_their_section() {
+        let v = parse_report(&report(
+            "https://vault.example/console/methods/pm_abc?q=1",
+            "script-src-elem",
+            "https://cdn.evil.example/x.js",
+        ))
+        .unwrap();
+        assert_eq!(v.page, "/console");
+        assert!(!is_payment_page(&v.page));
+        assert!(is_payment_page("/c/reverify"));
+    }
+
+    #[test]
     fn anything_else_is_not_a_report() {
         assert!(parse_report(b"not json").is_none());
         assert!(parse_report(b"{\"csp-report\": 1}").is_none());
-        // Not one of our pages, or a directive that is not a name.
-        assert!(
-            parse_report(&report(
-                "https://vault.example/console",
-                "script-src",
-                "inline"
-            ))
-            .is_none()
-        );
+        // A path that is not a route, or a directive that is not a name.
+        let bad_path = report("https://vault.example/C%20x/y", "script-src", "inline");
+        assert!(parse_report(&bad_path).is_none());
+        let no_page = report("https://vault.example/c/", "script-src", "inline");
+        assert!(parse_report(&no_page).is_none());
         assert!(
             parse_report(&report(
                 "https://vault.example/c/x",

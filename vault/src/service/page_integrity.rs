@@ -1,6 +1,6 @@
-//! Browser reports of content blocked on the customer (payment) pages, kept in the audit log
-//! for the daily review (PCI DSS 11.6.1: tampering with a payment page as the customer's browser
-//! received it is detected and followed up).
+//! Browser reports of content blocked on Coffer's pages (the customer payment pages and the
+//! console), kept in the audit log for the daily review (PCI DSS 11.6.1: tampering with a
+//! payment page as the customer's browser received it is detected and followed up).
 
 use super::Vault;
 use crate::access::Actor;
@@ -10,7 +10,7 @@ use crate::error::VaultError;
 
 impl Vault {
     /// Records a Content Security Policy violation report (the raw body the browser sent) as
-    /// `payment_page.csp_violation`: anonymous (anyone can send one), outcome `denied` (the
+    /// `page.csp_violation`: anonymous (anyone can send one), outcome `denied` (the
     /// browser blocked it), resource the page's route, detail the directive and the blocked
     /// origin. Returns false, recording nothing, if the body is not a report about our pages.
     pub async fn record_page_violation(
@@ -23,11 +23,11 @@ impl Vault {
         };
         let event = AuditEvent::new(
             &Actor::Anonymous,
-            "payment_page.csp_violation",
+            "page.csp_violation",
             Outcome::Denied,
             origin,
         )
-        .resource("payment_page", &v.page)
+        .resource("page", &v.page)
         .detail(serde_json::json!({ "directive": v.directive, "blocked": v.blocked }));
         self.audit_alone(&event).await?;
         Ok(true)
