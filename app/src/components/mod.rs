@@ -6,6 +6,7 @@ pub mod audit_table;
 pub mod chain_status;
 pub mod checkbox;
 pub mod code_field;
+pub mod data_table;
 pub mod delete_panel;
 pub mod export_form;
 pub mod feedback;

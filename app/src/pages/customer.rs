@@ -5,6 +5,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::methods::customer;
+use crate::components::data_table::Column::Shown;
+use crate::components::data_table::DataTable;
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::format::{badge, short_time, words};
 use crate::components::guard::RequireSignIn;
@@ -85,22 +87,16 @@ fn Reverifications(items: Vec<ReverifyItem>) -> impl IntoView {
             }
         })
         .collect_view();
+    let columns = vec![
+        Shown("Card"),
+        Shown("State"),
+        Shown("Sent"),
+        Shown("Link expires"),
+    ];
     view! {
         <section class="card" aria-labelledby="reverify-heading">
             <h2 id="reverify-heading">"Re-verification"</h2>
-            <div class="table-wrap">
-                <table class="table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Card"</th>
-                            <th scope="col">"State"</th>
-                            <th scope="col">"Sent"</th>
-                            <th scope="col">"Link expires"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            <DataTable columns>{rows}</DataTable>
         </section>
     }
     .into_any()

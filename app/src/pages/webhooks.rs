@@ -8,6 +8,8 @@ use leptos_meta::Title;
 use crate::api::lifecycle::{
     DisableWebhookEndpoint, ReplayDelivery, dead_letters, webhook_endpoints,
 };
+use crate::components::data_table::Column::{Hidden, Shown};
+use crate::components::data_table::DataTable;
 use crate::components::feedback::{EmptyState, ErrorNotice, Forbidden, Loading};
 use crate::components::form::{FormError, FormSuccess, action_error, action_ok, success_count};
 use crate::components::format::short_time;
@@ -107,23 +109,17 @@ fn DeadTable(items: Vec<DeadLetterView>, replay: ServerAction<ReplayDelivery>) -
             }
         })
         .collect_view();
+    let columns = vec![
+        Shown("Event"),
+        Shown("Endpoint"),
+        Shown("Tries"),
+        Shown("Last error"),
+        Shown("Gave up"),
+        Hidden("Replay"),
+    ];
     view! {
         <section class="card">
-            <div class="table-wrap">
-                <table class="table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Event"</th>
-                            <th scope="col">"Endpoint"</th>
-                            <th scope="col">"Tries"</th>
-                            <th scope="col">"Last error"</th>
-                            <th scope="col">"Gave up"</th>
-                            <th scope="col"><span class="visually-hidden">"Replay"</span></th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            <DataTable columns>{rows}</DataTable>
         </section>
     }
     .into_any()
@@ -172,25 +168,19 @@ fn EndpointTable(
             }
         })
         .collect_view();
+    let columns = vec![
+        Shown("Endpoint"),
+        Shown("Channel"),
+        Shown("Registered by"),
+        Shown("Since"),
+        Shown("State"),
+        Shown("Waiting"),
+        Shown("Failed"),
+        Hidden("Disable"),
+    ];
     view! {
         <section class="card">
-            <div class="table-wrap">
-                <table class="table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Endpoint"</th>
-                            <th scope="col">"Channel"</th>
-                            <th scope="col">"Registered by"</th>
-                            <th scope="col">"Since"</th>
-                            <th scope="col">"State"</th>
-                            <th scope="col">"Waiting"</th>
-                            <th scope="col">"Failed"</th>
-                            <th scope="col"><span class="visually-hidden">"Disable"</span></th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            <DataTable columns>{rows}</DataTable>
         </section>
     }
     .into_any()

@@ -29,6 +29,28 @@ async fn reverify_path(app: &TestApp) -> String {
     path_of(res.json::<Value>().await.unwrap()["url"].as_str().unwrap())
 }
 
+/// The audited violation reports.
+async fn violations(app: &TestApp) -> Vec<coffer_vault::store::AuditRow> {
+    app.audit()
+        .await
+        .into_iter()
+        .filter(|e| e.action == "page.csp_violation")
+        .collect()
+}
+
+/// A page's Content Security Policy header and its body.
+async fn fetch_page(app: &TestApp, page: &str) -> (String, String) {
+    let res = app.client.get(app.url(page)).send().await.unwrap();
+    let policy = res
+        .headers()
+        .get("content-security-policy")
+        .unwrap_or_else(|| panic!("{page} has no policy"))
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (policy, res.text().await.unwrap())
+}
+
 async fn report(app: &TestApp, body: &str) -> reqwest::StatusCode {
     app.client
         .post(app.url("/c/csp-report"))
@@ -64,16 +86,8 @@ async fn every_customer_page_is_sent_under_a_strict_policy() {
         "/c/passkey.js".to_owned(),
     ];
     for page in pages {
-        let res = app.client.get(app.url(&page)).send().await.unwrap();
-        let policy = res
-            .headers()
-            .get("content-security-policy")
-            .unwrap_or_else(|| panic!("{page} has no policy"))
-            .to_str()
-            .unwrap()
-            .to_owned();
+        let (policy, body) = fetch_page(&app, &page).await;
         assert_eq!(policy, csp::POLICY, "{page}");
-        let body = res.text().await.unwrap();
         // What the policy forbids, the pages do not use: no inline script or style.
         assert!(
             !body.contains("<script>") && !body.contains("style="),
@@ -100,12 +114,7 @@ async fn a_blocked_skimmer_is_audited_without_card_data_and_flagged_for_review()
     let token = path.rsplit('/').next().unwrap().to_owned();
     assert_eq!(report(&app, &skimmer_report(&path)).await, 204);
 
-    let rows: Vec<_> = app
-        .audit()
-        .await
-        .into_iter()
-        .filter(|e| e.action == "page.csp_violation")
-        .collect();
+    let rows = violations(&app).await;
     assert_eq!(rows.len(), 1);
     let row = &rows[0];
     assert_eq!(row.outcome, "denied");
@@ -179,14 +188,7 @@ async fn console_pages_allow_only_their_own_scripts_with_a_fresh_nonce() {
     let app = spawn_app().await;
     let mut seen = Vec::new();
     for page in ["/login", "/login", "/console", "/no-such-page"] {
-        let res = app.client.get(app.url(page)).send().await.unwrap();
-        let policy = res
-            .headers()
-            .get("content-security-policy")
-            .unwrap_or_else(|| panic!("{page} has no policy"))
-            .to_str()
-            .unwrap()
-            .to_owned();
+        let (policy, body) = fetch_page(&app, page).await;
         assert_eq!(
             policy,
             coffer_app::console_policy(&nonce_of(&policy)),
@@ -196,7 +198,6 @@ async fn console_pages_allow_only_their_own_scripts_with_a_fresh_nonce() {
         assert!(policy.contains(&format!("report-uri {}", csp::REPORT_PATH)));
         let nonce = nonce_of(&policy);
         assert!(nonce.len() >= 16, "{page}: {nonce}");
-        let body = res.text().await.unwrap();
         // Every script the page carries has this response's nonce, so the browser runs it.
         let scripts = body.matches("<script").count();
         assert!(scripts > 0, "{page} hydrates");
@@ -218,12 +219,7 @@ async fn console_pages_allow_only_their_own_scripts_with_a_fresh_nonce() {
         "blocked-uri": "https://cdn.evil.example/x.js",
     } });
     assert_eq!(report(&app, &body.to_string()).await, 204);
-    let rows: Vec<_> = app
-        .audit()
-        .await
-        .into_iter()
-        .filter(|e| e.action == "page.csp_violation")
-        .collect();
+    let rows = violations(&app).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].resource_id.as_deref(), Some("/console"));
 }
