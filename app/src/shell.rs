@@ -31,11 +31,17 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// The console's Content Security Policy for one response: this origin's script and the inline
 /// hydration scripts that carry the response's `nonce`, its WebAssembly and style, nothing from
-/// elsewhere, no frames; violations reported to the same place as the customer pages'.
-pub fn console_policy(nonce: &str) -> String {
+/// elsewhere, no frames; violations reported to the same place as the customer pages'. Under
+/// `cargo leptos watch` (`dev_reload`) the reload script's websocket is allowed too.
+pub fn console_policy(nonce: &str, dev_reload: bool) -> String {
+    let connect = if dev_reload {
+        "'self' ws: wss:"
+    } else {
+        "'self'"
+    };
     format!(
         "default-src 'none'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; \
+         style-src 'self'; img-src 'self'; connect-src {connect}; form-action 'self'; \
          frame-ancestors 'none'; base-uri 'none'; report-uri /c/csp-report"
     )
 }
@@ -49,13 +55,22 @@ fn send_policy() {
     let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
         return;
     };
-    if let Ok(value) = http::HeaderValue::from_str(&console_policy(&nonce)) {
+    let dev_reload = std::env::var("LEPTOS_WATCH").is_ok();
+    if let Ok(value) = http::HeaderValue::from_str(&console_policy(&nonce, dev_reload)) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
+    #[test]
+    fn only_a_watching_developer_gets_the_reload_websocket() {
+        let served = super::console_policy("n0nce", false);
+        assert!(served.contains("connect-src 'self';") && !served.contains("ws:"));
+        assert!(super::console_policy("n0nce", true).contains("connect-src 'self' ws: wss:;"));
+        assert!(served.contains("'nonce-n0nce'") && !served.contains("'unsafe-inline'"));
+    }
+
     /// The release binary reads `Leptos.toml`; its output name must match the stylesheet href.
     #[test]
     fn leptos_toml_parses_and_names_the_site_coffer() {

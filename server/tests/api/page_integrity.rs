@@ -191,7 +191,7 @@ async fn console_pages_allow_only_their_own_scripts_with_a_fresh_nonce() {
         let (policy, body) = fetch_page(&app, page).await;
         assert_eq!(
             policy,
-            coffer_app::console_policy(&nonce_of(&policy)),
+            coffer_app::console_policy(&nonce_of(&policy), false),
             "{page}"
         );
         assert!(!policy.contains("'unsafe-inline'") && !policy.contains("'unsafe-eval'"));
