@@ -23,13 +23,7 @@ async fn grant(
     let (kind, id) = resource;
     let id = match kind {
         "payment_method" => super::token_param(id),
-        _ if id.len() <= 64
-            && id.starts_with("mdt_")
-            && id[4..].bytes().all(|b| b.is_ascii_alphanumeric()) =>
-        {
-            id
-        }
-        _ => "mdt_malformed",
+        _ => super::id_param(id, "mdt_", "mdt_malformed"),
     };
     let resource = (kind, id);
     state

@@ -93,11 +93,18 @@ async fn not_found() -> error::ApiError {
     )
 }
 
-/// A path id as the vault may see it: a well-formed token, or a fixed placeholder (so nothing a
-/// client put in the URL, which might be card data, reaches the audit log).
-pub(crate) fn token_param(id: &str) -> &str {
+/// A path id as the vault may see it: `id` if it is `prefix` and then letters and digits (64
+/// characters at most), else `malformed`, a fixed placeholder (so nothing a client put in the
+/// URL, which might be card data, reaches the audit log).
+pub(crate) fn id_param<'a>(id: &'a str, prefix: &str, malformed: &'static str) -> &'a str {
     let well_formed = id.len() <= 64
-        && id.starts_with("pm_")
-        && id[3..].bytes().all(|b| b.is_ascii_alphanumeric());
-    if well_formed { id } else { "pm_malformed" }
+        && id
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if well_formed { id } else { malformed }
+}
+
+/// A payment method token from the path (see [`id_param`]).
+pub(crate) fn token_param(id: &str) -> &str {
+    id_param(id, "pm_", "pm_malformed")
 }

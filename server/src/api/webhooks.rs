@@ -47,12 +47,7 @@ async fn manage(
     id: Option<&str>,
 ) -> Result<Grant<ManageWebhookEndpoints>, ApiError> {
     // An id from the path reaches the audit row only when well formed.
-    let id = id.map(|id| {
-        let ok = id.len() <= 64
-            && id.starts_with("we_")
-            && id[3..].bytes().all(|b| b.is_ascii_alphanumeric());
-        if ok { id } else { "invalid" }
-    });
+    let id = id.map(|id| super::id_param(id, "we_", "we_malformed"));
     state
         .vault
         .authorize::<ManageWebhookEndpoints>(

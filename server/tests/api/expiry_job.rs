@@ -64,17 +64,8 @@ async fn run(app: &TestApp, at: i64) -> RunCounts {
         .counts
 }
 
-/// A method as the API shows it.
-async fn method(app: &TestApp, id: &str) -> Value {
-    let res = app
-        .get(&app.admin_key, &format!("/api/v1/payment_methods/{id}"))
-        .await;
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
-}
-
 async fn status_of(app: &TestApp, id: &str) -> String {
-    method(app, id).await["status"].as_str().unwrap().to_owned()
+    app.method(id).await["status"].as_str().unwrap().to_owned()
 }
 
 async fn transitions(app: &TestApp, id: &str) -> Vec<TransitionRow> {
@@ -267,7 +258,7 @@ async fn a_card_walks_from_active_to_shredded_as_the_clock_moves() {
     // 30 days after it was archived: shredded (the masked history stays).
     let c = run(&app, archived_at + 31 * DAY).await;
     assert_eq!(c.shredded, 1);
-    let shown = method(&app, &id).await;
+    let shown = app.method(&id).await;
     assert_eq!(shown["status"], "shredded");
     assert_eq!(shown["card"]["last4"], "4242");
     let left = app
@@ -440,7 +431,7 @@ async fn alerts_of_a_card_updated_before_they_fire_are_suppressed() {
     let later = month + 24;
     let status = reverify(&app, &id, "expiry", &expiry_form(later)).await;
     assert_eq!(status, StatusCode::OK);
-    let shown = method(&app, &id).await;
+    let shown = app.method(&id).await;
     assert_eq!(shown["status"], "active");
     assert_eq!(shown["card"]["exp_year"], later / 12);
 

@@ -254,6 +254,26 @@ impl TestApp {
             .expect("request")
     }
 
+    /// A payment method as the API shows it (asserting 200).
+    pub async fn method(&self, id: &str) -> Value {
+        let res = self
+            .get(&self.admin_key, &format!("/api/v1/payment_methods/{id}"))
+            .await;
+        assert_eq!(res.status(), 200);
+        res.json().await.expect("json")
+    }
+
+    /// A new API key named `name` with only `scopes`.
+    pub async fn key_with(&self, name: &str, scopes: &[Scope]) -> String {
+        self.vault
+            .create_api_key(&Actor::SystemOperator, name, scopes)
+            .await
+            .expect("api key")
+            .key
+            .expose_secret()
+            .to_owned()
+    }
+
     /// Creates a card for `customer` and returns the response JSON (asserting 201).
     pub async fn tokenize_card(&self, customer: &str, number: &str) -> Value {
         let res = self

@@ -4,10 +4,9 @@
 use crate::customer_pages::{Browser, Page, element_text, path_of};
 use crate::helpers::{TestApp, card_body, next_year, spawn_app};
 use axum::routing::post;
-use coffer_vault::access::{Actor, Scope};
+use coffer_vault::access::Scope;
 use coffer_vault::store::AuditRow;
 use reqwest::StatusCode;
-use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
@@ -43,14 +42,6 @@ async fn link_path(app: &TestApp, id: &str) -> String {
     assert_eq!(res.status(), 201);
     let body: Value = res.json().await.unwrap();
     path_of(body["url"].as_str().unwrap())
-}
-
-async fn method(app: &TestApp, id: &str) -> Value {
-    let res = app
-        .get(&app.admin_key, &format!("/api/v1/payment_methods/{id}"))
-        .await;
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
 }
 
 async fn reveal(app: &TestApp, id: &str) -> Value {
@@ -234,7 +225,7 @@ async fn a_customer_confirms_a_new_expiry_through_a_single_use_link() {
             refused.body
         );
     }
-    let unchanged = method(&app, &id).await;
+    let unchanged = app.method(&id).await;
     assert_eq!(unchanged["status"], "expiring");
     assert_eq!(unchanged["card"]["exp_month"], 12);
     assert_eq!(unchanged["card"]["exp_year"], ny);
@@ -250,7 +241,7 @@ async fn a_customer_confirms_a_new_expiry_through_a_single_use_link() {
         element_text(&done.body, "data-testid=\"result\""),
         Some(format!("Your card now shows the expiry 03/{}.", ny + 2).as_str())
     );
-    let updated = method(&app, &id).await;
+    let updated = app.method(&id).await;
     assert_eq!(updated["status"], "active");
     assert_eq!(updated["card"]["exp_month"], 3);
     assert_eq!(updated["card"]["exp_year"], ny + 2);
@@ -278,7 +269,7 @@ async fn a_customer_confirms_a_new_expiry_through_a_single_use_link() {
     assert_eq!(b.get(&path).await.status, StatusCode::GONE);
     let mut other = Browser::new(&app);
     assert_eq!(other.get(&path).await.status, StatusCode::GONE);
-    assert_eq!(method(&app, &id).await["card"]["exp_month"], 3);
+    assert_eq!(app.method(&id).await["card"]["exp_month"], 3);
 
     // The OMS hears of it, with what changed.
     let updates = updates_about(&app, &id).await;
@@ -394,8 +385,8 @@ async fn a_replacement_card_gets_a_new_token_and_becomes_the_default() {
     assert_ne!(new, old);
     assert!(new.starts_with("pm_"), "{new}");
 
-    let old_view = method(&app, &old).await;
-    let new_view = method(&app, &new).await;
+    let old_view = app.method(&old).await;
+    let new_view = app.method(&new).await;
     assert_eq!(old_view["status"], "replaced");
     assert_eq!(new_view["status"], "active");
     assert_eq!(new_view["customer"], "cus_rep");
@@ -484,7 +475,7 @@ async fn a_replacement_card_gets_a_new_token_and_becomes_the_default() {
         app.count("SELECT COUNT(*) FROM payment_methods").await,
         stored
     );
-    assert_eq!(method(&app, &new).await["card"]["exp_year"], ny + 1);
+    assert_eq!(app.method(&new).await["card"]["exp_year"], ny + 1);
 }
 
 #[tokio::test]
@@ -515,7 +506,7 @@ async fn expired_links_and_methods_that_cannot_be_reverified() {
         .status,
         StatusCode::GONE
     );
-    assert_eq!(method(&app, &id).await["card"]["exp_year"], ny);
+    assert_eq!(app.method(&id).await["card"]["exp_year"], ny);
     assert_eq!(app.count("SELECT COUNT(*) FROM payment_methods").await, 1);
     // An unknown token is the same page.
     assert_eq!(
@@ -606,17 +597,8 @@ async fn issuing_a_link_needs_the_write_scope() {
     );
 
     let read_only = app
-        .vault
-        .create_api_key(
-            &Actor::SystemOperator,
-            "reporting",
-            &[Scope::PaymentMethodsRead],
-        )
-        .await
-        .unwrap()
-        .key
-        .expose_secret()
-        .to_owned();
+        .key_with("reporting", &[Scope::PaymentMethodsRead])
+        .await;
     let res = issue(&app, &read_only, &id).await;
     assert_eq!(res.status(), 403);
     let e: Value = res.json().await.unwrap();
@@ -920,7 +902,7 @@ async fn the_replacement_flow_leaks_no_card_data_anywhere() {
         .await;
     assert_eq!(same.status, StatusCode::OK, "{}", same.body);
     html.push(same);
-    assert_eq!(method(&app, &new).await["card"]["exp_month"], 11);
+    assert_eq!(app.method(&new).await["card"]["exp_month"], 11);
     html.push(b.get(&path).await);
     html.push(b.get(&format!("/c/reverify/{NEW_PAN}")).await);
     html.push(
@@ -933,17 +915,8 @@ async fn the_replacement_flow_leaks_no_card_data_anywhere() {
 
     // The API, with the PAN where an id or a customer goes.
     let read_only = app
-        .vault
-        .create_api_key(
-            &Actor::SystemOperator,
-            "reporting",
-            &[Scope::PaymentMethodsRead],
-        )
-        .await
-        .unwrap()
-        .key
-        .expose_secret()
-        .to_owned();
+        .key_with("reporting", &[Scope::PaymentMethodsRead])
+        .await;
     let mut api = Vec::new();
     for key in [&app.admin_key, &app.agent_key, &read_only] {
         for res in [
@@ -1084,8 +1057,8 @@ async fn a_replacement_that_is_already_on_file_takes_the_typed_expiry() {
         )
         .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
-    assert_eq!(method(&app, &old).await["status"], "replaced");
-    let view = method(&app, &dup).await;
+    assert_eq!(app.method(&old).await["status"], "replaced");
+    let view = app.method(&dup).await;
     assert_eq!(view["status"], "active");
     assert_eq!(view["card"]["exp_month"], 10);
     assert_eq!(view["card"]["exp_year"], ny + 3);

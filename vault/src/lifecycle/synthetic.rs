@@ -503,27 +503,13 @@ mod tests {
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
         let db = Store::connect(&url, 1).await.unwrap();
         db.migrate().await.unwrap();
-        let mut conn = db.writer().acquire().await.unwrap();
-        store::data_keys::insert(
-            &mut conn,
-            &store::DataKeyRow {
-                id: "dek_1".into(),
-                version: 1,
-                wrapped: vec![0; 40],
-                kek_label: "kek".into(),
-                state: "active".into(),
-                created_at: 0,
-            },
-        )
-        .await
-        .unwrap();
-        drop(conn);
+        let key = store::data_keys::insert_placeholder(&db).await.unwrap();
         let now = crate::store::now_millis();
-        let report = seed(&db, "dek_1", 1_234, now, 60, |_| {}).await.unwrap();
+        let report = seed(&db, &key, 1_234, now, 60, |_| {}).await.unwrap();
         assert_eq!(report.methods, 1_234);
         assert!((250..=1_234).contains(&report.customers));
         // A second seeding adds customers of its own.
-        seed(&db, "dek_1", 10, now, 60, |_| {}).await.unwrap();
+        seed(&db, &key, 10, now, 60, |_| {}).await.unwrap();
         let mut conn = db.reader().acquire().await.unwrap();
         let (n, customers): (i64, i64) =
             sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT customer) FROM payment_methods")
@@ -542,7 +528,7 @@ mod tests {
             "pm_real".into(),
             "cus_1",
             None,
-            "dek_1",
+            &key,
             now,
             60,
         );
@@ -551,7 +537,7 @@ mod tests {
         insert(&mut conn, &[real]).await.unwrap();
         drop(conn);
         assert!(matches!(
-            seed(&db, "dek_1", 10, now, 60, |_| {}).await,
+            seed(&db, &key, 10, now, 60, |_| {}).await,
             Err(SeedError::NotSynthetic)
         ));
         db.close().await;

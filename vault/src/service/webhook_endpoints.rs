@@ -58,7 +58,7 @@ impl Vault {
         origin: &Origin,
     ) -> Result<Vec<EndpointSummary>, VaultError> {
         let mut conn = self.store.reader().acquire().await?;
-        let rows = webhooks::list_endpoints(&mut conn).await?;
+        let rows = webhooks::list_endpoints(&mut conn, None).await?;
         drop(conn);
         self.audit_alone(&AuditEvent::new(
             grant.actor(),
@@ -101,10 +101,9 @@ impl Vault {
             return Err(VaultError::NotFound);
         }
         let mut conn = self.store.reader().acquire().await?;
-        webhooks::list_endpoints(&mut conn)
+        webhooks::list_endpoints(&mut conn, Some(id))
             .await?
-            .into_iter()
-            .find(|r| r.id == id)
+            .pop()
             .map(EndpointSummary::from_row)
             .ok_or(VaultError::NotFound)
     }

@@ -59,3 +59,24 @@ pub async fn retire_all_but(conn: &mut AnyConnection, current: &str) -> Result<(
         .await?;
     Ok(())
 }
+
+/// Stores a placeholder data key (its wrapped bytes open nothing) for store-level tests that
+/// need rows referencing a key, and returns its id.
+#[cfg(test)]
+pub(crate) async fn insert_placeholder(db: &super::Store) -> Result<String, StoreError> {
+    let id = format!("dek_{}", crate::token::random_id("t"));
+    let mut conn = db.writer().acquire().await?;
+    insert(
+        &mut conn,
+        &DataKeyRow {
+            id: id.clone(),
+            version: 1,
+            wrapped: vec![0; 40],
+            kek_label: "kek".into(),
+            state: "active".into(),
+            created_at: 0,
+        },
+    )
+    .await?;
+    Ok(id)
+}

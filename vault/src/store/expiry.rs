@@ -151,29 +151,14 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::lifecycle::{calendar, synthetic};
-    use crate::store::{DataKeyRow, Store, data_keys, now_millis};
+    use crate::store::{Store, data_keys, now_millis};
 
     /// Every page after the first starts right after the cursor: paging through a range returns
     /// exactly the rows of one unpaged query, in order, on each dialect.
     async fn pages_cover_the_range_once(url: &str) {
         let db = Store::connect(url, 2).await.unwrap();
         db.migrate().await.unwrap();
-        let mut conn = db.writer().acquire().await.unwrap();
-        let key = format!("dek_{}", crate::token::random_id("t"));
-        data_keys::insert(
-            &mut conn,
-            &DataKeyRow {
-                id: key.clone(),
-                version: 1,
-                wrapped: vec![0; 40],
-                kek_label: "kek".into(),
-                state: "active".into(),
-                created_at: 0,
-            },
-        )
-        .await
-        .unwrap();
-        drop(conn);
+        let key = data_keys::insert_placeholder(&db).await.unwrap();
         let now = now_millis();
         synthetic::seed(&db, &key, 3_000, now, 60, |_| {})
             .await

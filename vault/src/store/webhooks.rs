@@ -239,9 +239,10 @@ pub struct EndpointSummaryRow {
     pub dead: i64,
 }
 
-/// Every endpoint, enabled ones first, newest first within each.
+/// Every endpoint (or only endpoint `only`), enabled ones first, newest first within each.
 pub async fn list_endpoints(
     conn: &mut AnyConnection,
+    only: Option<&str>,
 ) -> Result<Vec<EndpointSummaryRow>, StoreError> {
     let rows = sqlx::query(
         "SELECT e.id, e.url, e.channel, e.client, e.created_at, e.disabled_at, \
@@ -249,9 +250,10 @@ pub async fn list_endpoints(
                WHERE d.endpoint_id = e.id AND d.status = 'pending') AS BIGINT) AS pending, \
          CAST((SELECT COUNT(*) FROM webhook_deliveries d \
                WHERE d.endpoint_id = e.id AND d.status = 'dead') AS BIGINT) AS dead \
-         FROM webhook_endpoints e \
+         FROM webhook_endpoints e WHERE CAST($1 AS TEXT) IS NULL OR e.id = $1 \
          ORDER BY CASE WHEN e.disabled_at IS NULL THEN 0 ELSE 1 END, e.created_at DESC, e.id",
     )
+    .bind(only)
     .fetch_all(conn)
     .await?;
     rows.iter()
