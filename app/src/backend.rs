@@ -54,6 +54,9 @@ pub trait ConsoleBackend: Send + Sync + 'static {
 
     // Payment methods (masked; reveal is the one exception).
     fn search(&self, query: String) -> Reply<'_, SearchResults>;
+    /// Checks a search query with the vault's card-number detector (the one every other field
+    /// is checked with) before it may be put in a URL; answers the trimmed query.
+    fn check_search(&self, query: String) -> Reply<'_, String>;
     fn customer(&self, reference: String) -> Reply<'_, CustomerView>;
     fn payment_method(&self, id: String) -> Reply<'_, MethodDetail>;
     fn reveal(&self, id: String, reason: String, code: Option<String>)
@@ -79,13 +82,9 @@ pub trait ConsoleBackend: Send + Sync + 'static {
     fn reset_mfa(&self, user_id: String, code: Option<String>) -> Reply<'_, UserSummary>;
     fn api_keys(&self) -> Reply<'_, Vec<ApiKeySummary>>;
     fn step_up_policy(&self) -> Reply<'_, StepUpPolicyView>;
-    fn create_api_key(
-        &self,
-        name: String,
-        scopes: Vec<String>,
-        code: Option<String>,
-    ) -> Reply<'_, IssuedApiKey>;
+    fn create_api_key(&self, request: NewApiKeyRequest) -> Reply<'_, IssuedApiKey>;
     fn revoke_api_key(&self, id: String, code: Option<String>) -> Reply<'_, ()>;
+    fn approve_api_key(&self, id: String, code: Option<String>) -> Reply<'_, ()>;
 
     // The audit log (compliance officers). The signed export is a plain download route of the
     // server, not a server function.

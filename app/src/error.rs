@@ -24,6 +24,8 @@ pub enum ErrorCode {
     NotFound,
     /// The request came from another site (CSRF protection).
     CrossSite,
+    /// Too many failed attempts from this address: wait before trying again.
+    RateLimited,
     /// The vault could not complete the request (database, HSM, audit log); nothing was done.
     Unavailable,
     /// Transport or encoding failure between browser and server.
@@ -40,6 +42,7 @@ impl ErrorCode {
             ErrorCode::Forbidden | ErrorCode::StepUpRequired | ErrorCode::CrossSite => S::FORBIDDEN,
             ErrorCode::InvalidCode | ErrorCode::InvalidInput => S::BAD_REQUEST,
             ErrorCode::NotFound => S::NOT_FOUND,
+            ErrorCode::RateLimited => S::TOO_MANY_REQUESTS,
             ErrorCode::Unavailable => S::SERVICE_UNAVAILABLE,
             ErrorCode::Network => S::INTERNAL_SERVER_ERROR,
         }

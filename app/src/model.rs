@@ -213,6 +213,35 @@ pub struct ApiKeySummary {
     pub scopes: Vec<String>,
     pub created_at: String,
     pub revoked_at: Option<String>,
+    /// `active`, `pending_approval` (a reveal or OMS-wide key waiting for a second security
+    /// admin), `expired` or `revoked`.
+    pub status: String,
+    /// Who issued it (a staff email, or `coffer-cli`).
+    pub created_by: Option<String>,
+    pub approved_by: Option<String>,
+    pub expires_at: Option<String>,
+    /// CIDRs it may be used from; empty: anywhere.
+    pub allowed_ips: Vec<String>,
+    /// Waiting, and issued by someone else: the viewer may approve it.
+    pub can_approve: bool,
+}
+
+/// What the issuing form sends.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewApiKeyRequest {
+    pub name: String,
+    pub scopes: Vec<String>,
+    /// Days until it stops working; `None`: no expiry.
+    pub expires_days: Option<u32>,
+    /// CIDRs, comma- or space-separated; empty: anywhere.
+    pub allowed_ips: String,
+    pub code: Option<String>,
+}
+
+impl std::fmt::Debug for NewApiKeyRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NewApiKeyRequest({}, {:?})", self.name, self.scopes)
+    }
 }
 
 /// A new API key with its secret, shown once.
@@ -221,6 +250,8 @@ pub struct IssuedApiKey {
     pub id: String,
     pub name: String,
     pub secret: String,
+    /// It works only once another security admin approves it.
+    pub pending_approval: bool,
 }
 
 impl std::fmt::Debug for IssuedApiKey {
@@ -246,11 +277,12 @@ pub const ROLES: [(&str, &str); 3] = [
 ];
 
 /// The API-key scopes a security admin can give a channel.
-pub const SCOPES: [&str; 6] = [
+pub const SCOPES: [&str; 7] = [
     "payment_methods:read",
     "payment_methods:write",
     "payment_methods:reveal",
     "payment_methods:use",
     "customers:mfa",
     "webhooks:manage",
+    "channels:all",
 ];

@@ -121,14 +121,24 @@ pub enum KeysCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ApiKeyCommand {
-    /// Create a key; the key is printed once, on the last line.
+    /// Create a key; the key is printed once, on the last line. The name is the channel the key
+    /// acts for: the methods it stores belong to that channel.
     Create {
         #[arg(long)]
         name: String,
-        /// payment_methods:read, payment_methods:write, payment_methods:reveal (repeatable).
+        /// payment_methods:read, payment_methods:write, payment_methods:reveal,
+        /// payment_methods:use, customers:mfa, webhooks:manage, channels:all (repeatable).
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
+        /// The key stops working after this many days.
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+        /// An address or CIDR network the key may be used from (repeatable; default: any).
+        #[arg(long = "allow-ip")]
+        allow_ips: Vec<String>,
     },
+    /// List every key (no secrets): id, channel, scopes, state, limits.
+    List,
     /// Revoke a key at once.
     Revoke { id: String },
 }

@@ -67,6 +67,10 @@ pub struct Config {
     pub webhooks: crate::webhook_tasks::WebhookConfig,
     /// Expiry alerts, retention and the lifecycle scheduler.
     pub lifecycle: crate::lifecycle_config::LifecycleConfig,
+    /// Encryptions per data key before it is rotated (not configurable outside tests).
+    pub seal_limits: coffer_vault::keys::SealLimits,
+    /// Limits before and after authentication, timeouts, trusted proxies.
+    pub guards: crate::guard_config::GuardConfig,
 }
 
 /// How console sessions behave.
@@ -199,6 +203,8 @@ pub fn load(
         customer,
         webhooks,
         lifecycle,
+        seal_limits: coffer_vault::keys::SealLimits::default(),
+        guards: crate::guard_config::load(&env)?,
     })
 }
 

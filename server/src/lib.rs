@@ -10,6 +10,7 @@ pub mod config;
 pub mod console;
 pub mod customer_config;
 pub mod customer_pages;
+pub mod guard_config;
 pub mod health;
 pub mod lifecycle_cli;
 pub mod lifecycle_config;

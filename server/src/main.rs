@@ -35,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
         hsm: config.hsm.clone(),
         customer: config.customer.clone(),
         lifecycle: config.lifecycle.policy.clone(),
+        seal_limits: config.seal_limits,
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
@@ -83,15 +84,33 @@ async fn main() -> anyhow::Result<()> {
             vault.close().await;
         }
         Command::ApiKey {
-            command: ApiKeyCommand::Create { name, scopes },
+            command:
+                ApiKeyCommand::Create {
+                    name,
+                    scopes,
+                    expires_in_days,
+                    allow_ips,
+                },
         } => {
             let scopes = scopes
                 .iter()
                 .map(|s| Scope::parse(s).ok_or_else(|| anyhow::anyhow!("unknown scope {s:?}")))
                 .collect::<anyhow::Result<Vec<_>>>()?;
+            let allowed_ips = allow_ips
+                .iter()
+                .map(|n| {
+                    coffer_vault::net::IpNet::parse(n)
+                        .ok_or_else(|| anyhow::anyhow!("not an address or CIDR network: {n:?}"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let limits = coffer_vault::service::KeyLimits {
+                expires_at: expires_in_days
+                    .map(|d| coffer_vault::store::now_millis() + i64::from(d) * 86_400_000),
+                allowed_ips,
+            };
             let vault = Vault::open(&vault_config()).await?;
             let key = vault
-                .create_api_key(&Actor::SystemOperator, &name, &scopes)
+                .create_api_key_with(&Actor::SystemOperator, &name, &scopes, &limits)
                 .await?;
             vault.close().await;
             println!(
@@ -99,6 +118,35 @@ async fn main() -> anyhow::Result<()> {
                 key.id
             );
             println!("{}", key.key.expose_secret());
+        }
+        Command::ApiKey {
+            command: ApiKeyCommand::List,
+        } => {
+            let vault = Vault::open(&vault_config()).await?;
+            let keys = vault.list_api_keys_on_host(&Actor::SystemOperator).await?;
+            vault.close().await;
+            for k in keys {
+                let state = match (k.revoked_at, k.approved_at) {
+                    (Some(_), _) => "revoked",
+                    (None, None) => "pending_approval",
+                    (None, Some(_)) => "active",
+                };
+                let expires = k
+                    .expires_at
+                    .map(coffer_vault::audit::record::rfc3339)
+                    .unwrap_or_else(|| "never".into());
+                let from = if k.allowed_ips.is_empty() {
+                    "anywhere".to_owned()
+                } else {
+                    k.allowed_ips.join(",")
+                };
+                println!(
+                    "{}\t{}\t{}\t{state}\texpires {expires}\tfrom {from}",
+                    k.id,
+                    k.name,
+                    k.scopes.join(" ")
+                );
+            }
         }
         Command::ApiKey {
             command: ApiKeyCommand::Revoke { id },

@@ -1,21 +1,80 @@
-//! Per-request middleware: a fresh request id, the origin (peer IP, user agent), an access log
-//! line and metrics keyed by the route template. The raw URI is never logged: a careless client
-//! could put card data in it.
+//! Per-request middleware: a fresh request id, the origin (the client address, from
+//! `X-Forwarded-For` only when the peer is a trusted proxy; the user agent), an access log line
+//! and metrics keyed by the route template and a bounded method name; and the limits every
+//! request runs under (a timeout, and a cap on requests in flight that sheds the rest). The raw
+//! URI is never logged: a careless client could put card data in it.
 
 use crate::api::extract::Ctx;
+use crate::guard_config::GuardConfig;
 use crate::metrics::Metrics;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::HeaderValue;
 use axum::http::header::USER_AGENT;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use coffer_vault::audit::Origin;
-use std::net::SocketAddr;
+use coffer_vault::net::IpNet;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
+use tower::layer::util::{Identity, Stack};
+use tower::limit::ConcurrencyLimitLayer;
+use tower::load_shed::LoadShedLayer;
+use tower::timeout::TimeoutLayer;
+use tower::{BoxError, ServiceBuilder};
+
+/// What the request-context middleware needs.
+pub struct ContextState {
+    pub metrics: Arc<Metrics>,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+/// The client's address: the peer's, unless the peer is a trusted proxy, in which case the
+/// nearest address in `X-Forwarded-For` (read from the right) that is not itself a trusted
+/// proxy. Anything unparseable stops the walk at the last address that could be trusted.
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        let Ok(ip) = hop.trim().parse::<IpAddr>() else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(ip) {
+            break;
+        }
+    }
+    client
+}
+
+/// The method as a metric label: one of the standard ones or `other` (a label set the caller
+/// cannot grow).
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
 
 pub async fn request_context(
-    State(metrics): State<Arc<Metrics>>,
+    State(context): State<Arc<ContextState>>,
     mut req: Request,
     next: Next,
 ) -> Response {
@@ -23,7 +82,7 @@ pub async fn request_context(
     let ip = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+        .map(|c| client_address(c.0.ip(), req.headers(), &context.trusted_proxies).to_string());
     let user_agent = req
         .headers()
         .get(USER_AGENT)
@@ -40,7 +99,7 @@ pub async fn request_context(
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().clone();
+    let method = method_label(req.method());
     req.extensions_mut().insert(Ctx {
         request_id: request_id.clone(),
         origin: Origin {
@@ -56,14 +115,102 @@ pub async fn request_context(
         response.headers_mut().insert("request-id", value);
     }
     let status = response.status().as_u16();
-    metrics.observe(&route, method.as_str(), status, elapsed);
+    context.metrics.observe(&route, method, status, elapsed);
     tracing::info!(
         request_id = %request_id,
-        method = %method,
+        method,
         route = %route,
         status,
         latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
         "request"
     );
     response
+}
+
+/// The error handler of [`bounded`]: a refusal becomes a `503` answer.
+type Refuse = fn(BoxError) -> std::future::Ready<Response>;
+
+/// The layers of [`bounded`], outermost first: errors to answers, shedding, the cap, the timeout.
+type Bounded =
+    ServiceBuilder<Stack<TimeoutLayer, Stack<ConcurrencyLimitLayer, Stack<LoadShedLayer, Around>>>>;
+type Around = Stack<HandleErrorLayer<Refuse, ()>, Identity>;
+
+/// Every request runs for at most the configured time, and at most the configured number run at
+/// once; the rest are answered `503` at once instead of queueing without bound.
+pub fn bounded(guards: &GuardConfig) -> Bounded {
+    let handle: Refuse = |e| std::future::ready(refused(&e));
+    ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(handle))
+        .load_shed()
+        .concurrency_limit(guards.max_in_flight)
+        .timeout(guards.request_timeout)
+}
+
+fn refused(e: &BoxError) -> Response {
+    let (code, message) = if e.is::<tower::timeout::error::Elapsed>() {
+        (
+            "request_timeout",
+            "The request took too long and was stopped.",
+        )
+    } else {
+        ("server_busy", "The server is busy. Retry in a moment.")
+    };
+    let body = serde_json::json!({ "error": {
+        "type": "api_error", "code": code, "message": message,
+    }});
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert("retry-after", HeaderValue::from_static("1"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    fn headers(xff: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in xff {
+            h.append("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_from_trusted_proxies() {
+        let trusted = vec![IpNet::parse("10.0.0.0/8").unwrap()];
+        let proxy: IpAddr = "10.0.0.5".parse().unwrap();
+        let outsider: IpAddr = "198.51.100.9".parse().unwrap();
+        // An untrusted peer's header is ignored: it cannot choose its own audit address.
+        let spoofed = headers(&["203.0.113.1"]);
+        assert_eq!(client_address(outsider, &spoofed, &trusted), outsider);
+        // Through the proxy: the nearest untrusted hop, not a forged one further left.
+        let forwarded = headers(&["203.0.113.66, 198.51.100.7, 10.0.0.9"]);
+        assert_eq!(
+            client_address(proxy, &forwarded, &trusted),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(client_address(proxy, &headers(&[]), &trusted), proxy);
+        assert_eq!(
+            client_address(proxy, &headers(&["junk, 198.51.100.7"]), &trusted),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
+        // With no trusted proxies configured, the header never counts.
+        assert_eq!(client_address(proxy, &forwarded, &[]), proxy);
+    }
+
+    #[test]
+    fn method_labels_are_bounded() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(
+            method_label(&Method::from_bytes(b"4242424242424242").unwrap()),
+            "other"
+        );
+        assert_eq!(
+            method_label(&Method::from_bytes(b"PROPFIND").unwrap()),
+            "other"
+        );
+    }
 }

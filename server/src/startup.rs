@@ -3,6 +3,7 @@
 
 use crate::config::{Config, ConsoleConfig};
 use crate::console::session::SessionStore;
+use crate::guard_config::GuardConfig;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::{api, console, health, middleware};
@@ -37,14 +38,26 @@ pub fn router(
     vault: Arc<Vault>,
     rate_limit: api::RateLimit,
     console: ConsoleConfig,
+    guards: &GuardConfig,
     sessions: &SessionStore,
 ) -> Router {
     let metrics = Arc::new(Metrics::default());
+    let failures = guards.failed_auth_per_minute;
     let state = AppState {
         vault: vault.clone(),
         metrics: metrics.clone(),
         rate_limiter: Arc::new(api::RateLimiter::new(rate_limit)),
+        validate_limiter: Arc::new(api::RateLimiter::per_minute(
+            guards.validate_per_minute,
+            guards.validate_per_minute,
+        )),
+        auth_failures: Arc::new(api::RateLimiter::per_minute(failures, failures)),
     };
+    let context = Arc::new(middleware::ContextState {
+        metrics: metrics.clone(),
+        trusted_proxies: guards.trusted_proxies.clone(),
+    });
+    let auth_failures = state.auth_failures.clone();
     let machine = api::router()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -55,9 +68,10 @@ pub fn router(
             HeaderValue::from_static("no-store"),
         ));
     machine
-        .merge(console::router(vault, console, sessions))
+        .merge(console::router(vault, console, auth_failures, sessions))
+        .layer(middleware::bounded(guards))
         .layer(axum::middleware::from_fn_with_state(
-            metrics,
+            context,
             middleware::request_context,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -91,13 +105,20 @@ impl Application {
                 hsm: config.hsm.clone(),
                 customer,
                 lifecycle: config.lifecycle.policy.clone(),
+                seal_limits: config.seal_limits,
             })
             .await?,
         );
         let sessions = SessionStore::open(&config.database_url).await?;
         Ok(Application {
             listener,
-            router: router(vault.clone(), config.rate_limit, config.console, &sessions),
+            router: router(
+                vault.clone(),
+                config.rate_limit,
+                config.console,
+                &config.guards,
+                &sessions,
+            ),
             vault,
             audit: config.audit.clone(),
             lifecycle_interval: config.lifecycle.interval,
@@ -119,6 +140,15 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         self.vault.record_service_event("service.start").await?;
+        let vault = self.vault.clone();
+        // Methods stored before channel-scoped fingerprints existed get theirs (once, batched).
+        tokio::spawn(async move {
+            match vault.backfill_channel_fingerprints().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(methods = n, "channel fingerprints filled in"),
+                Err(e) => tracing::warn!(error = %e, "channel fingerprint backfill failed"),
+            }
+        });
         let vault = self.vault.clone();
         let refresher = tokio::spawn(async move {
             let mut tick = tokio::time::interval(KEY_REFRESH);

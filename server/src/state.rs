@@ -8,5 +8,10 @@ use std::sync::Arc;
 pub struct AppState {
     pub vault: Arc<Vault>,
     pub metrics: Arc<Metrics>,
+    /// Every request of an API key.
     pub rate_limiter: Arc<crate::api::RateLimiter>,
+    /// Each API key's validations.
+    pub validate_limiter: Arc<crate::api::RateLimiter>,
+    /// Failed authentications per client address (API keys and console sign-in alike).
+    pub auth_failures: Arc<crate::api::RateLimiter>,
 }

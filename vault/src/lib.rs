@@ -13,6 +13,7 @@ pub mod intake;
 pub mod keys;
 pub mod lifecycle;
 pub mod model;
+pub mod net;
 pub mod pan_like;
 pub mod seal;
 pub mod service;

@@ -1,28 +1,54 @@
-//! AES-256-GCM sealing of secret payloads, bound to their row and key by the AAD.
+//! AES-256-GCM sealing of secret payloads, bound to their row and key by the AAD. Each data key
+//! seals only as many payloads as the database reserved for it (random 96-bit nonces stay safe
+//! for 2^32 encryptions under one key, NIST SP 800-38D 8.3), so the key ring can rotate first.
 
 use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit};
 use rand::RngCore;
+use std::sync::atomic::{AtomicI64, Ordering};
 use zeroize::Zeroizing;
 
-/// A data-encryption key in memory: the AES-256-GCM cipher and the id it is stored under.
-/// The key bytes live only inside the cipher state, which zeroizes on drop.
+/// A data-encryption key in memory: the AES-256-GCM cipher, the id it is stored under, and how
+/// many more encryptions this process may make with it. The key bytes live only inside the
+/// cipher state, which zeroizes on drop.
 pub struct DataKey {
     id: String,
     cipher: Aes256Gcm,
+    budget: AtomicI64,
 }
 
 impl DataKey {
-    /// Builds a data key from its clear bytes (which the caller zeroizes).
+    /// Builds a data key from its clear bytes (which the caller zeroizes). It seals nothing
+    /// until encryptions are reserved for it ([`DataKey::add_budget`]).
     pub fn new(id: String, bytes: &[u8; 32]) -> Self {
         Self {
             id,
             cipher: Aes256Gcm::new(bytes.into()),
+            budget: AtomicI64::new(0),
         }
     }
 
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// Encryptions left of those reserved.
+    pub fn budget(&self) -> i64 {
+        self.budget.load(Ordering::Acquire)
+    }
+
+    /// Adds `n` reserved encryptions.
+    pub(crate) fn add_budget(&self, n: i64) {
+        self.budget.fetch_add(n, Ordering::AcqRel);
+    }
+
+    /// Takes one encryption from the budget, or says there is none left.
+    fn take_one(&self) -> bool {
+        self.budget
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
+                (left > 0).then(|| left - 1)
+            })
+            .is_ok()
     }
 }
 
@@ -48,6 +74,8 @@ pub enum SealError {
     Open,
     #[error("the ciphertext names key {0}, which is not loaded")]
     WrongKey(String),
+    #[error("the data key has no reserved encryptions left (rotation pending)")]
+    Exhausted,
 }
 
 fn aad(record_id: &str, key_id: &str) -> Vec<u8> {
@@ -61,6 +89,9 @@ fn aad(record_id: &str, key_id: &str) -> Vec<u8> {
 
 /// Encrypts `plaintext` for the row `record_id` under `key` with a fresh random 96-bit nonce.
 pub fn seal(key: &DataKey, record_id: &str, plaintext: &[u8]) -> Result<Sealed, SealError> {
+    if !key.take_one() {
+        return Err(SealError::Exhausted);
+    }
     let mut nonce = [0u8; 12];
     rand::rng().fill_bytes(&mut nonce);
     let aad = aad(record_id, &key.id);
@@ -114,7 +145,24 @@ mod tests {
     use super::*;
 
     fn key(id: &str, byte: u8) -> DataKey {
-        DataKey::new(id.to_owned(), &[byte; 32])
+        let k = DataKey::new(id.to_owned(), &[byte; 32]);
+        k.add_budget(100);
+        k
+    }
+
+    #[test]
+    fn a_key_seals_only_what_was_reserved_for_it() {
+        let k = DataKey::new("dek_1".into(), &[7; 32]);
+        assert_eq!(seal(&k, "pm_a", b"x"), Err(SealError::Exhausted));
+        k.add_budget(2);
+        assert!(seal(&k, "pm_a", b"x").is_ok());
+        assert!(seal(&k, "pm_b", b"x").is_ok());
+        assert_eq!(seal(&k, "pm_c", b"x"), Err(SealError::Exhausted));
+        assert_eq!(k.budget(), 0);
+        // Opening needs no budget.
+        k.add_budget(1);
+        let sealed = seal(&k, "pm_d", b"x").unwrap();
+        assert_eq!(&**open(&k, "pm_d", &sealed).unwrap(), b"x");
     }
 
     #[test]

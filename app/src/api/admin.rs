@@ -6,6 +6,8 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::backend::AccessChange;
 use crate::error::ConsoleError;
+#[cfg(feature = "ssr")]
+use crate::model::NewApiKeyRequest;
 use crate::model::{ApiKeySummary, IssuedApiKey, IssuedPassword, UserSummary};
 
 #[cfg(feature = "ssr")]
@@ -127,7 +129,10 @@ mod create_key {
     use super::*;
 
     /// Creates an API key (secret shown once). Scopes are checkboxes named `read`, `write`,
-    /// `reveal`, `uses`, `mfa`, `hooks`. Permission: `api_keys.manage` and a step-up. Audit: `api_key.create`.
+    /// `reveal`, `uses`, `mfa`, `hooks`, `oms`; `expires_days` (blank: none) and `allowed_ips`
+    /// (CIDRs, blank: anywhere) limit it. A key with `reveal` or `oms` works only after a second
+    /// security admin approves it. Permission: `api_keys.manage` and a step-up. Audit:
+    /// `api_key.create`.
     #[server(prefix = "/console/api", endpoint = "create_api_key")]
     pub async fn create_api_key(
         name: String,
@@ -137,6 +142,9 @@ mod create_key {
         uses: Option<String>,
         mfa: Option<String>,
         hooks: Option<String>,
+        oms: Option<String>,
+        expires_days: Option<String>,
+        allowed_ips: Option<String>,
         code: Option<String>,
     ) -> Result<IssuedApiKey, ConsoleError> {
         crate::api::reply(
@@ -149,18 +157,52 @@ mod create_key {
                     (&uses, "payment_methods:use"),
                     (&mfa, "customers:mfa"),
                     (&hooks, "webhooks:manage"),
+                    (&oms, "channels:all"),
                 ] {
                     if checked(flag) {
                         scopes.push(scope.to_owned());
                     }
                 }
-                crate::backend::backend()?
-                    .create_api_key(name, scopes, code)
-                    .await
+                let expires_days = match expires_days.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(days) => Some(
+                        days.parse::<u32>()
+                            .ok()
+                            .filter(|d| (1..=3650).contains(d))
+                            .ok_or_else(|| {
+                                ConsoleError::field(
+                                    "expires_days",
+                                    "Give a number of days from 1 to 3650, or leave it blank.",
+                                )
+                            })?,
+                    ),
+                };
+                let request = NewApiKeyRequest {
+                    name,
+                    scopes,
+                    expires_days,
+                    allowed_ips: allowed_ips.unwrap_or_default(),
+                    code,
+                };
+                crate::backend::backend()?.create_api_key(request).await
             }
             .await,
         )
     }
+}
+
+/// Approves a reveal or OMS-wide key another security admin issued. Permission:
+/// `api_keys.manage` and a step-up. Audit: `api_key.approve`.
+#[server(prefix = "/console/api", endpoint = "approve_api_key")]
+pub async fn approve_api_key(id: String, code: Option<String>) -> Result<(), ConsoleError> {
+    crate::api::reply(
+        async move {
+            crate::backend::backend()?.approve_api_key(id, code).await?;
+            leptos_axum::redirect("/admin/api-keys");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// Revokes an API key. Permission: `api_keys.manage` and a step-up. Audit: `api_key.revoke`.

@@ -6,13 +6,15 @@ use leptos::prelude::*;
 use crate::error::ConsoleError;
 use crate::model::{CustomerView, MethodDetail, RevealedSecret, SearchResults};
 
-/// Checks a search query and sends the browser to `/search?q=…`, so that a full card number
-/// typed into the box is refused here and never reaches a URL. Permission: none. Audit: none.
+/// Checks a search query (posted, never in a URL until it passes) with the vault's card-number
+/// detector and sends the browser to `/search?q=…`, so that a full card number typed into the
+/// box, alone or with its security code or expiry, is refused here and never reaches a URL.
+/// Permission: none. Audit: none.
 #[server(prefix = "/console/api", endpoint = "go_search")]
 pub async fn go_search(q: String) -> Result<(), ConsoleError> {
     crate::api::reply(
         async move {
-            let q = crate::search_query::check(&q)?;
+            let q = crate::backend::backend()?.check_search(q).await?;
             leptos_axum::redirect(&format!("/search?q={}", crate::search_query::encode(&q)));
             Ok(())
         }

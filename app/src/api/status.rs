@@ -82,6 +82,9 @@ mod tests {
         fn step_up(&self, _: String) -> Reply<'_, Me> {
             nothing()
         }
+        fn check_search(&self, _: String) -> Reply<'_, String> {
+            nothing()
+        }
         fn search(&self, _: String) -> Reply<'_, SearchResults> {
             nothing()
         }
@@ -126,15 +129,13 @@ mod tests {
         fn step_up_policy(&self) -> Reply<'_, StepUpPolicyView> {
             nothing()
         }
-        fn create_api_key(
-            &self,
-            _: String,
-            _: Vec<String>,
-            _: Option<String>,
-        ) -> Reply<'_, IssuedApiKey> {
+        fn create_api_key(&self, _: NewApiKeyRequest) -> Reply<'_, IssuedApiKey> {
             nothing()
         }
         fn revoke_api_key(&self, _: String, _: Option<String>) -> Reply<'_, ()> {
+            nothing()
+        }
+        fn approve_api_key(&self, _: String, _: Option<String>) -> Reply<'_, ()> {
             nothing()
         }
         fn audit_search(&self, _: AuditQuery) -> Reply<'_, AuditResults> {

@@ -86,7 +86,7 @@ fn Method(
     let (id, step_up) = (s.id.clone(), me.step_up_until);
     let reverifiable = s.kind == "card"
         && matches!(s.status.as_str(), "active" | "expiring" | "expired")
-        && me.can("payment_methods.read");
+        && me.can("payment_methods.reverify");
     view! {
         <nav class="breadcrumbs" aria-label="Breadcrumb">
             <a href="/search">"Search"</a>

@@ -33,7 +33,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
-/// The API client behind `Authorization: Bearer <key>`. Failures are audited by the vault.
+/// The API client behind `Authorization: Bearer <key>`. Failures are audited by the vault; an
+/// address with too many failures in the last minute is refused (`429`) before its key is
+/// checked, so it can neither keep guessing nor flood the audit log.
+
 #[derive(Debug, Clone)]
 pub struct Client(pub Actor);
 
@@ -45,17 +48,30 @@ impl FromRequestParts<AppState> for Client {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, state).await?;
+        let address = ctx.origin.ip.as_deref().unwrap_or("unknown");
+        state
+            .auth_failures
+            .peek(address)
+            .map_err(|wait| ApiError::rate_limited(wait).with_request_id(&ctx.request_id))?;
         let presented = parts
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("");
-        let actor = state
+        let actor = match state
             .vault
             .authenticate(presented.trim(), &ctx.origin)
             .await
-            .map_err(|e| ApiError::from_vault(e, &ctx.request_id))?;
+        {
+            Ok(actor) => actor,
+            Err(e) => {
+                if matches!(e, coffer_vault::VaultError::Unauthenticated) {
+                    let _ = state.auth_failures.check(address);
+                }
+                return Err(ApiError::from_vault(e, &ctx.request_id));
+            }
+        };
         state
             .rate_limiter
             .check(actor.id())

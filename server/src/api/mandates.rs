@@ -65,7 +65,7 @@ pub async fn get(
     let grant = grant(&state, &ctx, &actor, ("mandate", &id)).await?;
     let m = state
         .vault
-        .get_mandate(&grant, &id)
+        .get_mandate(&grant, &id, &ctx.origin)
         .await
         .map_err(|e| ApiError::from_vault(e, &ctx.request_id))?;
     Ok(Json(m).into_response())

@@ -18,7 +18,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 /// `POST /api/v1/payment_methods` — scope `payment_methods:write`; audit `payment_method.create`.
-/// 201 with the masked view, 200 with the existing method for a duplicate.
+/// 201 with the masked view, 200 with the existing method for a duplicate among the key's own
+/// channel's methods (another channel's copy of the card is never found or revealed).
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -65,7 +66,8 @@ fn error_body(e: &ApiError) -> serde_json::Value {
 }
 
 /// `POST /api/v1/payment_methods/validate` — scope `payment_methods:write`; audit
-/// `payment_method.validate`. Answers the masked view; stores nothing.
+/// `payment_method.validate`. Answers the masked view (no fingerprint); stores nothing. Each key
+/// has its own, tighter budget of validations (`COFFER_VALIDATE_RATE_PER_MINUTE`).
 pub async fn validate(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -73,6 +75,10 @@ pub async fn validate(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let fail = |e| ApiError::from_vault(e, &ctx.request_id);
+    state
+        .validate_limiter
+        .check(actor.id())
+        .map_err(|wait| ApiError::rate_limited(wait).with_request_id(&ctx.request_id))?;
     let grant = state
         .vault
         .authorize::<Validate>(&actor, &ctx.origin, None)

@@ -32,6 +32,7 @@ fn options() -> LeptosOptions {
 pub fn router(
     vault: Arc<Vault>,
     config: ConsoleConfig,
+    sign_in_failures: Arc<crate::api::RateLimiter>,
     sessions: &session::SessionStore,
 ) -> Router {
     let options = options();
@@ -39,6 +40,7 @@ pub fn router(
     let vault_backend = Arc::new(VaultBackend {
         vault,
         idle_timeout: config.idle_timeout,
+        sign_in_failures,
     });
     let downloads =
         export::routes(vault_backend.clone()).merge(expiry_export::routes(vault_backend.clone()));

@@ -40,6 +40,7 @@ fn rules_now_outside_hours() -> ReviewRules {
         denied_reveals: 3,
         read_burst: 12,
         sign_in_failures: 5,
+        ..ReviewRules::default()
     }
 }
 

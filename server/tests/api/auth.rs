@@ -68,7 +68,8 @@ async fn scopes_gate_each_endpoint_and_denials_are_audited() {
         .vault
         .create_api_key(
             &Actor::SystemOperator,
-            "reporting",
+            // A read-only key of the channel that stores the card below.
+            "web-checkout",
             &[Scope::PaymentMethodsRead],
         )
         .await

@@ -187,7 +187,7 @@ async fn use_method(app: &TestApp, id: &str) -> reqwest::Response {
     app.post(
         &app.admin_key,
         &format!("/api/v1/payment_methods/{id}/uses"),
-        &json!({ "amount": 1_000, "currency": "eur", "order_reference": "ord_1", "channel": "web" }),
+        &json!({ "amount": 1_000, "currency": "eur", "order_reference": "ord_1" }),
     )
     .await
 }

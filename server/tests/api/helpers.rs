@@ -135,17 +135,31 @@ async fn spawn(
     console: ConsoleConfig,
     change: impl FnOnce(&mut CustomerSettings),
 ) -> TestApp {
+    spawn_configured(|config| {
+        config.rate_limit = rate_limit;
+        config.console = console;
+        change(&mut config.customer);
+    })
+    .await
+}
+
+/// The app with any of its configuration changed by `change` (from the tests' defaults).
+pub async fn spawn_configured(change: impl FnOnce(&mut Config)) -> TestApp {
+    let rate_limit = RateLimit {
+        per_second: 100_000,
+        burst: 100_000,
+    };
+    let console = ConsoleConfig::default();
     let dir = tempfile::tempdir().expect("tempdir");
     let hsm = fresh_token();
     let (database_url, sqlite_path) = database_url(dir.path()).await;
-    let mut customer = CustomerSettings {
+    let customer = CustomerSettings {
         public_url: "http://localhost:0".into(),
         // The webhook tests' receivers listen on 127.0.0.1 over plain HTTP.
         insecure_webhooks: true,
         ..Default::default()
     };
-    change(&mut customer);
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".parse().expect("addr"),
         database_url,
         database_max_connections: 4,
@@ -170,7 +184,10 @@ async fn spawn(
             interval: None,
             ..Default::default()
         },
+        seal_limits: Default::default(),
+        guards: Default::default(),
     };
+    change(&mut config);
     let app = Application::build(&config)
         .await
         .expect("build the application");

@@ -18,7 +18,6 @@ async fn setup(app: &TestApp, customer: &str, first_amount: i64) -> (String, req
             &json!({
                 "reference": "sub_gold_monthly", "max_amount": 2_500,
                 "amount": first_amount, "currency": "eur", "order_reference": "ord_first",
-                "channel": "web",
             }),
         )
         .await;
@@ -203,7 +202,7 @@ async fn active_mandate(app: &TestApp, customer: &str, nti: &str) -> (String, St
 async fn replace_card(app: &TestApp, pm: &str, number: &str) {
     let res = app
         .post(
-            &app.agent_key,
+            &app.admin_key,
             &format!("/api/v1/payment_methods/{pm}/reverifications"),
             &json!({}),
         )
@@ -239,7 +238,7 @@ async fn a_mandate_follows_its_card_to_a_replacement_of_the_same_network() {
             &format!("/api/v1/payment_methods/{old}/mandates"),
             &json!({
                 "reference": "sub_old", "amount": 100, "currency": "eur",
-                "order_reference": "ord_old", "channel": "web",
+                "order_reference": "ord_old",
             }),
         )
         .await;

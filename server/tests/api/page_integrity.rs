@@ -17,7 +17,7 @@ async fn reverify_path(app: &TestApp) -> String {
     let pm = app.tokenize_card("cus_csp", PAN).await;
     let res = app
         .post(
-            &app.agent_key,
+            &app.admin_key,
             &format!(
                 "/api/v1/payment_methods/{}/reverifications",
                 pm["id"].as_str().unwrap()

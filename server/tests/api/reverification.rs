@@ -20,8 +20,17 @@ fn this_year() -> i64 {
 }
 
 /// Stores a card for `customer` and returns its id.
+/// Stores a card through the agent's key (channel `call-centre`, which issues the links).
 async fn card(app: &TestApp, customer: &str, number: &str) -> String {
-    app.tokenize_card(customer, number).await["id"]
+    let res = app
+        .post(
+            &app.agent_key,
+            "/api/v1/payment_methods",
+            &crate::helpers::card_body(customer, number),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    res.json::<Value>().await.unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned()
@@ -76,8 +85,9 @@ fn ids(list: &[Value]) -> Vec<String> {
 }
 
 async fn set_default(app: &TestApp, customer: &str, id: &str) -> reqwest::Response {
+    // The admin key is OMS-wide: it may set the default of any channel's method.
     app.post(
-        &app.agent_key,
+        &app.admin_key,
         &format!("/api/v1/customers/{customer}/default_payment_method"),
         &json!({ "payment_method": id }),
     )
@@ -89,7 +99,7 @@ async fn use_method(app: &TestApp, id: &str) -> reqwest::Response {
     app.post(
         &app.admin_key,
         &format!("/api/v1/payment_methods/{id}/uses"),
-        &json!({ "amount": 500, "currency": "eur", "order_reference": "ord_rv", "channel": "web" }),
+        &json!({ "amount": 500, "currency": "eur", "order_reference": "ord_rv" }),
     )
     .await
 }
@@ -532,7 +542,7 @@ async fn expired_links_and_methods_that_cannot_be_reverified() {
     // Neither a shredded method nor a non-card one gets a link; the refusals are audited.
     let sepa = app
         .post(
-            &app.admin_key,
+            &app.agent_key,
             "/api/v1/payment_methods",
             &json!({"customer": "cus_late", "type": "sepa_debit", "sepa_debit": {"iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX"}}),
         )
@@ -726,7 +736,7 @@ async fn the_wallet_lists_usable_methods_default_first_then_by_latest_use() {
         .collect();
     assert_eq!(failures.len(), 4);
     assert_eq!(failures[0].resource_id.as_deref(), Some(stranger.as_str()));
-    assert_eq!(failures[0].channel.as_deref(), Some("call-centre"));
+    assert_eq!(failures[0].channel.as_deref(), Some("web-checkout"));
     assert!(
         failures[0]
             .detail
@@ -737,7 +747,7 @@ async fn the_wallet_lists_usable_methods_default_first_then_by_latest_use() {
     assert_eq!(
         text(
             &app,
-            "SELECT payment_method FROM customer_default_methods WHERE customer = 'cus_w'"
+            "SELECT payment_method FROM customer_default_methods_by_channel WHERE customer = 'cus_w'"
         )
         .await
         .as_deref(),
@@ -840,7 +850,7 @@ async fn the_replacement_flow_leaks_no_card_data_anywhere() {
     let mut body = card_body("cus_leak", OLD_PAN);
     body["card"]["cvc"] = CVC.into();
     let res = app
-        .post(&app.admin_key, "/api/v1/payment_methods", &body)
+        .post(&app.agent_key, "/api/v1/payment_methods", &body)
         .await;
     assert_eq!(res.status(), 201);
     let old = res.json::<Value>().await.unwrap()["id"]

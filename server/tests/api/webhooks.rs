@@ -96,7 +96,7 @@ async fn pending_use(app: &TestApp, customer: &str) -> (String, Value, Vec<u8>) 
         .post(
             &app.admin_key,
             &format!("/api/v1/payment_methods/{pm}/uses"),
-            &json!({ "amount": 80_000, "currency": "eur", "order_reference": "ord_77", "channel": "web" }),
+            &json!({ "amount": 80_000, "currency": "eur", "order_reference": "ord_77" }),
         )
         .await;
     assert_eq!(res.status(), 201);
@@ -118,7 +118,7 @@ async fn an_approved_use_is_announced_signed_to_its_channel_only() {
     let app = spawn_app().await;
     let (web, web_url) = Receiver::start(0).await;
     let (pos, pos_url) = Receiver::start(0).await;
-    let secret = register(&app, &web_url, Some("web")).await;
+    let secret = register(&app, &web_url, Some("web-checkout")).await;
     register(&app, &pos_url, Some("pos")).await;
     let (_, use_, key) = pending_use(&app, "cus_hook").await;
     let mut b = Browser::new(&app);
@@ -179,8 +179,8 @@ async fn failed_deliveries_retry_with_backoff_and_die_after_the_last_try() {
     let app = spawn_app().await;
     let (flaky, flaky_url) = Receiver::start(2).await;
     let (_down, down_url) = Receiver::start(usize::MAX).await;
-    register(&app, &flaky_url, Some("web")).await;
-    register(&app, &down_url, Some("web")).await;
+    register(&app, &flaky_url, Some("web-checkout")).await;
+    register(&app, &down_url, Some("web-checkout")).await;
     let (pm, use_, _) = pending_use(&app, "cus_retry").await;
     // The challenge runs out and nobody polls: the sweeper closes it and the OMS hears
     // `payment_method_use.failed`.
@@ -247,10 +247,6 @@ async fn endpoints_need_the_scope_and_a_web_url() {
             json!({ "url": format!("https://oms.example/{PAN}") }),
             "url",
         ),
-        (
-            json!({ "url": "https://oms.example/h", "channel": "Web Shop" }),
-            "channel",
-        ),
     ] {
         let res = app
             .post(&app.admin_key, "/api/v1/webhook_endpoints", &body)
@@ -260,7 +256,18 @@ async fn endpoints_need_the_scope_and_a_web_url() {
         assert_eq!(err["error"]["param"], param);
         assert!(!err.to_string().contains(PAN));
     }
-    let secret = register(&app, "https://oms.example/hooks", Some("web")).await;
+    // A channel's key registers for its own channel only.
+    let hooks = app
+        .key_with("Web Shop", &[coffer_vault::access::Scope::WebhooksManage])
+        .await;
+    let body = json!({ "url": "https://oms.example/h", "channel": "pos" });
+    let res = app.post(&hooks, "/api/v1/webhook_endpoints", &body).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["param"],
+        "channel"
+    );
+    let secret = register(&app, "https://oms.example/hooks", Some("web-checkout")).await;
     assert!(secret.starts_with("whsec_"));
     let audit = app.audit().await;
     assert!(
@@ -281,7 +288,7 @@ async fn factor_changes_are_announced_to_endpoints_of_all_channels() {
     let (all, all_url) = Receiver::start(0).await;
     let (web, web_url) = Receiver::start(0).await;
     let secret = register(&app, &all_url, None).await;
-    register(&app, &web_url, Some("web")).await;
+    register(&app, &web_url, Some("web-checkout")).await;
     enrol_totp(&app, "cus_notice").await;
     wait_for(|| !all.received().is_empty()).await;
     let (signature, _, body) = all.received().remove(0);
@@ -331,7 +338,7 @@ async fn channels_list_their_endpoints_and_disable_one() {
     let app = spawn_app().await;
     let (_down, down_url) = Receiver::start(usize::MAX).await;
     let (up, up_url) = Receiver::start(0).await;
-    register(&app, &down_url, Some("web")).await;
+    register(&app, &down_url, Some("web-checkout")).await;
     register(&app, &up_url, None).await;
     // The endpoint for all channels also hears each enrolment (`customer.factor_added`).
     let failures = |r: &Receiver| {
@@ -355,7 +362,7 @@ async fn channels_list_their_endpoints_and_disable_one() {
     let down = data.iter().find(|e| e["url"] == down_url.as_str()).unwrap();
     let all = data.iter().find(|e| e["url"] == up_url.as_str()).unwrap();
     assert_eq!(down["status"], "enabled");
-    assert_eq!(down["channel"], "web");
+    assert_eq!(down["channel"], "web-checkout");
     assert_eq!(down["failed_deliveries"], 1);
     assert_eq!(down["pending_deliveries"], 0);
     assert_eq!(down["disabled"], Value::Null);

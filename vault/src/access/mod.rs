@@ -1,8 +1,10 @@
 //! Who may do what. `authorize` is the only way to obtain a `Grant`, and every privileged vault
 //! operation takes one, so a handler cannot reach card data without passing the check.
 
+mod channel;
 mod roles;
 
+pub use channel::Reach;
 pub use roles::{Permission, Role, format_roles, parse_roles};
 
 use std::fmt;
@@ -20,16 +22,20 @@ pub enum Scope {
     CustomersMfa,
     /// Register webhook endpoints.
     WebhooksManage,
+    /// OMS-wide: reach every channel's methods, uses, mandates and endpoints (each such access
+    /// audited as cross-channel). Issued by a security admin only with a second one's approval.
+    AllChannels,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 7] = [
         Scope::PaymentMethodsRead,
         Scope::PaymentMethodsWrite,
         Scope::PaymentMethodsReveal,
         Scope::PaymentMethodsUse,
         Scope::CustomersMfa,
         Scope::WebhooksManage,
+        Scope::AllChannels,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,11 +46,18 @@ impl Scope {
             Scope::PaymentMethodsUse => "payment_methods:use",
             Scope::CustomersMfa => "customers:mfa",
             Scope::WebhooksManage => "webhooks:manage",
+            Scope::AllChannels => "channels:all",
         }
     }
 
     pub fn parse(s: &str) -> Option<Scope> {
         Scope::ALL.into_iter().find(|scope| scope.as_str() == s)
+    }
+
+    /// Scopes that reach card data beyond a channel's own masked view: a key holding one is
+    /// issued from the console only once a second security admin approves it.
+    pub fn needs_second_approval(self) -> bool {
+        matches!(self, Scope::PaymentMethodsReveal | Scope::AllChannels)
     }
 }
 
@@ -196,6 +209,8 @@ actions! {
     CreateApiKey => "api_key.create", None, Some(P::ApiKeysManage), true;
     /// Revoke an API key.
     RevokeApiKey => "api_key.revoke", None, Some(P::ApiKeysManage), true;
+    /// Approve a reveal or OMS-wide key another security admin issued (dual control).
+    ApproveApiKey => "api_key.approve", None, Some(P::ApiKeysManage), true;
     /// Search and read the audit log, its chain status and the review queue.
     ReadAuditLog => "audit.search", None, Some(P::AuditRead), false;
     /// Export audit search results (signed files leave the system).
@@ -214,8 +229,8 @@ actions! {
     ReviewAuditFlag => "audit.flag_review", None, Some(P::AuditRead), false;
     /// See the expiry dashboard and its list (masked), and export it.
     ViewExpiryDashboard => "lifecycle.dashboard", None, Some(P::PaymentMethodsRead), false;
-    /// Send a customer a re-verification link for a card.
-    IssueReverification => "payment_method.reverification_create", Some(S::PaymentMethodsWrite), Some(P::PaymentMethodsRead), false;
+    /// Send a customer a re-verification link for a card (support agents, not compliance).
+    IssueReverification => "payment_method.reverification_create", Some(S::PaymentMethodsWrite), Some(P::PaymentMethodsReverify), false;
     /// List dead webhook deliveries and replay them.
     ManageWebhookDeliveries => "webhook_delivery.replay", None, Some(P::ApiKeysManage), false;
     /// List webhook endpoints with their queues, and disable one (channels and security admins).

@@ -24,6 +24,9 @@ pub enum Permission {
     PaymentMethodsReveal,
     /// Crypto-shred a payment method.
     PaymentMethodsDelete,
+    /// Send a customer a link to re-verify or replace a card (an agent's task: it contacts the
+    /// customer, which a read-only compliance role must not do).
+    PaymentMethodsReverify,
     /// Read the audit log.
     AuditRead,
     /// Create, disable and change staff accounts and their roles.
@@ -59,6 +62,7 @@ impl Role {
                 PaymentMethodsRead,
                 PaymentMethodsHistory,
                 PaymentMethodsDelete,
+                PaymentMethodsReverify,
             ],
             Role::ComplianceOfficer => &[PaymentMethodsRead, PaymentMethodsHistory, AuditRead],
             Role::SecurityAdmin => &[UsersManage, ApiKeysManage],
@@ -67,11 +71,12 @@ impl Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 8] = [
         Permission::PaymentMethodsRead,
         Permission::PaymentMethodsHistory,
         Permission::PaymentMethodsReveal,
         Permission::PaymentMethodsDelete,
+        Permission::PaymentMethodsReverify,
         Permission::AuditRead,
         Permission::UsersManage,
         Permission::ApiKeysManage,
@@ -83,6 +88,7 @@ impl Permission {
             Permission::PaymentMethodsHistory => "payment_methods.history",
             Permission::PaymentMethodsReveal => "payment_methods.reveal",
             Permission::PaymentMethodsDelete => "payment_methods.delete",
+            Permission::PaymentMethodsReverify => "payment_methods.reverify",
             Permission::AuditRead => "audit.read",
             Permission::UsersManage => "users.manage",
             Permission::ApiKeysManage => "api_keys.manage",

@@ -94,6 +94,18 @@ impl<'a> AuditEvent<'a> {
         self
     }
 
+    /// Adds the fields of `extra` (an object) to the detail, if given.
+    pub fn more_detail(mut self, extra: Option<serde_json::Value>) -> Self {
+        let Some(serde_json::Value::Object(extra)) = extra else {
+            return self;
+        };
+        match &mut self.detail {
+            Some(serde_json::Value::Object(fields)) => fields.extend(extra),
+            _ => self.detail = Some(serde_json::Value::Object(extra)),
+        }
+        self
+    }
+
     /// Builds the stored row. Last line of defence: any free-text field that looks like it holds
     /// a card number is replaced, so a careless caller cannot put a PAN into the log.
     pub(crate) fn to_row(&self) -> AuditRow {

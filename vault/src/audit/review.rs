@@ -18,6 +18,12 @@ pub struct ReviewRules {
     pub read_burst: i64,
     /// Failed sign-in steps from one origin in a day.
     pub sign_in_failures: i64,
+    /// Validations by one API key within ten minutes (probing numbers).
+    pub validate_burst: i64,
+    /// Methods stored by one API key within ten minutes.
+    pub create_burst: i64,
+    /// Rejected numbers (validate or store) from one API key within ten minutes (card testing).
+    pub rejected_intake: i64,
 }
 
 impl Default for ReviewRules {
@@ -28,6 +34,9 @@ impl Default for ReviewRules {
             denied_reveals: 3,
             read_burst: 100,
             sign_in_failures: 10,
+            validate_burst: 300,
+            create_burst: 20_000,
+            rejected_intake: 50,
         }
     }
 }
@@ -42,7 +51,29 @@ pub mod kind {
     pub const SIGN_IN_STORM: &str = "failed_sign_in_storm";
     pub const VERIFY_FAILED: &str = "audit_verification_failed";
     pub const BLOCKED_PAGE_CONTENT: &str = "blocked_page_content";
+    pub const VALIDATE_BURST: &str = "validate_burst";
+    pub const CREATE_BURST: &str = "create_burst";
+    pub const REJECTED_INTAKE_BURST: &str = "rejected_intake_burst";
+    pub const PRIVILEGED_KEY_ISSUED: &str = "privileged_key_issued";
+    pub const PRIVILEGED_KEY_APPROVED: &str = "privileged_key_approved";
 }
+
+/// How urgently a flag of `kind` needs a reviewer: `high` (a control may have been bypassed or
+/// card data exposed), `medium` (unusual, to explain), `low` (a routine change to confirm).
+pub fn severity(kind: &str) -> &'static str {
+    match kind {
+        kind::VERIFY_FAILED
+        | kind::PRIVILEGED_KEY_ISSUED
+        | kind::PRIVILEGED_KEY_APPROVED
+        | kind::REJECTED_INTAKE_BURST => "high",
+        kind::NEW_API_KEY => "low",
+        _ => "medium",
+    }
+}
+
+/// Scopes whose keys reach beyond a channel's masked data (mirrors
+/// `Scope::needs_second_approval`, as the audit detail names them).
+const PRIVILEGED_SCOPES: [&str; 2] = ["payment_methods:reveal", "channels:all"];
 
 const DAY_MS: i64 = 86_400_000;
 const BURST_WINDOW_MS: i64 = 600_000;
@@ -63,6 +94,9 @@ pub fn day_name(start: i64) -> String {
 pub fn day_start(ms: i64) -> i64 {
     ms.div_euclid(DAY_MS) * DAY_MS
 }
+
+/// An intake rule: (actions, outcome, threshold, flag kind, what the summary says was done).
+type IntakeRule<'a> = (&'a [&'a str], Option<&'a str>, i64, &'static str, &'a str);
 
 /// A rule's finding: (kind, subject, summary, (events, first seq, last seq)).
 type Finding = (&'static str, String, String, (i64, i64, i64));
@@ -201,6 +235,77 @@ pub async fn review_day(
             store::audit_search::by_action_between(&mut read, action, "success", day, day + DAY_MS)
                 .await?;
         for e in events {
+            let subject = e.event.resource_id.clone().unwrap_or_default();
+            let summary = format!("{what} ({subject}) by {}", e.event.actor_id);
+            found.push((flag_kind, subject, summary, (1, e.seq, e.seq)));
+        }
+    }
+
+    // Intake by one API key in ten-minute slots: probing numbers, storing in bulk, or many
+    // rejected numbers (the shape of card testing).
+    let key_slot = "actor_id || ':' || CAST(occurred_at / 600000 AS TEXT)";
+    let intake: [IntakeRule; 3] = [
+        (
+            &["payment_method.validate"],
+            None,
+            rules.validate_burst,
+            kind::VALIDATE_BURST,
+            "validated",
+        ),
+        (
+            &["payment_method.create"],
+            Some("success"),
+            rules.create_burst,
+            kind::CREATE_BURST,
+            "stored",
+        ),
+        (
+            &["payment_method.create", "payment_method.validate"],
+            Some("failure"),
+            rules.rejected_intake,
+            kind::REJECTED_INTAKE_BURST,
+            "sent rejected numbers for",
+        ),
+    ];
+    for (actions, outcome, min, flag_kind, what) in intake {
+        for (key, n, lo, hi) in grouped(&mut read, key_slot, actions, outcome, range, min).await? {
+            let Some((actor, slot)) = key.rsplit_once(':') else {
+                continue;
+            };
+            let from = slot.parse::<i64>().unwrap_or(0) * BURST_WINDOW_MS;
+            let time: String = super::record::rfc3339(from)
+                .chars()
+                .skip(11)
+                .take(5)
+                .collect();
+            let summary = format!(
+                "API key {actor} {what} {n} payment methods in ten minutes from {time} UTC"
+            );
+            found.push((flag_kind, actor.to_owned(), summary, (n, lo, hi)));
+        }
+    }
+
+    // Keys that can reveal card numbers or reach every channel: each issue and each approval.
+    for (action, flag_kind, what) in [
+        (
+            "api_key.create",
+            kind::PRIVILEGED_KEY_ISSUED,
+            "An API key that can reveal card numbers or reach every channel was issued",
+        ),
+        (
+            "api_key.approve",
+            kind::PRIVILEGED_KEY_APPROVED,
+            "An API key that can reveal card numbers or reach every channel was approved",
+        ),
+    ] {
+        let events =
+            store::audit_search::by_action_between(&mut read, action, "success", day, day + DAY_MS)
+                .await?;
+        for e in events {
+            let detail = e.event.detail.as_deref().unwrap_or_default();
+            if !PRIVILEGED_SCOPES.iter().any(|s| detail.contains(s)) {
+                continue;
+            }
             let subject = e.event.resource_id.clone().unwrap_or_default();
             let summary = format!("{what} ({subject}) by {}", e.event.actor_id);
             found.push((flag_kind, subject, summary, (1, e.seq, e.seq)));

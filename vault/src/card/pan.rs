@@ -87,14 +87,14 @@ impl fmt::Debug for Pan {
     }
 }
 
-/// Masks a digit string: first 6 and last 4 shown when at least 2 digits stay hidden between
-/// them (lengths of 12 and more), else first 4 and last 4 when that still hides 2 (10 and 11),
-/// else everything hidden.
+/// Masks a card number: the first 6 and last 4 for 14 digits and more (at least 4 stay hidden),
+/// the last 4 only for 12 and 13 digits (BIN 6 and last 4 of those would leave 2 or 3 digits,
+/// one of them fixed by Luhn, to guess), and nothing for anything shorter.
 pub(crate) fn mask_digits(digits: &str) -> String {
     let len = digits.chars().count();
     let (head, tail) = match len {
-        12.. => (6, 4),
-        10..=11 => (4, 4),
+        14.. => (6, 4),
+        12..=13 => (0, 4),
         _ => (0, 0),
     };
     digits
@@ -314,10 +314,14 @@ mod tests {
             Pan::parse("36227206271667").unwrap().masked(),
             "362272****1667"
         );
+        // 12 and 13 digits: BIN 6 and last 4 would leave 2 or 3 digits to guess.
         let twelve = Pan::parse(&with_check_digit("50123456789")).unwrap();
-        assert_eq!(twelve.masked(), format!("501234**{}", twelve.last4()));
-        assert_eq!(mask_digits("12345678901"), "1234***8901");
-        assert_eq!(mask_digits("1234567890"), "1234**7890");
+        assert_eq!(twelve.masked(), format!("********{}", twelve.last4()));
+        assert_eq!(
+            Pan::parse("4222222222222").unwrap().masked(),
+            "*********2222"
+        );
+        assert_eq!(mask_digits("12345678901"), "***********");
         assert_eq!(mask_digits("123456789"), "*********");
         assert_eq!(mask_digits(""), "");
     }

@@ -112,10 +112,13 @@ impl StepUpRule {
         })
     }
 
-    pub fn matches(&self, channel: &Channel, currency: &Currency, amount: Amount) -> bool {
-        self.channel.as_ref().is_none_or(|c| c == channel)
-            && &self.currency == currency
-            && amount >= self.min_amount
+    /// Whether the rule applies to uses on `channel` (`None`: a channel no rule can name).
+    pub fn covers(&self, channel: Option<&Channel>) -> bool {
+        self.channel.as_ref().is_none_or(|c| Some(c) == channel)
+    }
+
+    pub fn matches(&self, channel: Option<&Channel>, currency: &Currency, amount: Amount) -> bool {
+        self.covers(channel) && &self.currency == currency && amount >= self.min_amount
     }
 }
 
@@ -178,19 +181,24 @@ impl Default for StepUpPolicy {
 }
 
 impl StepUpPolicy {
-    /// Why this use needs a step-up, if it does: `threshold` (a rule's amount is reached), or
+    /// Why this use needs a step-up, if it does: `threshold` (a rule's amount is reached),
     /// `currency` (rules exist but none names this currency: an amount in it cannot be judged,
-    /// so it is treated as large, failing closed).
+    /// so it is treated as large, failing closed), or `channel` (rules name this currency, but
+    /// none covers this channel: likewise failing closed, rather than letting a channel the
+    /// rules forgot through at any amount). `channel` is the API key's own.
     pub fn requires(
         &self,
-        channel: &Channel,
+        channel: Option<&Channel>,
         currency: &Currency,
         amount: Amount,
     ) -> Option<&'static str> {
+        let for_currency = || self.rules.iter().filter(|r| &r.currency == currency);
         if self.rule_for(channel, currency, amount).is_some() {
             Some("threshold")
-        } else if !self.rules.is_empty() && !self.rules.iter().any(|r| &r.currency == currency) {
+        } else if !self.rules.is_empty() && for_currency().next().is_none() {
             Some("currency")
+        } else if for_currency().next().is_some() && !for_currency().any(|r| r.covers(channel)) {
+            Some("channel")
         } else {
             None
         }
@@ -199,7 +207,7 @@ impl StepUpPolicy {
     /// The first rule that asks for a step-up for this use, if any.
     pub fn rule_for(
         &self,
-        channel: &Channel,
+        channel: Option<&Channel>,
         currency: &Currency,
         amount: Amount,
     ) -> Option<&StepUpRule> {
@@ -222,12 +230,14 @@ mod tests {
         let pos = Channel::parse("pos").unwrap();
         let eur = Currency::parse("EUR").unwrap();
         let usd = Currency::parse("usd").unwrap();
-        assert!(rule.matches(&web, &eur, Amount::new(50_000).unwrap()));
-        assert!(!rule.matches(&web, &eur, Amount::new(49_999).unwrap()));
-        assert!(!rule.matches(&pos, &eur, Amount::new(90_000).unwrap()));
-        assert!(!rule.matches(&web, &usd, Amount::new(90_000).unwrap()));
+        assert!(rule.matches(Some(&web), &eur, Amount::new(50_000).unwrap()));
+        assert!(!rule.matches(Some(&web), &eur, Amount::new(49_999).unwrap()));
+        assert!(!rule.matches(Some(&pos), &eur, Amount::new(90_000).unwrap()));
+        assert!(!rule.matches(Some(&web), &usd, Amount::new(90_000).unwrap()));
+        assert!(!rule.matches(None, &eur, Amount::new(90_000).unwrap()));
         let any = StepUpRule::parse("*:eur:100").unwrap();
-        assert!(any.matches(&pos, &eur, Amount::new(100).unwrap()));
+        assert!(any.matches(Some(&pos), &eur, Amount::new(100).unwrap()));
+        assert!(any.matches(None, &eur, Amount::new(100).unwrap()));
         assert_eq!(rule.to_string(), "web, ≥ 500.00 EUR");
     }
 
@@ -235,20 +245,53 @@ mod tests {
     fn a_currency_no_rule_names_needs_a_step_up() {
         let policy = StepUpPolicy::default();
         let web = Channel::parse("web").unwrap();
+        let web = Some(&web);
         let small = Amount::new(100).unwrap();
         let eur = Currency::parse("eur").unwrap();
         let xxx = Currency::parse("xxx").unwrap();
-        assert_eq!(policy.requires(&web, &eur, small), None);
+        assert_eq!(policy.requires(web, &eur, small), None);
         assert_eq!(
-            policy.requires(&web, &eur, Amount::new(50_000).unwrap()),
+            policy.requires(web, &eur, Amount::new(50_000).unwrap()),
             Some("threshold")
         );
-        assert_eq!(policy.requires(&web, &xxx, small), Some("currency"));
+        assert_eq!(policy.requires(web, &xxx, small), Some("currency"));
         let none = StepUpPolicy {
             rules: Vec::new(),
             unenrolled: Unenrolled::Decline,
         };
-        assert_eq!(none.requires(&web, &xxx, small), None);
+        assert_eq!(none.requires(web, &xxx, small), None);
+    }
+
+    /// The attack: rules only for `web`, and a `pos` key charging any amount in euros. Now the
+    /// channel the rules forgot gets a step-up, as a currency they forgot does.
+    #[test]
+    fn a_channel_no_rule_covers_needs_a_step_up() {
+        let policy = StepUpPolicy {
+            rules: vec![StepUpRule::parse("web:eur:50000").unwrap()],
+            unenrolled: Unenrolled::Decline,
+        };
+        let (web, pos) = (
+            Channel::parse("web").unwrap(),
+            Channel::parse("pos").unwrap(),
+        );
+        let eur = Currency::parse("eur").unwrap();
+        let huge = Amount::new(10_000_000).unwrap();
+        let small = Amount::new(100).unwrap();
+        assert_eq!(policy.requires(Some(&web), &eur, small), None);
+        assert_eq!(policy.requires(Some(&web), &eur, huge), Some("threshold"));
+        assert_eq!(policy.requires(Some(&pos), &eur, huge), Some("channel"));
+        assert_eq!(policy.requires(Some(&pos), &eur, small), Some("channel"));
+        // A key whose name is no channel name at all is covered only by `*` rules.
+        assert_eq!(policy.requires(None, &eur, small), Some("channel"));
+        let with_any = StepUpPolicy {
+            rules: vec![
+                StepUpRule::parse("web:eur:50000").unwrap(),
+                StepUpRule::parse("*:eur:100000").unwrap(),
+            ],
+            unenrolled: Unenrolled::Decline,
+        };
+        assert_eq!(with_any.requires(Some(&pos), &eur, small), None);
+        assert_eq!(with_any.requires(Some(&pos), &eur, huge), Some("threshold"));
     }
 
     #[test]

@@ -9,4 +9,4 @@ pub use hsm::{
     AUDIT_SIGNING_KEY_LABEL, FINGERPRINT_KEY_LABEL, Hsm, HsmConfig, HsmError, KEK_LABEL,
     KeyAttributes,
 };
-pub use keyring::{KeyRing, KeyRingError};
+pub use keyring::{KeyRing, KeyRingError, SealLimits};

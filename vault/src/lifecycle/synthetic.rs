@@ -166,7 +166,6 @@ pub fn card(
         "masked_number": masked,
         "exp_month": exp_month,
         "exp_year": exp_year,
-        "fingerprint": fingerprint,
         "alias": null,
     })
     .to_string();
@@ -210,6 +209,15 @@ pub fn card(
         (nonce, ciphertext)
     });
     let (nonce, ciphertext) = secret.unzip();
+    // Shredded methods keep no fingerprint, as `shred` leaves them.
+    let (fingerprint, channel_fingerprint) = match shredded_at {
+        Some(_) => (String::new(), None),
+        None => {
+            let mut scoped = [0u8; 32];
+            rng.fill(&mut scoped);
+            (fingerprint, Some(hex::encode(scoped)))
+        }
+    };
     SyntheticCard {
         row: store::PaymentMethodRow {
             id,
@@ -233,6 +241,7 @@ pub fn card(
             created_at,
             updated_at,
             shredded_at,
+            channel_fingerprint,
         },
         archived_at,
         replaced_by,
@@ -259,7 +268,7 @@ async fn holds_real_methods(conn: &mut AnyConnection) -> Result<bool, StoreError
 async fn insert(conn: &mut AnyConnection, cards: &[SyntheticCard]) -> Result<(), StoreError> {
     let sql = format!(
         "INSERT INTO payment_methods ({COLUMNS}, archived_at, replaced_by) VALUES {}",
-        store::placeholders(conn, cards.len(), 22)
+        store::placeholders(conn, cards.len(), 23)
     );
     let mut query = sqlx::query(&sql);
     for c in cards {
@@ -285,6 +294,7 @@ async fn insert(conn: &mut AnyConnection, cards: &[SyntheticCard]) -> Result<(),
             .bind(r.created_at)
             .bind(r.updated_at)
             .bind(r.shredded_at)
+            .bind(&r.channel_fingerprint)
             .bind(c.archived_at)
             .bind(&c.replaced_by);
     }
@@ -473,9 +483,19 @@ mod tests {
             .filter(|c| c.row.brand.as_deref() == Some("visa"))
             .count();
         assert!((9_000..11_000).contains(&visa), "{visa}");
+        let kept: Vec<_> = cards
+            .iter()
+            .filter(|c| c.row.shredded_at.is_none())
+            .collect();
         let fingerprints: std::collections::HashSet<_> =
-            cards.iter().map(|c| &c.row.fingerprint).collect();
-        assert_eq!(fingerprints.len(), n);
+            kept.iter().map(|c| &c.row.fingerprint).collect();
+        assert_eq!(fingerprints.len(), kept.len());
+        assert!(
+            cards
+                .iter()
+                .filter(|c| c.row.shredded_at.is_some())
+                .all(|c| c.row.fingerprint.is_empty() && c.row.channel_fingerprint.is_none())
+        );
     }
 
     #[test]

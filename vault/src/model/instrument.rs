@@ -137,7 +137,8 @@ impl Instrument {
     }
 
     /// The masked, type-specific object of the API view (BIN + last 4 at most, PCI DSS 3.4.1).
-    pub fn display(&self, fingerprint: &str, alias: Option<&str>) -> Value {
+    /// No fingerprint: a view adds its owning channel's one (see `PaymentMethodView`).
+    pub fn display(&self, alias: Option<&str>) -> Value {
         match self {
             Instrument::Card { pan, expiry, .. } => {
                 let digits = pan.expose_digits().len();
@@ -149,7 +150,6 @@ impl Instrument {
                     "masked_number": pan.masked(),
                     "exp_month": expiry.month(),
                     "exp_year": expiry.year(),
-                    "fingerprint": fingerprint,
                     "alias": alias,
                 })
             }
@@ -158,7 +158,6 @@ impl Instrument {
                 "last4": iban.last4(),
                 "masked_iban": iban.masked(),
                 "bic": bic.as_ref().map(Bic::as_str),
-                "fingerprint": fingerprint,
             }),
             Instrument::UsBankAccount {
                 routing,
@@ -170,13 +169,11 @@ impl Instrument {
                 "last4": short_tail(account.expose()),
                 "account_holder_type": holder_type.as_str(),
                 "account_type": account_type.as_str(),
-                "fingerprint": fingerprint,
             }),
             Instrument::Alipay { account } => json!({
                 "account_kind": account.kind(),
                 "masked_account": account.masked(),
                 "last4": account.last4(),
-                "fingerprint": fingerprint,
             }),
         }
     }

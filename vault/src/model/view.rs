@@ -1,5 +1,6 @@
-//! What the API returns: the masked view of a stored method, the shape of a deletion, and the
-//! reveal body (the one value in Coffer that carries a full PAN out, in zeroizing memory).
+//! What the API returns: the masked view of a stored method (with the fingerprint scoped to its
+//! owning channel), the shape of a deletion, and the reveal body (the one value in Coffer that
+//! carries a full PAN out, in zeroizing memory).
 
 use crate::store::PaymentMethodRow;
 use serde::Serialize;
@@ -31,11 +32,13 @@ impl PaymentMethodView {
             s.as_deref()
                 .and_then(|s| serde_json::from_str::<Value>(s).ok())
         };
+        let mut shown = serde_json::from_str(&row.display).unwrap_or(Value::Null);
+        if let (Value::Object(fields), Some(fp)) = (&mut shown, &row.channel_fingerprint) {
+            let short: String = fp.chars().take(16).collect();
+            fields.insert("fingerprint".into(), Value::String(short));
+        }
         let mut details = Map::new();
-        details.insert(
-            row.kind.clone(),
-            serde_json::from_str(&row.display).unwrap_or(Value::Null),
-        );
+        details.insert(row.kind.clone(), shown);
         PaymentMethodView {
             id: row.id.clone(),
             object: "payment_method",

@@ -4,8 +4,8 @@
 
 use super::{PM, Vault, grant_actor};
 use crate::access::{
-    Action, CreateApiKey, Grant, ListApiKeys, ReadPaymentMethod, ReadPaymentMethodHistory,
-    RevokeApiKey, Scope,
+    Action, ApproveApiKey, CreateApiKey, Grant, ListApiKeys, ReadPaymentMethod,
+    ReadPaymentMethodHistory, RevokeApiKey, Scope,
 };
 use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::error::VaultError;
@@ -43,6 +43,13 @@ pub struct ApiKeyInfo {
     pub scopes: Vec<String>,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    /// The actor id that issued it.
+    pub created_by: Option<String>,
+    /// `None` while it waits for a second security admin.
+    pub approved_at: Option<i64>,
+    pub approved_by: Option<String>,
+    pub expires_at: Option<i64>,
+    pub allowed_ips: Vec<String>,
 }
 
 impl Vault {
@@ -89,9 +96,10 @@ impl Vault {
                 (rows, "bin_last4")
             }
             MethodSearch::Customer(customer) => {
-                let mut rows =
-                    store::payment_methods::list_by_customer(&mut conn, customer, None, limit)
-                        .await?;
+                let mut rows = store::payment_methods::list_by_customer(
+                    &mut conn, customer, None, None, limit,
+                )
+                .await?;
                 rows.reverse();
                 (rows, "customer")
             }
@@ -158,11 +166,36 @@ impl Vault {
         grant: &Grant<ListApiKeys>,
         origin: &Origin,
     ) -> Result<Vec<ApiKeyInfo>, VaultError> {
+        self.api_key_list(grant_actor(grant), origin).await
+    }
+
+    /// Every API key, for the host's command line (the system operator only). Audit:
+    /// `api_key.list` by `system`.
+    pub async fn list_api_keys_on_host(
+        &self,
+        operator: &crate::access::Actor,
+    ) -> Result<Vec<ApiKeyInfo>, VaultError> {
+        if *operator != crate::access::Actor::SystemOperator {
+            return Err(crate::access::Denied {
+                action: "api_key.list",
+                required: "system operator",
+                step_up: false,
+            }
+            .into());
+        }
+        self.api_key_list(operator, &Origin::default()).await
+    }
+
+    async fn api_key_list(
+        &self,
+        actor: &crate::access::Actor,
+        origin: &Origin,
+    ) -> Result<Vec<ApiKeyInfo>, VaultError> {
         let rows = {
             let mut conn = self.store.reader().acquire().await?;
             store::api_keys::list(&mut conn).await?
         };
-        let event = AuditEvent::new(grant_actor(grant), "api_key.list", Outcome::Success, origin);
+        let event = AuditEvent::new(actor, "api_key.list", Outcome::Success, origin);
         self.audit_alone(&event).await?;
         Ok(rows
             .into_iter()
@@ -172,20 +205,90 @@ impl Vault {
                 scopes: r.scopes.split_whitespace().map(str::to_owned).collect(),
                 created_at: r.created_at,
                 revoked_at: r.revoked_at,
+                created_by: r.created_by,
+                approved_at: r.approved_at,
+                approved_by: r.approved_by,
+                expires_at: r.expires_at,
+                allowed_ips: r
+                    .allowed_ips
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
             })
             .collect())
     }
 
-    /// Creates an API key for a channel from the console. Audit: `api_key.create`.
+    /// Creates an API key for a channel from the console. A key with a scope that reaches
+    /// beyond a channel's masked data (`payment_methods:reveal`, `channels:all`) is unusable
+    /// until a second security admin approves it, so no admin can issue themselves a way to
+    /// read every card. Audit: `api_key.create` (with `pending_approval`).
     pub async fn create_api_key_as(
         &self,
         grant: &Grant<CreateApiKey>,
         name: &str,
         scopes: &[Scope],
+        limits: &super::KeyLimits,
         origin: &Origin,
     ) -> Result<super::NewApiKey, VaultError> {
-        self.insert_api_key(grant_actor(grant), name, scopes, origin)
-            .await
+        let needs_approval = scopes.iter().any(|s| s.needs_second_approval());
+        self.insert_api_key(
+            grant_actor(grant),
+            name,
+            scopes,
+            limits,
+            needs_approval,
+            origin,
+        )
+        .await
+    }
+
+    /// Approves a waiting key that another security admin issued; it works from then on.
+    /// Audit: `api_key.approve` (failure `self_approval` for one's own key, `resource_missing`
+    /// when there is no such waiting key).
+    pub async fn approve_api_key(
+        &self,
+        grant: &Grant<ApproveApiKey>,
+        id: &str,
+        origin: &Origin,
+    ) -> Result<(), VaultError> {
+        let actor = grant_actor(grant);
+        let mut tx = self.store.writer().begin().await?;
+        let row = store::api_keys::find(&mut tx, id).await?;
+        let own = row
+            .as_ref()
+            .is_some_and(|r| r.created_by.as_deref() == Some(actor.id()));
+        let approved =
+            !own && store::api_keys::approve(&mut tx, id, actor.id(), store::now_millis()).await?;
+        let (outcome, detail) = match (approved, own) {
+            (true, _) => (
+                Outcome::Success,
+                serde_json::json!({ "scopes": row.map(|r| r.scopes) }),
+            ),
+            (false, true) => (
+                Outcome::Denied,
+                serde_json::json!({ "code": "self_approval" }),
+            ),
+            (false, false) => (
+                Outcome::Failure,
+                serde_json::json!({ "code": "resource_missing" }),
+            ),
+        };
+        AuditEvent::new(actor, "api_key.approve", outcome, origin)
+            .resource("api_key", id)
+            .detail(detail)
+            .write(&mut tx)
+            .await?;
+        tx.commit().await?;
+        match (approved, own) {
+            (true, _) => Ok(()),
+            (false, true) => Err(crate::intake::IntakeError::invalid_because(
+                "api_key",
+                "another security admin must approve a key you issued",
+            )
+            .into()),
+            (false, false) => Err(VaultError::NotFound),
+        }
     }
 
     /// Revokes an API key from the console. Audit: `api_key.revoke`.

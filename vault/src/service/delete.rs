@@ -2,14 +2,15 @@
 //! SQLite's secure_delete overwrites the freed bytes), keeping the masked metadata for history.
 
 use super::{PM, Vault, grant_actor};
-use crate::access::{DeletePaymentMethod, Grant};
+use crate::access::{DeletePaymentMethod, Grant, Reach};
 use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::error::VaultError;
 use crate::model::DeletedView;
 use crate::store;
 
 impl Vault {
-    /// Audit: `payment_method.delete` (success, or failure with `resource_missing`/`shredded`).
+    /// Audit: `payment_method.delete` (success, failure with `resource_missing`/`shredded`, or
+    /// denied `other_channel` for another channel's method, answered as unknown).
     pub async fn delete(
         &self,
         grant: &Grant<DeletePaymentMethod>,
@@ -19,6 +20,20 @@ impl Vault {
         let actor = grant_actor(grant);
         let mut tx = self.store.writer().begin().await?;
         let before = store::payment_methods::find(&mut tx, id).await?;
+        let mut cross = None;
+        if let Some(row) = &before {
+            match actor.reach(&row.channel) {
+                Reach::Own => {}
+                Reach::CrossChannel => cross = Some(super::cross_channel_detail(&row.channel)),
+                Reach::Hidden => {
+                    super::other_channel_event(actor, "payment_method.delete", (PM, id), origin)
+                        .write(&mut tx)
+                        .await?;
+                    tx.commit().await?;
+                    return Err(VaultError::NotFound);
+                }
+            }
+        }
         let now = store::now_millis();
         let shredded = store::payment_methods::shred(&mut tx, id, now).await?;
         if let (true, Some(before)) = (shredded, before.as_ref()) {
@@ -34,6 +49,7 @@ impl Vault {
             .await?;
             AuditEvent::new(actor, "payment_method.delete", Outcome::Success, origin)
                 .resource(PM, id)
+                .more_detail(cross)
                 .write(&mut tx)
                 .await?;
             tx.commit().await?;

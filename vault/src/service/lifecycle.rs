@@ -415,6 +415,7 @@ mod tests {
             created_at: 0,
             updated_at: 0,
             shredded_at: None,
+            channel_fingerprint: None,
         }
     }
 

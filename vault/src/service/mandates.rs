@@ -6,7 +6,7 @@
 
 use super::uses::UseView;
 use super::{PM, Vault};
-use crate::access::{Grant, UsePaymentMethod};
+use crate::access::{Actor, Grant, Reach, UsePaymentMethod};
 use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::customer::{Amount, Currency};
 use crate::error::VaultError;
@@ -169,13 +169,37 @@ impl Vault {
             .ok_or(VaultError::NotFound)
     }
 
-    /// A mandate. Scope `payment_methods:use`; no audit (it holds no card data).
+    /// The mandate `id` if `actor` may act on it: the key that set it up, a key of its channel,
+    /// or an OMS-wide key. Anyone else is audited (`action` denied, `other_channel`) and told
+    /// it does not exist.
+    async fn mandate_for(
+        &self,
+        actor: &Actor,
+        id: &str,
+        action: &'static str,
+        origin: &Origin,
+    ) -> Result<MandateRow, VaultError> {
+        let m = self.mandate_row(id).await?;
+        if m.client != actor.id() && actor.reach(&m.channel) == Reach::Hidden {
+            let event = super::other_channel_event(actor, action, (MANDATE, id), origin);
+            self.audit_alone(&event).await?;
+            return Err(VaultError::NotFound);
+        }
+        Ok(m)
+    }
+
+    /// A mandate (the key's own channel's). Scope `payment_methods:use`; no audit (it holds no
+    /// card data) except a refused one.
     pub async fn get_mandate(
         &self,
-        _grant: &Grant<UsePaymentMethod>,
+        grant: &Grant<UsePaymentMethod>,
         id: &str,
+        origin: &Origin,
     ) -> Result<MandateView, VaultError> {
-        Ok(MandateView::from_row(&self.mandate_row(id).await?))
+        let m = self
+            .mandate_for(grant.actor(), id, "mandate.read", origin)
+            .await?;
+        Ok(MandateView::from_row(&m))
     }
 
     /// Activates a pending mandate once its first use is approved, with the network
@@ -195,7 +219,9 @@ impl Vault {
         {
             return Err(IntakeError::invalid("network_transaction_id").into());
         }
-        let m = self.mandate_row(id).await?;
+        let m = self
+            .mandate_for(grant.actor(), id, "mandate.confirm", origin)
+            .await?;
         let mut conn = self.store.reader().acquire().await?;
         let first = customers::find_use(&mut conn, &m.initial_use).await?;
         drop(conn);
@@ -242,7 +268,9 @@ impl Vault {
         let currency =
             Currency::parse(&currency).ok_or_else(|| IntakeError::invalid("currency"))?;
         let order_reference = text_field("order_reference", b.order_reference)?;
-        let m = self.mandate_row(id).await?;
+        let m = self
+            .mandate_for(grant.actor(), id, "payment_method.use", origin)
+            .await?;
         let mut conn = self.store.reader().acquire().await?;
         let method = store::payment_methods::find(&mut conn, &m.payment_method).await?;
         drop(conn);
@@ -318,6 +346,8 @@ impl Vault {
         id: &str,
         origin: &Origin,
     ) -> Result<MandateView, VaultError> {
+        self.mandate_for(grant.actor(), id, "mandate.cancel", origin)
+            .await?;
         let mut tx = self.store.writer().begin().await?;
         let cancelled = mandates::cancel(&mut tx, id, store::now_millis()).await?;
         let outcome = if cancelled {

@@ -7,6 +7,7 @@ mod console;
 mod customer_mfa;
 mod delete;
 mod expiry;
+mod fingerprints;
 mod idempotency;
 mod lifecycle;
 mod mandates;
@@ -23,7 +24,7 @@ mod wallet;
 mod webhook_endpoints;
 mod webhooks;
 
-pub use api_keys::{NewApiKey, VERIFIED_TTL};
+pub use api_keys::{KeyLimits, NewApiKey, VERIFIED_TTL};
 pub use audit_log::{AUDIT_PAGE, AuditPage, ChainStatus, EXPORT_LIMIT, RetentionRun, SignedExport};
 pub use console::{ApiKeyInfo, HistoryRecord, MethodSearch, SEARCH_LIMIT};
 pub use customer_mfa::{CustomerSession, FactorView, IssuedLink, PendingTotp};
@@ -59,6 +60,8 @@ pub struct VaultConfig {
     pub customer: crate::customer::CustomerSettings,
     /// Expiry alerts and retention.
     pub lifecycle: crate::lifecycle::LifecyclePolicy,
+    /// Encryptions per data key before rotation (the default: 2^32, reserved 2^20 at a time).
+    pub seal_limits: crate::keys::SealLimits,
 }
 
 /// Liveness of the two things the vault cannot work without.
@@ -71,7 +74,7 @@ pub struct Readiness {
 pub struct Vault {
     store: Store,
     hsm: Arc<Hsm>,
-    keys: KeyRing,
+    keys: Arc<KeyRing>,
     verified_keys: api_keys::VerifiedKeys,
     customer: crate::customer::CustomerSettings,
     lifecycle: crate::lifecycle::LifecyclePolicy,
@@ -96,7 +99,8 @@ impl Vault {
         let store = Store::connect(&config.database_url, config.max_connections).await?;
         store.migrate().await?;
         let hsm = Arc::new(Hsm::open(&config.hsm)?);
-        let keys = KeyRing::load(hsm.clone(), &store).await?;
+        let keys = Arc::new(KeyRing::load(hsm.clone(), &store, config.seal_limits).await?);
+        tokio::spawn(keep_keys_topped_up(keys.clone(), store.clone()));
         Ok(Vault {
             store,
             hsm,
@@ -219,8 +223,82 @@ impl Vault {
     }
 }
 
+/// Every half second: keeps the sealing key's reserved encryptions topped up, and records a
+/// rotation made because a key reached its limit (`data_key.rotate` by the service). Ends when
+/// the database is closed.
+async fn keep_keys_topped_up(keys: Arc<KeyRing>, store: Store) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
+    loop {
+        tick.tick().await;
+        if store.writer().is_closed() {
+            return;
+        }
+        match keys.top_up(&store).await {
+            Ok(None) => {}
+            Ok(Some(id)) => {
+                let origin = Origin::default();
+                let event = AuditEvent::new(
+                    &Actor::Service,
+                    "data_key.rotate",
+                    Outcome::Success,
+                    &origin,
+                )
+                .resource("data_key", &id)
+                .detail(serde_json::json!({ "reason": "encryption_limit" }));
+                let op = crate::store::WriteOp::Audit(Box::new(event.to_row()));
+                if let Err(e) = store.batcher().write(op).await {
+                    tracing::error!(error = %e, key = %id, "the automatic data-key rotation could not be audited");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "reserving data-key encryptions failed"),
+        }
+    }
+}
+
 /// The resource type name used in audit events about payment methods.
 pub(crate) const PM: &str = "payment_method";
+
+/// What a success event records about an OMS-wide key reaching another channel's data.
+pub(crate) fn cross_channel_detail(owner: &str) -> serde_json::Value {
+    serde_json::json!({ "cross_channel": true, "owner": owner })
+}
+
+impl Vault {
+    /// Channel isolation for one record owned by `owner`: `Ok(None)` for the actor's own
+    /// channel, `Ok(Some(detail))` for an OMS-wide key (the detail goes on the success event),
+    /// and for any other key an audited denial (`other_channel`) answered as `NotFound`, exactly
+    /// as for a record that does not exist.
+    pub(crate) async fn reach(
+        &self,
+        actor: &Actor,
+        owner: &str,
+        action: &'static str,
+        resource: (&'static str, &str),
+        origin: &Origin,
+    ) -> Result<Option<serde_json::Value>, VaultError> {
+        match actor.reach(owner) {
+            access::Reach::Own => Ok(None),
+            access::Reach::CrossChannel => Ok(Some(cross_channel_detail(owner))),
+            access::Reach::Hidden => {
+                self.audit_alone(&other_channel_event(actor, action, resource, origin))
+                    .await?;
+                Err(VaultError::NotFound)
+            }
+        }
+    }
+}
+
+/// The denial recorded when a key asks for another channel's record.
+pub(crate) fn other_channel_event<'a>(
+    actor: &'a Actor,
+    action: &'static str,
+    (kind, id): (&'static str, &'a str),
+    origin: &'a Origin,
+) -> AuditEvent<'a> {
+    AuditEvent::new(actor, action, Outcome::Denied, origin)
+        .resource(kind, id)
+        .detail(serde_json::json!({ "code": "other_channel" }))
+}
 
 pub(crate) fn grant_actor<A: Action>(grant: &Grant<A>) -> &Actor {
     grant.actor()

@@ -30,8 +30,9 @@ impl Vault {
     /// Decrypts and returns a method's secret details. When the reveal is for a use (`use_id`),
     /// that use must be this method's, approved (its step-up passed, or none was needed), made by
     /// the same API client, at most ten minutes old, and not revealed before. Audit:
-    /// `payment_method.reveal` with the reason (success), or failure (`resource_missing`,
-    /// `shredded`, `invalid_reason`, `use_not_approved`).
+    /// `payment_method.reveal` with the reason (success), failure (`resource_missing`,
+    /// `shredded`, `invalid_reason`, `use_not_approved`), or denied `other_channel` (another
+    /// channel's method without `channels:all`, answered as unknown).
     pub async fn reveal(
         &self,
         grant: &Grant<RevealPaymentMethod>,
@@ -74,6 +75,15 @@ impl Vault {
             self.audit_alone(&failure("resource_missing")).await?;
             return Err(VaultError::NotFound);
         };
+        let cross = self
+            .reach(
+                actor,
+                &row.channel,
+                "payment_method.reveal",
+                (PM, id),
+                origin,
+            )
+            .await?;
         let (Some(key_id), Some(nonce), Some(ciphertext)) = (
             row.key_id.clone(),
             row.nonce.clone(),
@@ -102,7 +112,7 @@ impl Vault {
         if let Some(use_id) = use_id {
             event = event.detail(serde_json::json!({ "use": use_id }));
         }
-        self.audit_alone(&event).await?;
+        self.audit_alone(&event.more_detail(cross)).await?;
         Ok(body)
     }
 }

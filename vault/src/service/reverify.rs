@@ -5,7 +5,7 @@
 
 use super::lifecycle::{expires_month, record_transition};
 use super::{IssuedLink, PM, Vault};
-use crate::access::{Actor, Grant, IssueReverification};
+use crate::access::{Actor, Grant, IssueReverification, Reach};
 use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::card::{Expiry, YearMonth};
 use crate::customer::link::MAX_ATTEMPTS;
@@ -76,9 +76,10 @@ fn is_reverifiable(row: &PaymentMethodRow) -> bool {
 }
 
 impl Vault {
-    /// Issues a re-verification link for a live card. Scope `payment_methods:write` or
-    /// permission `payment_methods.read` (support agents); audit
-    /// `payment_method.reverification_create`.
+    /// Issues a re-verification link for a live card. Scope `payment_methods:write` (the key's
+    /// own channel's cards, or any with `channels:all`) or permission `payment_methods.reverify`
+    /// (support agents); audit `payment_method.reverification_create` (denied `other_channel`
+    /// for another channel's card, answered as unknown).
     pub async fn issue_reverification(
         &self,
         grant: &Grant<IssueReverification>,
@@ -96,6 +97,20 @@ impl Vault {
                 .await?;
             tx.commit().await?;
             return Err(VaultError::NotFound);
+        }
+        let mut cross = None;
+        if let Some(m) = &method {
+            match grant.actor().reach(&m.channel) {
+                Reach::Own => {}
+                Reach::CrossChannel => cross = Some(super::cross_channel_detail(&m.channel)),
+                Reach::Hidden => {
+                    super::other_channel_event(grant.actor(), action, (PM, id), origin)
+                        .write(&mut tx)
+                        .await?;
+                    tx.commit().await?;
+                    return Err(VaultError::NotFound);
+                }
+            }
         }
         let Some(method) = method.filter(is_reverifiable) else {
             AuditEvent::new(grant.actor(), action, Outcome::Failure, origin)
@@ -127,6 +142,7 @@ impl Vault {
         customers::set_link_method(&mut tx, &row.id, id).await?;
         AuditEvent::new(grant.actor(), action, Outcome::Success, origin)
             .resource(PM, id)
+            .more_detail(cross)
             .write(&mut tx)
             .await?;
         tx.commit().await?;
@@ -317,8 +333,13 @@ impl Vault {
         let on_file = if fingerprint == old.fingerprint {
             Some(old.clone())
         } else {
-            store::payment_methods::find_active_by_fingerprint(&mut tx, &old.customer, &fingerprint)
-                .await?
+            store::payment_methods::find_active_by_fingerprint(
+                &mut tx,
+                &old.customer,
+                &old.channel,
+                &fingerprint,
+            )
+            .await?
         };
         let replacement = match on_file {
             Some(existing) => {
@@ -359,7 +380,8 @@ impl Vault {
                 updated
             }
             None => {
-                let row = self.seal_row(&new, &fingerprint, &old.channel)?;
+                let scoped = self.channel_fingerprint(&old.channel, &fingerprint)?;
+                let row = self.seal_row(&new, &fingerprint, &scoped, &old.channel)?;
                 if !store::payment_methods::insert(&mut tx, &row).await? {
                     // Only a random id or alias collision is left: nothing was stored.
                     return Err(VaultError::Store(store::StoreError::Duplicate));
@@ -385,12 +407,18 @@ impl Vault {
             now,
         )
         .await?;
-        if customers::default_method(&mut tx, &old.customer)
+        if customers::default_methods(&mut tx, &old.customer, Some(&old.channel))
             .await?
-            .as_deref()
-            == Some(&old.id)
+            .contains(&old.id)
         {
-            customers::set_default_method(&mut tx, &old.customer, &replacement.id, now).await?;
+            customers::set_default_method(
+                &mut tx,
+                &old.customer,
+                &old.channel,
+                &replacement.id,
+                now,
+            )
+            .await?;
         }
         // Subscriptions go on with a new card of the same network: the mandate keeps its
         // network transaction id, which that network accepts with the cardholder's updated

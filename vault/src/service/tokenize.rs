@@ -30,12 +30,14 @@ impl Vault {
         let new = self
             .intake(body, "payment_method.create", actor, origin)
             .await?;
+        let channel = actor.channel();
         let fingerprint = hex::encode(self.hsm.hmac(&new.instrument.fingerprint_input())?);
-        // The duplicate check is the insert itself (ON CONFLICT DO NOTHING), group-committed
-        // with its audit event. A conflict that is not a duplicate can only be a random id or
-        // alias collision; those get fresh values and another try.
+        let scoped = self.channel_fingerprint(channel, &fingerprint)?;
+        // The duplicate check is the insert itself (ON CONFLICT DO NOTHING on the channel's own
+        // methods), group-committed with its audit event. A conflict that is not a duplicate can
+        // only be a random id or alias collision; those get fresh values and another try.
         for _ in 0..3 {
-            let row = self.seal_row(&new, &fingerprint, actor.channel())?;
+            let row = self.seal_row(&new, &fingerprint, &scoped, channel)?;
             let view = PaymentMethodView::from_row(&row);
             let audit = AuditEvent::new(actor, "payment_method.create", Outcome::Success, origin)
                 .resource(PM, &row.id)
@@ -54,6 +56,7 @@ impl Vault {
             let existing = store::payment_methods::find_active_by_fingerprint(
                 &mut conn,
                 new.customer.as_str(),
+                channel,
                 &fingerprint,
             )
             .await?;
@@ -130,7 +133,8 @@ impl Vault {
     }
 
     /// Checks a request exactly as tokenize would and answers the masked view; stores nothing
-    /// but the audit event `payment_method.validate`.
+    /// but the audit event `payment_method.validate`. The view has no fingerprint: a keyed
+    /// value for any number a caller chooses would let it test guesses against stored cards.
     pub async fn validate(
         &self,
         grant: &Grant<Validate>,
@@ -141,8 +145,7 @@ impl Vault {
         let new = self
             .intake(body, "payment_method.validate", actor, origin)
             .await?;
-        let fingerprint = hex::encode(self.hsm.hmac(&new.instrument.fingerprint_input())?);
-        let details = new.instrument.display(&fingerprint[..16], None);
+        let details = new.instrument.display(None);
         let billing = new
             .billing_details
             .as_ref()
@@ -200,6 +203,7 @@ impl Vault {
         &self,
         new: &NewPaymentMethod,
         fingerprint: &str,
+        channel_fingerprint: &str,
         channel: &str,
     ) -> Result<PaymentMethodRow, VaultError> {
         let id = crate::token::random_id("pm");
@@ -218,15 +222,13 @@ impl Vault {
         let now = store::now_millis();
         let expiry = new.instrument.expiry();
         Ok(PaymentMethodRow {
-            display: new
-                .instrument
-                .display(&fingerprint[..16], alias.as_deref())
-                .to_string(),
+            display: new.instrument.display(alias.as_deref()).to_string(),
             id,
             customer: new.customer.as_str().to_owned(),
             kind: new.instrument.kind().to_owned(),
             status: "active".into(),
             fingerprint: fingerprint.to_owned(),
+            channel_fingerprint: Some(channel_fingerprint.to_owned()),
             brand: new.instrument.brand().map(str::to_owned),
             last4: new.instrument.last4(),
             exp_month: expiry.map(|e| i64::from(e.month())),

@@ -3,7 +3,7 @@
 //! customer answers the challenge with a TOTP code or a passkey (at most 5 tries, 10 minutes).
 
 use super::{PM, Vault};
-use crate::access::{Actor, Grant, ReadPaymentMethodUse, UsePaymentMethod};
+use crate::access::{Actor, Grant, Reach, ReadPaymentMethodUse, UsePaymentMethod};
 use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::customer::link::{
     LOCKOUT_WINDOW_MS, MAX_ATTEMPTS, MAX_WRONG_PER_WINDOW, STEP_UP_TTL_MS,
@@ -27,12 +27,13 @@ struct UseBody {
     channel: Option<String>,
 }
 
-/// A checked use request.
+/// A checked use request. `channel`, if sent, must be the key's own: the step-up policy is
+/// decided by the channel the key acts for, never by what a body claims.
 struct UseRequest {
     amount: Amount,
     currency: Currency,
     order_reference: String,
-    channel: Channel,
+    channel: Option<String>,
 }
 
 fn parse_body(body: &[u8]) -> Result<UseRequest, IntakeError> {
@@ -57,13 +58,11 @@ fn parse_body(body: &[u8]) -> Result<UseRequest, IntakeError> {
             "it looks like a card number, which must never be sent here",
         ));
     }
-    let channel = b.channel.ok_or_else(|| IntakeError::missing("channel"))?;
-    let channel = Channel::parse(&channel).ok_or_else(|| IntakeError::invalid("channel"))?;
     Ok(UseRequest {
         amount,
         currency,
         order_reference,
-        channel,
+        channel: b.channel,
     })
 }
 
@@ -204,8 +203,9 @@ fn brand_name(s: &str) -> String {
 }
 
 impl Vault {
-    /// Asks to use method `id` for an order. Scope `payment_methods:use`; audit
-    /// `payment_method.use` (failure for a declined use).
+    /// Asks to use method `id` for an order. Scope `payment_methods:use`; the method must be the
+    /// key's channel's (or the key OMS-wide); the step-up policy is applied to the key's channel.
+    /// Audit `payment_method.use` (failure for a declined use, denied `other_channel`).
     pub async fn create_use(
         &self,
         grant: &Grant<UsePaymentMethod>,
@@ -215,6 +215,14 @@ impl Vault {
     ) -> Result<UseView, VaultError> {
         let actor = grant.actor();
         let req = parse_body(body)?;
+        let channel = actor.channel();
+        if req.channel.as_deref().is_some_and(|c| c != channel) {
+            return Err(IntakeError::invalid_because(
+                "channel",
+                "a use is made on the channel the API key acts for; leave `channel` out",
+            )
+            .into());
+        }
         let mut conn = self.store.reader().acquire().await?;
         let method = store::payment_methods::find(&mut conn, id).await?;
         let Some(method) = method else {
@@ -225,6 +233,12 @@ impl Vault {
             self.audit_alone(&event).await?;
             return Err(VaultError::NotFound);
         };
+        if actor.reach(&method.channel) == Reach::Hidden {
+            drop(conn);
+            let event = super::other_channel_event(actor, "payment_method.use", (PM, id), origin);
+            self.audit_alone(&event).await?;
+            return Err(VaultError::NotFound);
+        }
         if method.ciphertext.is_none() {
             return Err(VaultError::Shredded);
         }
@@ -240,10 +254,11 @@ impl Vault {
         let always = customers::step_up_always(&mut conn, &method.customer).await?;
         drop(conn);
         let enrolled = factors.iter().any(|f| f.confirmed);
-        let required = self
-            .customer
-            .policy
-            .requires(&req.channel, &req.currency, req.amount);
+        let required = self.customer.policy.requires(
+            Channel::parse(channel).as_ref(),
+            &req.currency,
+            req.amount,
+        );
         let threshold = required.is_some();
         let now = store::now_millis();
         let mut row = UseRow {
@@ -253,7 +268,7 @@ impl Vault {
             amount: req.amount.minor(),
             currency: req.currency.as_str().to_owned(),
             order_ref: req.order_reference,
-            channel: req.channel.as_str().to_owned(),
+            channel: channel.to_owned(),
             client: actor.id().to_owned(),
             status: "approved".into(),
             step_up: None,
@@ -321,17 +336,32 @@ impl Vault {
     }
 
     /// A use's current state (an open challenge past its time is closed as `expired` first).
-    /// Scope `payment_methods:use`; no audit for a read of a use (it holds no card data).
+    /// Scope `payment_methods:use`; only the key that made it, its channel, or an OMS-wide key
+    /// sees it. No audit for a read of a use (it holds no card data), but a refused one is
+    /// audited as denied `other_channel`.
     pub async fn get_use(
         &self,
-        _grant: &Grant<ReadPaymentMethodUse>,
+        grant: &Grant<ReadPaymentMethodUse>,
         method_id: &str,
         use_id: &str,
         origin: &Origin,
     ) -> Result<UseView, VaultError> {
+        let actor = grant.actor();
         let row = self.current_use(use_id, origin).await?;
         match row {
-            Some(r) if r.payment_method == method_id => Ok(UseView::from_row(&r, None)),
+            Some(r) if r.payment_method == method_id => {
+                if r.client != actor.id() && actor.reach(&r.channel) == Reach::Hidden {
+                    let event = super::other_channel_event(
+                        actor,
+                        "payment_method.use_read",
+                        (USE, shown_id(use_id)),
+                        origin,
+                    );
+                    self.audit_alone(&event).await?;
+                    return Err(VaultError::NotFound);
+                }
+                Ok(UseView::from_row(&r, None))
+            }
             _ => Err(VaultError::NotFound),
         }
     }

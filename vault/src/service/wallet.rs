@@ -2,7 +2,7 @@
 //! masked, the default first and then by most recent use.
 
 use super::{PM, Vault};
-use crate::access::{Grant, ReadPaymentMethod, SetDefaultPaymentMethod};
+use crate::access::{Grant, Reach, ReadPaymentMethod, SetDefaultPaymentMethod};
 use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::error::VaultError;
 use crate::intake::{CustomerRef, IntakeError};
@@ -18,8 +18,10 @@ pub struct WalletMethod {
 }
 
 impl Vault {
-    /// Makes `id` the customer's default method (it must be theirs and usable). Scope
-    /// `payment_methods:write`; audit `payment_method.default_set`.
+    /// Makes `id` the customer's default method on its channel (it must be theirs, usable, and
+    /// the key's channel's unless the key is OMS-wide). Scope `payment_methods:write`; audit
+    /// `payment_method.default_set` (denied `other_channel` for another channel's method,
+    /// answered as unknown).
     pub async fn set_default_method(
         &self,
         grant: &Grant<SetDefaultPaymentMethod>,
@@ -34,6 +36,16 @@ impl Vault {
         let method = store::payment_methods::find(&mut tx, id)
             .await?
             .filter(|m| m.customer == customer.as_str());
+        if method
+            .as_ref()
+            .is_some_and(|m| grant.actor().reach(&m.channel) == Reach::Hidden)
+        {
+            super::other_channel_event(grant.actor(), action, (PM, id), origin)
+                .write(&mut tx)
+                .await?;
+            tx.commit().await?;
+            return Err(VaultError::NotFound);
+        }
         let Some(method) = method.filter(|m| lifecycle::usable(&m.status)) else {
             AuditEvent::new(grant.actor(), action, Outcome::Failure, origin)
                 .resource(PM, id)
@@ -43,7 +55,8 @@ impl Vault {
             tx.commit().await?;
             return Err(VaultError::NotFound);
         };
-        customers::set_default_method(&mut tx, customer.as_str(), id, store::now_millis()).await?;
+        let now = store::now_millis();
+        customers::set_default_method(&mut tx, customer.as_str(), &method.channel, id, now).await?;
         AuditEvent::new(grant.actor(), action, Outcome::Success, origin)
             .resource(PM, id)
             .write(&mut tx)
@@ -52,9 +65,9 @@ impl Vault {
         Ok(PaymentMethodView::from_row(&method))
     }
 
-    /// The customer's usable methods (active or expiring), masked: the default first, then by
-    /// latest use (or re-verification, or creation). Scope `payment_methods:read`; audit
-    /// `payment_method.read` with `wallet: true`.
+    /// The customer's usable methods (active or expiring) of the key's channel (every channel's
+    /// with `channels:all`), masked: the default first, then by latest use (or re-verification,
+    /// or creation). Scope `payment_methods:read`; audit `payment_method.read` with `wallet: true`.
     pub async fn wallet(
         &self,
         grant: &Grant<ReadPaymentMethod>,
@@ -63,15 +76,16 @@ impl Vault {
     ) -> Result<Vec<WalletMethod>, VaultError> {
         let customer =
             CustomerRef::parse(customer).ok_or_else(|| IntakeError::invalid("customer"))?;
+        let only = grant.actor().channel_filter();
         let mut conn = self.store.reader().acquire().await?;
-        let default = customers::default_method(&mut conn, customer.as_str()).await?;
-        let rows = store::payment_methods::list_usable(&mut conn, customer.as_str()).await?;
+        let defaults = customers::default_methods(&mut conn, customer.as_str(), only).await?;
+        let rows = store::payment_methods::list_usable(&mut conn, customer.as_str(), only).await?;
         drop(conn);
         let mut out: Vec<WalletMethod> = rows
             .iter()
             .map(|r| WalletMethod {
                 view: PaymentMethodView::from_row(r),
-                default: default.as_deref() == Some(r.id.as_str()),
+                default: defaults.contains(&r.id),
             })
             .collect();
         // Stable: the rest keep their recency order.
@@ -83,7 +97,11 @@ impl Vault {
                 Outcome::Success,
                 origin,
             )
-            .detail(serde_json::json!({ "wallet": true, "customer": customer.as_str() })),
+            .detail(serde_json::json!({ "wallet": true, "customer": customer.as_str() }))
+            .more_detail(
+                (only.is_none() && matches!(grant.actor(), crate::access::Actor::ApiClient { .. }))
+                    .then(|| serde_json::json!({ "cross_channel": true })),
+            ),
         )
         .await?;
         Ok(out)

@@ -4,7 +4,7 @@
 
 use super::Vault;
 use super::webhooks::{ENDPOINT, EndpointView};
-use crate::access::{Grant, ManageWebhookEndpoints};
+use crate::access::{Actor, Grant, ManageWebhookEndpoints};
 use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::error::VaultError;
 use crate::store;
@@ -49,17 +49,27 @@ impl EndpointSummary {
     }
 }
 
+/// Whether `actor` may see and disable the endpoint: the key that registered it, a key of its
+/// channel, or an OMS-wide key or security admin (the only ones who see all-channel endpoints).
+fn visible(actor: &Actor, r: &EndpointSummaryRow) -> bool {
+    match actor.channel_filter() {
+        None => true,
+        Some(own) => r.client == actor.id() || r.channel.as_deref() == Some(own),
+    }
+}
+
 impl Vault {
-    /// Every endpoint, enabled first. Scope `webhooks:manage` or permission `api_keys.manage`;
-    /// audit `webhook_endpoint.list`.
+    /// Every endpoint the caller may see (a channel's key: its channel's), enabled first. Scope
+    /// `webhooks:manage` or permission `api_keys.manage`; audit `webhook_endpoint.list`.
     pub async fn webhook_endpoints(
         &self,
         grant: &Grant<ManageWebhookEndpoints>,
         origin: &Origin,
     ) -> Result<Vec<EndpointSummary>, VaultError> {
         let mut conn = self.store.reader().acquire().await?;
-        let rows = webhooks::list_endpoints(&mut conn, None).await?;
+        let mut rows = webhooks::list_endpoints(&mut conn, None).await?;
         drop(conn);
+        rows.retain(|r| visible(grant.actor(), r));
         self.audit_alone(&AuditEvent::new(
             grant.actor(),
             "webhook_endpoint.list",
@@ -72,13 +82,28 @@ impl Vault {
 
     /// Disables endpoint `id`: nothing more is queued for it and what was waiting is cancelled,
     /// in one transaction with the audit event `webhook_endpoint.disable` (failure with
-    /// `resource_missing` if there is no such enabled endpoint, answered `NotFound`).
+    /// `resource_missing` if there is no such enabled endpoint, answered `NotFound`; denied
+    /// `other_channel` for another channel's endpoint, answered the same).
     pub async fn disable_webhook_endpoint(
         &self,
         grant: &Grant<ManageWebhookEndpoints>,
         id: &str,
         origin: &Origin,
     ) -> Result<EndpointSummary, VaultError> {
+        let found = {
+            let mut conn = self.store.reader().acquire().await?;
+            webhooks::list_endpoints(&mut conn, Some(id)).await?
+        };
+        if found.iter().any(|r| !visible(grant.actor(), r)) {
+            let event = super::other_channel_event(
+                grant.actor(),
+                "webhook_endpoint.disable",
+                (ENDPOINT, id),
+                origin,
+            );
+            self.audit_alone(&event).await?;
+            return Err(VaultError::NotFound);
+        }
         let mut tx = self.store.writer().begin().await?;
         let cancelled = webhooks::disable_endpoint(&mut tx, id, store::now_millis()).await?;
         let (outcome, detail) = match cancelled {

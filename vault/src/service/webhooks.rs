@@ -4,9 +4,9 @@
 
 use super::Vault;
 use super::uses::UseView;
+use crate::access::Actor;
 use crate::access::{Grant, ManageWebhookDeliveries, ManageWebhooks};
 use crate::audit::{AuditEvent, Origin, Outcome};
-use crate::customer::Channel;
 use crate::error::VaultError;
 use crate::intake::IntakeError;
 use crate::model::PaymentMethodView;
@@ -41,7 +41,8 @@ pub struct EndpointView {
     pub id: String,
     pub object: &'static str,
     pub url: String,
-    /// Only uses on this channel; `null` for all.
+    /// The channel whose events it receives (the registering key's); `null` for every
+    /// channel's, which only an OMS-wide key may register.
     pub channel: Option<String>,
     pub created: i64,
     /// `enabled`, or `disabled` (no events are sent to it any more).
@@ -164,28 +165,48 @@ fn check_url(url: &str, insecure: bool) -> Result<(), IntakeError> {
     Ok(())
 }
 
-fn parse_endpoint(body: &[u8], insecure: bool) -> Result<(String, Option<Channel>), IntakeError> {
+fn parse_endpoint(body: &[u8], insecure: bool) -> Result<(String, Option<String>), IntakeError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     let b: EndpointBody =
         serde_path_to_error::deserialize(de).map_err(|e| IntakeError::from_serde(&e))?;
     let url = b.url.ok_or_else(|| IntakeError::missing("url"))?;
     check_url(&url, insecure)?;
-    let channel = match b.channel {
-        None => None,
-        Some(c) => Some(Channel::parse(&c).ok_or_else(|| IntakeError::invalid("channel"))?),
-    };
-    Ok((url, channel))
+    if let Some(c) = &b.channel {
+        let ok = (1..=100).contains(&c.chars().count())
+            && !c.chars().any(char::is_control)
+            && !contains_pan_like(c);
+        if !ok {
+            return Err(IntakeError::invalid("channel"));
+        }
+    }
+    Ok((url, b.channel))
+}
+
+/// The channel an endpoint listens to: a channel's key registers for its own channel only; an
+/// OMS-wide key for any channel, or for all (`None`).
+fn endpoint_channel(actor: &Actor, asked: Option<String>) -> Result<Option<String>, IntakeError> {
+    match (actor.channel_filter(), asked) {
+        (None, asked) => Ok(asked),
+        (Some(own), None) => Ok(Some(own.to_owned())),
+        (Some(own), Some(asked)) if asked == own => Ok(Some(asked)),
+        (Some(_), Some(_)) => Err(IntakeError::invalid_because(
+            "channel",
+            "a channel's key registers endpoints for its own channel only",
+        )),
+    }
 }
 
 impl Vault {
-    /// Registers an endpoint. Scope `webhooks:manage`; audit `webhook_endpoint.create`.
+    /// Registers an endpoint for the key's channel (any channel, or all, for an OMS-wide key).
+    /// Scope `webhooks:manage`; audit `webhook_endpoint.create`.
     pub async fn register_webhook_endpoint(
         &self,
         grant: &Grant<ManageWebhooks>,
         body: &[u8],
         origin: &Origin,
     ) -> Result<RegisteredEndpoint, VaultError> {
-        let (url, channel) = parse_endpoint(body, self.customer.insecure_webhooks)?;
+        let (url, asked) = parse_endpoint(body, self.customer.insecure_webhooks)?;
+        let channel = endpoint_channel(grant.actor(), asked)?;
         let id = crate::token::random_id("we");
         let secret = webhook::new_secret();
         let sealed = seal::seal(
@@ -196,7 +217,7 @@ impl Vault {
         let row = EndpointRow {
             id: id.clone(),
             url,
-            channel: channel.map(|c| c.as_str().to_owned()),
+            channel,
             client: grant.actor().id().to_owned(),
             key_id: sealed.key_id,
             nonce: sealed.nonce,
@@ -257,9 +278,10 @@ impl Vault {
         Ok(())
     }
 
-    /// Queues `customer.factor_added` / `customer.factor_removed` for the endpoints of all
-    /// channels (a factor belongs to the customer, not to a channel), inside `tx`, so the OMS can
-    /// tell its customer that their second factors changed.
+    /// Queues `customer.factor_added` / `customer.factor_removed` for the endpoints registered
+    /// for every channel (a factor belongs to the customer, not to a channel; only OMS-wide keys
+    /// register such endpoints), inside `tx`, so the OMS can tell its customer that their second
+    /// factors changed.
     pub(crate) async fn enqueue_factor_event(
         &self,
         tx: &mut sqlx::AnyConnection,

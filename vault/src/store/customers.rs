@@ -568,15 +568,17 @@ pub async fn reverify_links(
 pub async fn set_default_method(
     conn: &mut AnyConnection,
     customer: &str,
+    channel: &str,
     payment_method: &str,
     now: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO customer_default_methods (customer, payment_method, updated_at) \
-         VALUES ($1, $2, $3) ON CONFLICT (customer) DO UPDATE \
+        "INSERT INTO customer_default_methods_by_channel (customer, channel, payment_method, updated_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (customer, channel) DO UPDATE \
          SET payment_method = excluded.payment_method, updated_at = excluded.updated_at",
     )
     .bind(customer)
+    .bind(channel)
     .bind(payment_method)
     .bind(now)
     .execute(conn)
@@ -584,17 +586,29 @@ pub async fn set_default_method(
     Ok(())
 }
 
-/// The customer's default method, if one is set.
-pub async fn default_method(
+/// The default methods `channel` (every channel's when `None`) set for the customer.
+pub async fn default_methods(
     conn: &mut AnyConnection,
     customer: &str,
-) -> Result<Option<String>, StoreError> {
-    let row =
-        sqlx::query("SELECT payment_method FROM customer_default_methods WHERE customer = $1")
-            .bind(customer)
-            .fetch_optional(conn)
-            .await?;
-    Ok(row.map(|r| r.try_get("payment_method")).transpose()?)
+    channel: Option<&str>,
+) -> Result<Vec<String>, StoreError> {
+    let only = if channel.is_some() {
+        "AND channel = $2"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT payment_method FROM customer_default_methods_by_channel WHERE customer = $1 {only}"
+    );
+    let mut query = sqlx::query(&sql).bind(customer);
+    if let Some(channel) = channel {
+        query = query.bind(channel);
+    }
+    let rows = query.fetch_all(conn).await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get("payment_method"))
+        .collect::<Result<_, _>>()?)
 }
 
 /// Wrong answers counted against a link so far.

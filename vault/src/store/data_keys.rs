@@ -51,6 +51,35 @@ pub async fn insert(conn: &mut AnyConnection, key: &DataKeyRow) -> Result<(), St
     Ok(())
 }
 
+/// Reserves `n` more encryptions under key `id` unless that would take its total past `limit`.
+/// Returns whether they were reserved (false: the key is spent and must be rotated).
+pub async fn reserve_seals(
+    conn: &mut AnyConnection,
+    id: &str,
+    n: i64,
+    limit: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE data_keys SET seals_reserved = seals_reserved + $2 \
+         WHERE id = $1 AND seals_reserved + $2 <= $3",
+    )
+    .bind(id)
+    .bind(n)
+    .bind(limit)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How many encryptions were reserved under key `id` so far.
+pub async fn seals_reserved(conn: &mut AnyConnection, id: &str) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT seals_reserved FROM data_keys WHERE id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get("seals_reserved")?)
+}
+
 /// Marks every version but `current` retired (rotation: new writes use only the newest key).
 pub async fn retire_all_but(conn: &mut AnyConnection, current: &str) -> Result<(), StoreError> {
     sqlx::query("UPDATE data_keys SET state = 'retired' WHERE id <> $1 AND state = 'active'")

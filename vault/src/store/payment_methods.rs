@@ -12,7 +12,12 @@ pub struct PaymentMethodRow {
     pub customer: String,
     pub kind: String,
     pub status: String,
+    /// Hex HMAC-SHA256 in the HSM over the type and number: duplicate detection only, never
+    /// shown. Empty once shredded.
     pub fingerprint: String,
+    /// Hex HMAC in the HSM over the owning channel and `fingerprint`: the only fingerprint a
+    /// view shows (its first 16 characters), so no two channels see comparable values.
+    pub channel_fingerprint: Option<String>,
     pub display: String,
     pub brand: Option<String>,
     pub last4: String,
@@ -42,7 +47,9 @@ impl std::fmt::Debug for PaymentMethodRow {
 }
 
 pub(crate) const COLUMNS: &str = "id, customer, type, status, fingerprint, display, brand, last4, exp_month, exp_year, \
-     alias, billing_details, metadata, channel, key_id, nonce, ciphertext, created_at, updated_at, shredded_at";
+     alias, billing_details, metadata, channel, key_id, nonce, ciphertext, created_at, updated_at, shredded_at, \
+     channel_fingerprint";
+const COLUMN_COUNT: usize = 21;
 
 impl PaymentMethodRow {
     pub(crate) fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
@@ -67,6 +74,7 @@ impl PaymentMethodRow {
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
             shredded_at: row.try_get("shredded_at")?,
+            channel_fingerprint: row.try_get("channel_fingerprint")?,
         })
     }
 }
@@ -89,7 +97,7 @@ pub async fn insert_many(
     }
     let sql = format!(
         "INSERT INTO payment_methods ({COLUMNS}) VALUES {} ON CONFLICT DO NOTHING RETURNING id",
-        super::placeholders(conn, rows.len(), 20)
+        super::placeholders(conn, rows.len(), COLUMN_COUNT)
     );
     let mut query = sqlx::query(&sql);
     for r in rows {
@@ -113,7 +121,8 @@ pub async fn insert_many(
             .bind(&r.ciphertext)
             .bind(r.created_at)
             .bind(r.updated_at)
-            .bind(r.shredded_at);
+            .bind(r.shredded_at)
+            .bind(&r.channel_fingerprint);
     }
     let inserted = query.fetch_all(conn).await?;
     Ok(inserted
@@ -131,17 +140,20 @@ pub async fn find(
     Ok(row.as_ref().map(PaymentMethodRow::from_row).transpose()?)
 }
 
-/// The live (active, expiring or expired) method with this fingerprint for this customer, if
-/// any (duplicate detection).
+/// The live (active, expiring or expired) method with this fingerprint that `channel` stored for
+/// this customer, if any (duplicate detection never looks at another channel's methods).
 pub async fn find_active_by_fingerprint(
     conn: &mut AnyConnection,
     customer: &str,
+    channel: &str,
     fingerprint: &str,
 ) -> Result<Option<PaymentMethodRow>, StoreError> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM payment_methods WHERE customer = $1 AND fingerprint = $2 AND status IN ('active', 'expiring', 'expired')"
+        "SELECT {COLUMNS} FROM payment_methods WHERE channel = $1 AND customer = $2 AND fingerprint = $3 \
+         AND status IN ('active', 'expiring', 'expired')"
     );
     let row = sqlx::query(&sql)
+        .bind(channel)
         .bind(customer)
         .bind(fingerprint)
         .fetch_optional(conn)
@@ -149,37 +161,48 @@ pub async fn find_active_by_fingerprint(
     Ok(row.as_ref().map(PaymentMethodRow::from_row).transpose()?)
 }
 
-/// A customer's methods, oldest first, keyset-paged after `(created_at, id)` of `starting_after`.
+/// A customer's methods (only `channel`'s when given), oldest first, keyset-paged after
+/// `(created_at, id)` of `starting_after`.
 pub async fn list_by_customer(
     conn: &mut AnyConnection,
     customer: &str,
+    channel: Option<&str>,
     starting_after: Option<(i64, &str)>,
     limit: i64,
 ) -> Result<Vec<PaymentMethodRow>, StoreError> {
     let (after_ts, after_id) = starting_after.unwrap_or((i64::MIN, ""));
+    let only = if channel.is_some() {
+        "AND channel = $5"
+    } else {
+        ""
+    };
     let sql = format!(
-        "SELECT {COLUMNS} FROM payment_methods WHERE customer = $1 \
+        "SELECT {COLUMNS} FROM payment_methods WHERE customer = $1 {only} \
          AND (created_at > $2 OR (created_at = $2 AND id > $3)) ORDER BY created_at, id LIMIT $4"
     );
-    let rows = sqlx::query(&sql)
+    let mut query = sqlx::query(&sql)
         .bind(customer)
         .bind(after_ts)
         .bind(after_id)
-        .bind(limit)
-        .fetch_all(conn)
-        .await?;
+        .bind(limit);
+    if let Some(channel) = channel {
+        query = query.bind(channel);
+    }
+    let rows = query.fetch_all(conn).await?;
     Ok(rows
         .iter()
         .map(PaymentMethodRow::from_row)
         .collect::<Result<_, _>>()?)
 }
 
-/// Crypto-shreds a method: the ciphertext, nonce and key reference are destroyed; the masked
-/// metadata stays for history. Returns false if there was no unshredded method with that id.
+/// Crypto-shreds a method: the ciphertext, nonce and key reference are destroyed, and so are
+/// both fingerprints (a shredded card can no longer be matched by anyone); the masked metadata
+/// stays for history. Returns false if there was no unshredded method with that id.
 pub async fn shred(conn: &mut AnyConnection, id: &str, now: i64) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE payment_methods SET status = 'shredded', ciphertext = NULL, nonce = NULL, key_id = NULL, \
-         alias = NULL, updated_at = $2, shredded_at = $2 WHERE id = $1 AND status <> 'shredded'",
+         alias = NULL, fingerprint = '', channel_fingerprint = NULL, updated_at = $2, shredded_at = $2 \
+         WHERE id = $1 AND status <> 'shredded'",
     )
     .bind(id)
     .bind(now)
@@ -211,22 +234,75 @@ pub async fn search_bin_last4(
         .collect::<Result<_, _>>()?)
 }
 
-/// A customer's usable methods (active or expiring), most recently used (or re-verified, or
-/// created) first; at most 100.
+/// A customer's usable methods (active or expiring; only `channel`'s when given), most recently
+/// used (or re-verified, or created) first; at most 100.
 pub async fn list_usable(
     conn: &mut AnyConnection,
     customer: &str,
+    channel: Option<&str>,
 ) -> Result<Vec<PaymentMethodRow>, StoreError> {
+    let only = if channel.is_some() {
+        "AND channel = $2"
+    } else {
+        ""
+    };
     let sql = format!(
-        "SELECT {COLUMNS} FROM payment_methods WHERE customer = $1 \
+        "SELECT {COLUMNS} FROM payment_methods WHERE customer = $1 {only} \
          AND status IN ('active', 'expiring') \
          ORDER BY COALESCE((SELECT MAX(u.created_at) FROM payment_method_uses u \
                             WHERE u.payment_method = payment_methods.id), \
                            last_activity_at, created_at) DESC, id LIMIT 100"
     );
-    let rows = sqlx::query(&sql).bind(customer).fetch_all(conn).await?;
+    let mut query = sqlx::query(&sql).bind(customer);
+    if let Some(channel) = channel {
+        query = query.bind(channel);
+    }
+    let rows = query.fetch_all(conn).await?;
     Ok(rows
         .iter()
         .map(PaymentMethodRow::from_row)
         .collect::<Result<_, _>>()?)
+}
+
+/// Up to `limit` unshredded methods stored before channel fingerprints existed: (id, channel,
+/// internal fingerprint).
+pub async fn unscoped(
+    conn: &mut AnyConnection,
+    limit: i64,
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, channel, fingerprint FROM payment_methods \
+         WHERE channel_fingerprint IS NULL AND fingerprint <> '' ORDER BY id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("channel")?,
+                r.try_get("fingerprint")?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
+
+/// Sets a method's channel fingerprint (the backfill of rows stored before it existed), unless
+/// it was shredded meanwhile.
+pub async fn set_channel_fingerprint(
+    conn: &mut AnyConnection,
+    id: &str,
+    channel_fingerprint: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE payment_methods SET channel_fingerprint = $2 \
+         WHERE id = $1 AND channel_fingerprint IS NULL AND fingerprint <> ''",
+    )
+    .bind(id)
+    .bind(channel_fingerprint)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

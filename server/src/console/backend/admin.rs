@@ -6,12 +6,14 @@ use super::{VaultBackend, views};
 use coffer_app::ConsoleError;
 use coffer_app::backend::AccessChange;
 use coffer_app::model::{
-    ApiKeySummary, IssuedApiKey, IssuedPassword, StepUpPolicyView, UserSummary,
+    ApiKeySummary, IssuedApiKey, IssuedPassword, NewApiKeyRequest, StepUpPolicyView, UserSummary,
 };
 use coffer_vault::access::{
-    CreateApiKey, CreateUser, DisableUser, GrantAccess, ListApiKeys, ListUsers, ReadStepUpPolicy,
-    ResetMfa, RevokeApiKey, Role, Scope,
+    ApproveApiKey, CreateApiKey, CreateUser, DisableUser, GrantAccess, ListApiKeys, ListUsers,
+    ReadStepUpPolicy, ResetMfa, RevokeApiKey, Role, Scope,
 };
+use coffer_vault::service::KeyLimits;
+use coffer_vault::store::now_millis;
 use secrecy::ExposeSecret;
 
 const USER: &str = "staff_user";
@@ -165,33 +167,81 @@ impl VaultBackend {
             .list_api_keys(&grant, &who.req.origin)
             .await
             .map_err(map)?;
-        Ok(keys.iter().map(views::api_key).collect())
+        let issuers: Vec<&str> = keys
+            .iter()
+            .filter_map(|k| k.created_by.as_deref())
+            .collect();
+        let approvers: Vec<&str> = keys
+            .iter()
+            .filter_map(|k| k.approved_by.as_deref())
+            .collect();
+        let people = [issuers, approvers].concat();
+        let emails = self
+            .vault
+            .staff_emails(&grant, &people)
+            .await
+            .map_err(map)?;
+        let me = who.account.id.clone();
+        Ok(keys
+            .iter()
+            .map(|k| views::api_key(k, &emails, &me, now_millis()))
+            .collect())
     }
 
     pub(super) async fn do_create_api_key(
         &self,
-        name: String,
-        scopes: Vec<String>,
-        code: Option<String>,
+        request: NewApiKeyRequest,
     ) -> Result<IssuedApiKey, ConsoleError> {
-        let scopes: Vec<Scope> = scopes.iter().filter_map(|s| Scope::parse(s)).collect();
+        let scopes: Vec<Scope> = request
+            .scopes
+            .iter()
+            .filter_map(|s| Scope::parse(s))
+            .collect();
         if scopes.is_empty() {
             return Err(ConsoleError::field("scopes", "Choose at least one scope."));
         }
+        let allowed_ips = coffer_vault::net::parse_list(&request.allowed_ips).ok_or_else(|| {
+            ConsoleError::field(
+                "allowed_ips",
+                "Give addresses or networks such as 203.0.113.7 or 10.0.0.0/8, separated by commas.",
+            )
+        })?;
+        let limits = KeyLimits {
+            expires_at: request
+                .expires_days
+                .map(|d| now_millis() + i64::from(d) * 86_400_000),
+            allowed_ips,
+        };
         let mut who = self.signed_in().await?;
         let grant = self
-            .authorize_with::<CreateApiKey>(&mut who, code, None)
+            .authorize_with::<CreateApiKey>(&mut who, request.code, None)
             .await?;
         let key = self
             .vault
-            .create_api_key_as(&grant, &name, &scopes, &who.req.origin)
+            .create_api_key_as(&grant, &request.name, &scopes, &limits, &who.req.origin)
             .await
             .map_err(map)?;
         Ok(IssuedApiKey {
             id: key.id.clone(),
-            name: name.trim().to_owned(),
+            name: request.name.trim().to_owned(),
             secret: key.key.expose_secret().to_owned(),
+            pending_approval: key.pending_approval,
         })
+    }
+
+    pub(super) async fn do_approve_api_key(
+        &self,
+        id: String,
+        code: Option<String>,
+    ) -> Result<(), ConsoleError> {
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<ApproveApiKey>(&mut who, code, Some(("api_key", &id)))
+            .await?;
+        self.vault
+            .approve_api_key(&grant, &id, &who.req.origin)
+            .await
+            .map_err(map)
     }
 
     pub(super) async fn do_revoke_api_key(

@@ -14,6 +14,24 @@ use coffer_vault::store::now_millis;
 use secrecy::SecretString;
 
 impl VaultBackend {
+    /// Refuses a sign-in step from an address that failed too often in the last minute, before
+    /// the vault checks (and audits) it: accounts lock after 10 failures, and this stops one
+    /// address from trying many accounts or filling the audit log.
+    fn not_throttled(&self, req: &Req) -> Result<(), ConsoleError> {
+        let ip = req.origin.ip.as_deref().unwrap_or("unknown");
+        self.sign_in_failures.peek(ip).map_err(|_| {
+            ConsoleError::new(
+                ErrorCode::RateLimited,
+                "Too many failed sign-in attempts from this address. Wait a minute and try again.",
+            )
+        })
+    }
+
+    fn count_failure(&self, req: &Req) {
+        let ip = req.origin.ip.as_deref().unwrap_or("unknown");
+        let _ = self.sign_in_failures.check(ip);
+    }
+
     fn state_of(&self, state: &StaffSession, account: &StaffAccount) -> SessionState {
         let email = account.email.clone();
         match StaffStage::of(account, state.mfa_passed) {
@@ -67,6 +85,7 @@ impl VaultBackend {
         password: String,
     ) -> Result<SessionState, ConsoleError> {
         let req = self.req().await?;
+        self.not_throttled(&req)?;
         let account = match self
             .vault
             .sign_in(&email, SecretString::from(password), &req.origin)
@@ -74,6 +93,7 @@ impl VaultBackend {
         {
             Ok(account) => account,
             Err(VaultError::Unauthenticated) => {
+                self.count_failure(&req);
                 return Err(ConsoleError::new(
                     ErrorCode::InvalidCredentials,
                     "The email or password is wrong, or the account is locked or disabled. \
@@ -94,12 +114,16 @@ impl VaultBackend {
 
     pub(super) async fn do_verify_mfa(&self, code: String) -> Result<SessionState, ConsoleError> {
         let req = self.req().await?;
+        self.not_throttled(&req)?;
         let (mut state, _) = self.at_stage(&req, &[StaffStage::NeedsMfa]).await?;
         let account = self
             .vault
             .verify_mfa(&state.user_id, code.trim(), &req.origin)
             .await
-            .map_err(|e| code_error(e, "code"))?;
+            .map_err(|e| {
+                self.count_failure(&req);
+                code_error(e, "code")
+            })?;
         state.mfa_passed = true;
         self.promote(&req, &state).await?;
         Ok(self.state_of(&state, &account))

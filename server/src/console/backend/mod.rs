@@ -32,6 +32,8 @@ use tower_sessions::Session;
 pub struct VaultBackend {
     pub vault: Arc<Vault>,
     pub idle_timeout: Duration,
+    /// Failed sign-in steps per client address (shared with the API's failed keys).
+    pub sign_in_failures: Arc<crate::api::RateLimiter>,
 }
 
 /// One console request: its session and origin.
@@ -248,6 +250,9 @@ impl ConsoleBackend for VaultBackend {
     fn step_up(&self, code: String) -> Reply<'_, Me> {
         Box::pin(self.do_step_up(code))
     }
+    fn check_search(&self, query: String) -> Reply<'_, String> {
+        Box::pin(async move { methods::check_search(&query) })
+    }
     fn search(&self, query: String) -> Reply<'_, SearchResults> {
         Box::pin(self.do_search(query))
     }
@@ -302,16 +307,14 @@ impl ConsoleBackend for VaultBackend {
     fn step_up_policy(&self) -> Reply<'_, StepUpPolicyView> {
         Box::pin(self.do_step_up_policy())
     }
-    fn create_api_key(
-        &self,
-        name: String,
-        scopes: Vec<String>,
-        code: Option<String>,
-    ) -> Reply<'_, IssuedApiKey> {
-        Box::pin(self.do_create_api_key(name, scopes, code))
+    fn create_api_key(&self, request: NewApiKeyRequest) -> Reply<'_, IssuedApiKey> {
+        Box::pin(self.do_create_api_key(request))
     }
     fn revoke_api_key(&self, id: String, code: Option<String>) -> Reply<'_, ()> {
         Box::pin(self.do_revoke_api_key(id, code))
+    }
+    fn approve_api_key(&self, id: String, code: Option<String>) -> Reply<'_, ()> {
+        Box::pin(self.do_approve_api_key(id, code))
     }
     fn audit_search(&self, query: AuditQuery) -> Reply<'_, AuditResults> {
         Box::pin(self.do_audit_search(query))

@@ -199,13 +199,38 @@ pub fn user(a: &StaffAccount) -> UserSummary {
     }
 }
 
-pub fn api_key(k: &ApiKeyInfo) -> ApiKeySummary {
+/// A key as listed, its issuer and approver by email where they are staff, for viewer `me`.
+pub fn api_key(
+    k: &ApiKeyInfo,
+    emails: &std::collections::HashMap<String, String>,
+    me: &str,
+    now: i64,
+) -> ApiKeySummary {
+    let person = |id: &Option<String>| {
+        id.as_ref()
+            .map(|id| emails.get(id).cloned().unwrap_or_else(|| id.clone()))
+    };
+    let status = if k.revoked_at.is_some() {
+        "revoked"
+    } else if k.approved_at.is_none() {
+        "pending_approval"
+    } else if k.expires_at.is_some_and(|t| t <= now) {
+        "expired"
+    } else {
+        "active"
+    };
     ApiKeySummary {
         id: k.id.clone(),
         name: k.name.clone(),
         scopes: k.scopes.clone(),
         created_at: rfc3339(k.created_at),
         revoked_at: k.revoked_at.map(rfc3339),
+        status: status.to_owned(),
+        created_by: person(&k.created_by),
+        approved_by: person(&k.approved_by),
+        expires_at: k.expires_at.map(rfc3339),
+        allowed_ips: k.allowed_ips.clone(),
+        can_approve: status == "pending_approval" && k.created_by.as_deref() != Some(me),
     }
 }
 

@@ -174,3 +174,98 @@ async fn security_admins_see_the_customer_step_up_policy_and_agents_do_not() {
     let agent = enrolled(&app, "policy-agent@example.com", &[Role::SupportAgent]).await;
     agent.err("step_up_policy", &[], "forbidden").await;
 }
+
+/// The security review's item 2, performed: a security admin issues themselves a key that can
+/// reveal every card. It does nothing until a second security admin approves it; the issuer
+/// cannot approve it; each step is audited and the review raises high-severity flags.
+#[tokio::test]
+async fn a_reveal_key_issued_in_the_console_works_only_after_a_second_admin_approves_it() {
+    use coffer_vault::audit::review::{ReviewRules, kind, severity};
+    let app = spawn_app().await;
+    let pm = app.tokenize_card("cus_rk", "4242424242424242").await;
+    let mut mallory = enrolled(&app, "mallory@example.com", &[Role::SecurityAdmin]).await;
+    let code = mallory.code().await;
+    mallory.ok("step_up", &[("code", &code)]).await;
+    let key = mallory
+        .ok(
+            "create_api_key",
+            &[("name", "web-checkout"), ("read", "on"), ("reveal", "on")],
+        )
+        .await;
+    assert_eq!(key["pending_approval"], true);
+    let (key_id, secret) = (
+        key["id"].as_str().unwrap().to_owned(),
+        key["secret"].as_str().unwrap().to_owned(),
+    );
+    let reveal_path = format!(
+        "/api/v1/payment_methods/{}/reveal",
+        pm["id"].as_str().unwrap()
+    );
+    let reason = serde_json::json!({ "reason": "let me see" });
+    let res = app.post(&secret, &reveal_path, &reason).await;
+    assert_eq!(res.status(), 401);
+    assert!(!res.text().await.unwrap().contains("4242424242424242"));
+    // The issuer cannot approve their own key.
+    mallory
+        .err("approve_api_key", &[("id", &key_id)], "invalid_input")
+        .await;
+    assert_eq!(app.post(&secret, &reveal_path, &reason).await.status(), 401);
+    let listed = mallory.ok("api_keys", &[]).await;
+    let row = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == key_id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(row["status"], "pending_approval");
+    assert_eq!(row["can_approve"], false);
+    assert_eq!(row["created_by"], "mallory@example.com");
+
+    // A second security admin approves it (after a step-up of their own).
+    let mut second = enrolled(&app, "second@example.com", &[Role::SecurityAdmin]).await;
+    let listed = second.ok("api_keys", &[]).await;
+    assert!(listed.to_string().contains("\"can_approve\":true"));
+    second
+        .err("approve_api_key", &[("id", &key_id)], "step_up_required")
+        .await;
+    let code = second.code().await;
+    second
+        .ok("approve_api_key", &[("id", &key_id), ("code", &code)])
+        .await;
+    let res = app.post(&secret, &reveal_path, &reason).await;
+    assert_eq!(res.status(), 200);
+
+    // A key without those scopes works at once.
+    let plain = mallory
+        .ok("create_api_key", &[("name", "pos"), ("read", "on")])
+        .await;
+    assert_eq!(plain["pending_approval"], false);
+
+    let audit = app.audit().await;
+    let mallory_id = user_id(&app, "mallory@example.com").await;
+    let second_id = user_id(&app, "second@example.com").await;
+    assert!(audit.iter().any(|e| e.action == "auth.api_key"
+        && e.outcome == "denied"
+        && e.detail.as_deref() == Some(r#"{"code":"pending_approval"}"#)));
+    assert!(audit.iter().any(|e| e.action == "api_key.approve"
+        && e.outcome == "denied"
+        && e.actor_id == mallory_id));
+    assert!(audit.iter().any(|e| e.action == "api_key.approve"
+        && e.outcome == "success"
+        && e.actor_id == second_id));
+    let flags = app
+        .vault
+        .review_day(coffer_vault::store::now_millis(), &ReviewRules::default())
+        .await
+        .unwrap();
+    for wanted in [kind::PRIVILEGED_KEY_ISSUED, kind::PRIVILEGED_KEY_APPROVED] {
+        assert!(
+            flags
+                .iter()
+                .any(|f| f.kind == wanted && f.subject == key_id),
+            "{wanted}: {flags:?}"
+        );
+        assert_eq!(severity(wanted), "high");
+    }
+}
