@@ -24,6 +24,16 @@ pub struct AuditConfig {
     pub review: ReviewRules,
 }
 
+impl AuditConfig {
+    /// What the vault's verification holds the log to.
+    pub fn settings(&self) -> coffer_vault::audit::AuditSettings {
+        coffer_vault::audit::AuditSettings {
+            retention_days: self.retention_days,
+            checkpoint_ms: i64::try_from(self.checkpoint_interval.as_millis()).unwrap_or(i64::MAX),
+        }
+    }
+}
+
 impl Default for AuditConfig {
     fn default() -> Self {
         AuditConfig {

@@ -36,6 +36,7 @@ async fn main() -> anyhow::Result<()> {
         customer: config.customer.clone(),
         lifecycle: config.lifecycle.policy.clone(),
         seal_limits: config.seal_limits,
+        audit: config.audit.settings(),
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
@@ -46,6 +47,8 @@ async fn main() -> anyhow::Result<()> {
             let store = Store::connect(&config.database_url, 1).await?;
             store.migrate().await?;
             store.close().await;
+            // The console's session table too, so the service's role never needs to create it.
+            coffer_server::console::session::SessionStore::open(&config.database_url).await?;
             println!("migrations applied");
         }
         Command::Hsm {

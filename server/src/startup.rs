@@ -106,6 +106,7 @@ impl Application {
                 customer,
                 lifecycle: config.lifecycle.policy.clone(),
                 seal_limits: config.seal_limits,
+                audit: config.audit.settings(),
             })
             .await?,
         );
@@ -140,6 +141,10 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         self.vault.record_service_event("service.start").await?;
+        // Signed at once: the start, and whatever a crash left unsigned before it.
+        if let Err(e) = self.vault.checkpoint_audit().await {
+            tracing::error!(error = %e, "AUDIT CHAIN COULD NOT BE SIGNED AT START");
+        }
         let vault = self.vault.clone();
         // Methods stored before channel-scoped fingerprints existed get theirs (once, batched).
         tokio::spawn(async move {

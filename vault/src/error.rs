@@ -44,6 +44,10 @@ pub enum VaultError {
     /// Passkeys are not available: the public URL cannot serve as a WebAuthn relying party.
     #[error("passkeys are not available on this site")]
     PasskeysUnavailable,
+    /// The audit chain does not hold together, so it was not signed (the text says where; it
+    /// names sequence numbers only).
+    #[error("the audit chain is broken: {0}")]
+    AuditChain(String),
     #[error("storage failure")]
     Store(#[from] StoreError),
     #[error("HSM failure")]

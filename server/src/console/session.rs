@@ -58,8 +58,15 @@ impl SessionStore {
                 .max_connections(2)
                 .connect(database_url)
                 .await?;
+            // Created by the owner (`coffer migrate`); the service's own role may not create it.
+            let exists: Option<String> =
+                sqlx::query_scalar("SELECT to_regclass('tower_sessions.session')::text")
+                    .fetch_one(&pool)
+                    .await?;
             let store = PostgresStore::new(pool);
-            store.migrate().await?;
+            if exists.is_none() {
+                store.migrate().await?;
+            }
             Ok(SessionStore::Postgres(store))
         }
     }

@@ -12,8 +12,9 @@ use coffer_vault::store::audit_search::AuditFilter;
 use coffer_vault::store::{Dialect, now_millis};
 use sqlx::Row;
 
-/// What a DBA with full access could do: switch the append-only triggers off.
-async fn disable_guards(app: &TestApp) {
+/// What a DBA with full access (the schema's owner) could do: switch the append-only triggers
+/// off. The service's own role cannot (docs/postgres-roles.md, and `audit_bypasses.rs`).
+pub async fn disable_guards(app: &TestApp) {
     match app.dialect() {
         Dialect::Sqlite => {
             for t in [
@@ -21,12 +22,21 @@ async fn disable_guards(app: &TestApp) {
                 "audit_events_no_delete",
                 "audit_checkpoints_no_update",
                 "audit_checkpoints_no_delete",
+                "audit_archives_no_update",
+                "audit_archives_no_delete",
+                "audit_chain_head_forward_only",
+                "audit_chain_head_no_delete",
             ] {
                 app.exec(&format!("DROP TRIGGER {t}")).await.unwrap();
             }
         }
         Dialect::Postgres => {
-            for t in ["audit_events", "audit_checkpoints"] {
+            for t in [
+                "audit_events",
+                "audit_checkpoints",
+                "audit_archives",
+                "audit_chain_head",
+            ] {
                 app.exec(&format!("ALTER TABLE {t} DISABLE TRIGGER USER"))
                     .await
                     .unwrap();
@@ -35,7 +45,7 @@ async fn disable_guards(app: &TestApp) {
     }
 }
 
-async fn verify(app: &TestApp) -> VerifyReport {
+pub async fn verify(app: &TestApp) -> VerifyReport {
     let dir = tempfile::tempdir().unwrap();
     app.vault
         .verify_audit(&Actor::SystemOperator, dir.path(), &Origin::default())
@@ -44,7 +54,7 @@ async fn verify(app: &TestApp) -> VerifyReport {
 }
 
 /// Writes some events, signs a checkpoint and returns the head's seq.
-async fn chain_of_events(app: &TestApp, n: usize) -> i64 {
+pub async fn chain_of_events(app: &TestApp, n: usize) -> i64 {
     for i in 0..n {
         app.tokenize_card(&format!("cus_chain{i}"), "4242424242424242")
             .await;
@@ -340,7 +350,24 @@ async fn retention_archives_old_events_and_the_chain_still_verifies() {
         .unwrap();
     assert_eq!(run.files_expired, 1);
     assert!(!path.exists());
+    // Today the file should still be there: its absence is a finding…
     let report = verify_in(dir.path().to_path_buf()).await;
+    assert!(
+        matches!(&report.problem, Some(ChainProblem::Archive { why, .. }) if why.contains("before the end of its retention")),
+        "{:?}",
+        report.problem
+    );
+    // …and once its retention is over, it is not.
+    let report = app
+        .vault
+        .verify_audit_at(
+            &Actor::SystemOperator,
+            dir.path(),
+            years_later,
+            &Origin::default(),
+        )
+        .await
+        .unwrap();
     assert_eq!(report.problem, None);
     assert_eq!(report.archives_expired, 1);
 }

@@ -65,6 +65,8 @@ pub struct TestApp {
     /// `payment_methods:read` and `payment_methods:write`, no reveal.
     pub agent_key: String,
     pub sqlite_path: Option<PathBuf>,
+    /// The database the app runs on.
+    pub database_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -161,7 +163,7 @@ pub async fn spawn_configured(change: impl FnOnce(&mut Config)) -> TestApp {
     };
     let mut config = Config {
         listen: "127.0.0.1:0".parse().expect("addr"),
-        database_url,
+        database_url: database_url.clone(),
         database_max_connections: 4,
         hsm,
         log_format: LogFormat::Json,
@@ -230,6 +232,7 @@ pub async fn spawn_configured(change: impl FnOnce(&mut Config)) -> TestApp {
         admin_key,
         agent_key,
         sqlite_path,
+        database_url,
         _dir: dir,
     }
 }

@@ -1,6 +1,7 @@
 //! API tests: the whole server over HTTP, with a real SoftHSM2 token and a real database.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod audit_bypasses;
 mod audit_chain;
 mod audit_review;
 mod auth;

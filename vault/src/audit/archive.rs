@@ -44,9 +44,25 @@ pub fn record_signature_valid(a: &ArchiveRow, public_key: &[u8]) -> bool {
     signing::verify(public_key, &statement(a), &a.signature)
 }
 
+/// The file name an archive of events `first..=last` is written under.
+pub fn file_name(first: i64, last: i64) -> String {
+    format!("audit-{first:012}-{last:012}.jsonl.gz")
+}
+
+/// Whether the record names exactly the file its events give: a plain name inside the archive
+/// directory (never a path, so nothing outside it can be read or deleted through a record).
+pub fn well_named(a: &ArchiveRow) -> bool {
+    a.first_seq > 0
+        && a.last_seq >= a.first_seq
+        && a.file_name == file_name(a.first_seq, a.last_seq)
+}
+
 /// Reads and checks an archive file: `Ok(None)` if it is gone (deleted at the end of
 /// retention), the events if its digest matches its record, `Err` with the reason otherwise.
 pub fn check_file(a: &ArchiveRow, dir: &Path) -> Result<Option<Vec<StoredEvent>>, String> {
+    if !well_named(a) {
+        return Err("its file name is not the one its events give".into());
+    }
     let path = dir.join(&a.file_name);
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
@@ -130,7 +146,7 @@ pub async fn archive_before(
         event_count: i64::try_from(events.len()).unwrap_or(i64::MAX),
         first_at: first.event.occurred_at,
         last_at: last.event.occurred_at,
-        file_name: format!("audit-{:012}-{:012}.jsonl.gz", first.seq, last.seq),
+        file_name: file_name(first.seq, last.seq),
         file_sha256: Sha256::digest(&bytes).to_vec(),
         signature: Vec::new(),
         created_at: store::now_millis(),
@@ -172,11 +188,37 @@ pub async fn archive_before(
 }
 
 /// Deletes the files of archives whose newest event is older than `expire_before` (the signed
-/// records stay). Audits `audit.archive_expired` for each file deleted first (fail closed).
-pub async fn expire_files(db: &Store, dir: &Path, expire_before: i64) -> Result<u64, VaultError> {
+/// records stay). Only records whose signature holds and whose file name is the one their events
+/// give are acted on (a record planted in the database cannot name a file to delete); others are
+/// audited as `audit.archive_expired` failures and left. Audits `audit.archive_expired` for each
+/// file deleted first (fail closed).
+pub async fn expire_files(
+    db: &Store,
+    hsm: &Hsm,
+    dir: &Path,
+    expire_before: i64,
+) -> Result<u64, VaultError> {
     let archives = store::audit_seals::archives(&mut *db.reader().acquire().await?).await?;
     let mut removed = 0;
     for a in archives.iter().filter(|a| a.last_at < expire_before) {
+        if !well_named(a) || !record_signature_valid(a, hsm.audit_public_key()) {
+            let origin = Origin::default();
+            let mut conn = db.writer().acquire().await?;
+            let mut tx = conn.begin().await?;
+            AuditEvent::new(
+                &Actor::Service,
+                "audit.archive_expired",
+                Outcome::Failure,
+                &origin,
+            )
+            .resource("audit_archive", &a.id)
+            .detail(serde_json::json!({ "code": "record_not_trusted" }))
+            .write(&mut tx)
+            .await?;
+            tx.commit().await?;
+            tracing::error!(archive = %a.id, "an audit archive record fails its checks; its file is left alone");
+            continue;
+        }
         let path = dir.join(&a.file_name);
         if !path.exists() {
             continue;

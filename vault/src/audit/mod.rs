@@ -8,6 +8,7 @@ pub mod checkpoint;
 pub mod export;
 pub mod record;
 pub mod review;
+pub(crate) mod seals;
 pub mod signing;
 pub mod synthetic;
 pub mod verify;
@@ -15,6 +16,24 @@ pub mod verify;
 use crate::access::Actor;
 use crate::store::{AuditRow, StoreError, now_millis};
 use sqlx::AnyConnection;
+
+/// How the service keeps its audit log, as verification needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditSettings {
+    /// Archive files are kept this many days (a file missing sooner is a finding).
+    pub retention_days: u32,
+    /// How often the chain head is signed (unix ms): bounds how long an event may wait.
+    pub checkpoint_ms: i64,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        AuditSettings {
+            retention_days: 365,
+            checkpoint_ms: 60_000,
+        }
+    }
+}
 
 /// What replaces a field that looked like it contained a card number.
 pub const REDACTED: &str = "[redacted: looked like a card number]";

@@ -329,14 +329,16 @@ pub async fn review_day(
     for (_, n, lo, hi) in grouped(
         &mut read,
         "action",
-        &["audit.verify"],
+        &["audit.verify", "audit.checkpoint", "audit.archive_expired"],
         Some("failure"),
         range,
         1,
     )
     .await?
     {
-        let summary = format!("Audit log verification failed {n} time(s)");
+        let summary = format!(
+            "Audit log verification, signing or retention found the chain broken {n} time(s)"
+        );
         found.push((
             kind::VERIFY_FAILED,
             "audit_chain".to_owned(),

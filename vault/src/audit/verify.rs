@@ -1,8 +1,11 @@
-//! Checks the audit chain end to end: archive records and files, every event in the hot table,
-//! the signed checkpoints and the chain head. Names the first event that was altered, removed or
-//! moved (`coffer audit verify`, the console's chain status, the daily review).
+//! Checks the audit chain end to end, in one snapshot of the database: archive records and
+//! files, every event in the hot table, the chain's start, the signed checkpoints (their
+//! signatures, their own chain, that the walk reaches each one, and that events were signed in
+//! time) and the chain head. Names the first thing altered, removed or moved (`coffer audit
+//! verify`, the console's chain status, the daily review).
 
 use super::chain::{self, GENESIS, Hash};
+use super::seals::{Seals, check_checkpoints};
 use super::{archive, checkpoint};
 use crate::store::{self, ArchiveRow, CheckpointRow, StoreError, StoredEvent};
 use serde::{Deserialize, Serialize};
@@ -12,6 +15,7 @@ use std::path::Path;
 
 /// Events read per page while walking the hot table.
 const PAGE: i64 = 5_000;
+const DAY_MS: i64 = 86_400_000;
 
 /// The first thing found wrong. Positions are sequence numbers (`seq`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -46,6 +50,50 @@ pub enum ChainProblem {
         last: i64,
         why: String,
     },
+    #[error(
+        "event #{seq} is chained but lies before the chain's recorded start: the start was moved"
+    )]
+    GenesisMoved { seq: i64 },
+    #[error(
+        "the checkpoint at #{seq} was signed for a chain starting after #{signed}, but the \
+         stored start is #{stored}: the start was moved"
+    )]
+    CheckpointGenesis { seq: i64, signed: i64, stored: i64 },
+    #[error(
+        "the checkpoint at #{seq} was signed after one at #{prev} that is gone: checkpoints were \
+         removed"
+    )]
+    CheckpointRemoved { seq: i64, prev: i64 },
+    #[error("the checkpoint at #{seq} is never reached by the chain: events were hidden from it")]
+    CheckpointNotReached { seq: i64 },
+    #[error(
+        "events from #{seq} went unsigned for {minutes} minutes while the service ran: \
+         checkpoints were removed or not made"
+    )]
+    Unsigned { seq: i64, minutes: i64 },
+    #[error("the service stop at #{seq} was never signed: the checkpoints after it were removed")]
+    StopNotSigned { seq: i64 },
+}
+
+/// What a verification allows: the time it is made at, how long archive files must be kept, and
+/// how long an event may wait for the checkpoint that signs it while the service runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifyPolicy {
+    /// Unix ms.
+    pub now: i64,
+    pub retention_days: u32,
+    pub max_unsigned_ms: i64,
+}
+
+impl VerifyPolicy {
+    /// For checkpoints every `checkpoint_ms`: an event may wait two intervals and a minute.
+    pub fn new(now: i64, retention_days: u32, checkpoint_ms: i64) -> VerifyPolicy {
+        VerifyPolicy {
+            now,
+            retention_days,
+            max_unsigned_ms: 2 * checkpoint_ms + 60_000,
+        }
+    }
 }
 
 /// What a verification covered and the first problem, if any.
@@ -126,29 +174,41 @@ impl Walker {
     }
 }
 
-/// Verifies everything the database and the archive directory hold.
+/// Verifies everything the database and the archive directory hold, as of one snapshot.
 pub async fn verify(
     conn: &mut AnyConnection,
     public_key: &[u8],
     archive_dir: &Path,
+    policy: &VerifyPolicy,
 ) -> Result<VerifyReport, StoreError> {
+    let mut tx = checkpoint::snapshot(conn).await?;
     let mut report = VerifyReport::default();
-    let head = store::audit::head(conn).await?;
-    let mut walker = Walker::new(head.genesis_seq + 1, GENESIS);
-
-    let checkpoints = store::audit_seals::checkpoints_after(conn, 0).await?;
-    let mut signed: BTreeMap<i64, CheckpointRow> = BTreeMap::new();
-    for c in checkpoints {
-        if !checkpoint::signature_valid(&c, public_key) {
-            report.problem = Some(ChainProblem::BadCheckpointSignature { seq: c.seq });
-            return Ok(report);
-        }
-        report.checkpoints_checked += 1;
-        report.last_checkpoint_seq = Some(c.seq);
-        signed.insert(c.seq, c);
+    let head = store::audit::head(&mut tx).await?;
+    if let Some(seq) = store::audit::chained_at_or_before(&mut tx, head.genesis_seq).await? {
+        report.problem = Some(ChainProblem::GenesisMoved { seq });
+        return Ok(report);
     }
-    let archives = store::audit_seals::archives(conn).await?;
-    let archived = check_archives(&archives, public_key, archive_dir, &signed, &mut walker);
+    let checkpoints = store::audit_seals::checkpoints_after(&mut tx, 0).await?;
+    if let Err(problem) = check_checkpoints(&checkpoints, public_key, head.genesis_seq) {
+        report.problem = Some(problem);
+        return Ok(report);
+    }
+    report.checkpoints_checked = checkpoints.len() as u64;
+    report.last_checkpoint_seq = checkpoints.last().map(|c| c.seq);
+    let signed: BTreeMap<i64, CheckpointRow> =
+        checkpoints.into_iter().map(|c| (c.seq, c)).collect();
+    let mut seals = Seals::new(&signed, policy.max_unsigned_ms);
+    let mut walker = Walker::new(head.genesis_seq + 1, GENESIS);
+    let archives = store::audit_seals::archives(&mut tx).await?;
+    let keep_from = policy.now - i64::from(policy.retention_days) * DAY_MS;
+    let archived = check_archives(
+        &archives,
+        public_key,
+        archive_dir,
+        keep_from,
+        &mut seals,
+        &mut walker,
+    );
     report.events_checked += walker.checked;
     walker.checked = 0;
     match archived {
@@ -161,62 +221,78 @@ pub async fn verify(
             return Ok(report);
         }
     }
+    let walked = walk_hot(&mut tx, head.seq, &mut seals, &mut walker).await?;
+    report.events_checked += walker.checked;
+    report.last_seq = walker.next_seq - 1;
+    report.problem = walked
+        .err()
+        .or_else(|| end_problem(&head, &walker, &seals, &signed));
+    Ok(report)
+}
 
+/// Walks the hot table after the archives, up to the head as of the snapshot.
+async fn walk_hot(
+    conn: &mut AnyConnection,
+    up_to: i64,
+    seals: &mut Seals<'_>,
+    walker: &mut Walker,
+) -> Result<Result<(), ChainProblem>, StoreError> {
     let mut after = walker.next_seq - 1;
-    loop {
+    while after < up_to {
         let page = store::audit::chain_page(conn, after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = last.seq;
-        for e in &page {
+        for e in page.iter().filter(|e| e.seq <= up_to) {
             match walker.step(e) {
                 Step::Ok => {}
-                Step::Problem(p) => {
-                    report.problem = Some(p);
-                    break;
-                }
+                Step::Problem(p) => return Ok(Err(p)),
                 Step::Link { seq, prev_hash } => {
                     let problem = match store::audit::seq_of_hash(conn, &prev_hash).await? {
                         Some(follows) => ChainProblem::Reordered { seq, follows },
                         None => ChainProblem::BrokenLink { seq, prev: seq - 1 },
                     };
-                    report.problem = Some(problem);
-                    break;
+                    return Ok(Err(problem));
                 }
             }
-            if signed.get(&e.seq).is_some_and(|c| c.hash != walker.prev) {
-                report.problem = Some(ChainProblem::CheckpointMismatch { seq: e.seq });
-                break;
+            if let Err(p) = seals.passed(e, &walker.prev) {
+                return Ok(Err(p));
             }
         }
-        if report.problem.is_some() {
-            break;
-        }
     }
-    report.events_checked += walker.checked;
-    report.last_seq = walker.next_seq - 1;
-    if report.problem.is_some() {
-        return Ok(report);
-    }
+    Ok(Ok(()))
+}
+
+/// What is wrong at the end of a walk that found nothing on the way: a cut tail, a head that is
+/// not the last event, a checkpoint never reached, or events left unsigned.
+fn end_problem(
+    head: &store::ChainHead,
+    walker: &Walker,
+    seals: &Seals<'_>,
+    signed: &BTreeMap<i64, CheckpointRow>,
+) -> Option<ChainProblem> {
     let last = walker.next_seq - 1;
     let signed_end = signed.keys().next_back().copied().unwrap_or(0);
     if head.seq > last || signed_end > last {
-        report.problem = Some(ChainProblem::TailRemoved {
+        return Some(ChainProblem::TailRemoved {
             from: last + 1,
             to: head.seq.max(signed_end),
         });
-    } else if head.seq != last || (last > head.genesis_seq && head.hash != walker.prev) {
-        report.problem = Some(ChainProblem::HeadMismatch { seq: last });
     }
-    Ok(report)
+    if head.seq != last || (last > head.genesis_seq && head.hash != walker.prev) {
+        return Some(ChainProblem::HeadMismatch { seq: last });
+    }
+    seals.finish(head.last_at)
 }
 
-/// Checks the archive records (signatures, continuity) and each archive file still present,
-/// with the checkpoints that fall inside them. Returns (archives checked, archives expired).
+/// Checks the archive records (signatures, names, continuity) and each archive file still
+/// present, with the checkpoints that fall inside them; a file may be gone only once its
+/// retention ended (its newest event older than `keep_from`). Returns (checked, expired).
 fn check_archives(
     archives: &[ArchiveRow],
     public_key: &[u8],
     dir: &Path,
-    signed: &BTreeMap<i64, CheckpointRow>,
+    keep_from: i64,
+    seals: &mut Seals<'_>,
     walker: &mut Walker,
 ) -> Result<(u64, u64), ChainProblem> {
     let (mut checked, mut expired) = (0, 0);
@@ -230,6 +306,9 @@ fn check_archives(
         if !archive::record_signature_valid(a, public_key) {
             return Err(fail("its record's signature is invalid"));
         }
+        if !archive::well_named(a) {
+            return Err(fail("its file name is not the one its events give"));
+        }
         let (Some(first_prev), Some(last_hash)) = (
             chain::to_hash(&a.first_prev_hash),
             chain::to_hash(&a.last_hash),
@@ -237,7 +316,7 @@ fn check_archives(
             return Err(fail("its record holds a malformed hash"));
         };
         if i == 0 {
-            // Older archives may have been deleted at the end of retention: start from here.
+            // The first archive starts the walk where the chain starts.
             *walker = Walker::new(a.first_seq, first_prev);
         } else if a.first_seq != walker.next_seq || first_prev != walker.prev {
             return Err(fail("it does not continue the archive before it"));
@@ -252,27 +331,29 @@ fn check_archives(
                             return Err(ChainProblem::BrokenLink { seq, prev: seq - 1 });
                         }
                     }
-                    if signed.get(&r.seq).is_some_and(|c| c.hash != walker.prev) {
-                        return Err(ChainProblem::CheckpointMismatch { seq: r.seq });
-                    }
+                    seals.passed(r, &walker.prev)?;
                 }
                 if walker.prev != last_hash {
                     return Err(fail("its events do not match its record"));
                 }
                 checked += 1;
             }
-            Ok(None) => {
+            Ok(None) if a.last_at < keep_from => {
                 walker.next_seq = a.last_seq + 1;
+                seals.skipped(a.first_seq, a.last_seq);
                 expired += 1;
             }
+            Ok(None) => return Err(fail("its file is missing before the end of its retention")),
             Err(why) => return Err(fail(&why)),
         }
         walker.prev = last_hash;
-        if signed.get(&a.last_seq).is_some_and(|c| c.hash != last_hash) {
-            return Err(ChainProblem::CheckpointMismatch { seq: a.last_seq });
-        }
         if walker.next_seq != a.last_seq + 1 {
             return Err(fail("its events do not match its record"));
+        }
+        if let Some(c) = seals.at(a.last_seq)
+            && c.hash != last_hash
+        {
+            return Err(ChainProblem::CheckpointMismatch { seq: a.last_seq });
         }
     }
     Ok((checked, expired))

@@ -208,24 +208,53 @@ impl Vault {
         })
     }
 
-    /// Signs the chain head in the HSM unless it is already signed (every few minutes, and at
-    /// shutdown).
+    /// Signs the chain head in the HSM unless it is already signed (every minute, at start and at
+    /// shutdown), once the events since the last signed point are checked to lead to it. If they
+    /// do not, nothing is signed: the refusal is audited as `audit.checkpoint` failure (flagged
+    /// by the daily review) and returned as `AuditChain`.
     pub async fn checkpoint_audit(&self) -> Result<Option<CheckpointRow>, VaultError> {
-        let mut conn = self.store.writer().acquire().await?;
-        checkpoint::write(&mut conn, &self.hsm).await
+        match checkpoint::write(&self.store, &self.hsm).await {
+            Err(VaultError::AuditChain(problem)) => {
+                let origin = Origin::default();
+                let event = AuditEvent::new(
+                    &Actor::Service,
+                    "audit.checkpoint",
+                    Outcome::Failure,
+                    &origin,
+                )
+                .detail(serde_json::json!({ "problem": problem }));
+                self.audit_alone(&event).await?;
+                Err(VaultError::AuditChain(problem))
+            }
+            other => other,
+        }
     }
 
-    /// Verifies the whole chain, archives and checkpoints, and records the result as an
-    /// `audit.verify` event (a failure is itself flagged by the daily review).
+    /// Verifies the whole chain, archives and checkpoints as of now, and records the result as
+    /// an `audit.verify` event (a failure is itself flagged by the daily review).
     pub async fn verify_audit(
         &self,
         actor: &Actor,
         archive_dir: &Path,
         origin: &Origin,
     ) -> Result<VerifyReport, VaultError> {
+        self.verify_audit_at(actor, archive_dir, store::now_millis(), origin)
+            .await
+    }
+
+    /// [`Vault::verify_audit`] as of `now` (unix ms: which archive files may be gone by then).
+    pub async fn verify_audit_at(
+        &self,
+        actor: &Actor,
+        archive_dir: &Path,
+        now: i64,
+        origin: &Origin,
+    ) -> Result<VerifyReport, VaultError> {
+        let policy =
+            verify::VerifyPolicy::new(now, self.audit.retention_days, self.audit.checkpoint_ms);
         let report = {
             let mut conn = self.store.reader().acquire().await?;
-            verify::verify(&mut conn, self.hsm.audit_public_key(), archive_dir).await?
+            verify::verify(&mut conn, self.hsm.audit_public_key(), archive_dir, &policy).await?
         };
         let outcome = if report.ok() {
             Outcome::Success
@@ -318,7 +347,8 @@ impl Vault {
             run.archived.push(a);
         }
         let expire_before = now - i64::from(retention_days) * DAY;
-        run.files_expired = archive::expire_files(&self.store, dir, expire_before).await?;
+        run.files_expired =
+            archive::expire_files(&self.store, &self.hsm, dir, expire_before).await?;
         Ok(run)
     }
 }

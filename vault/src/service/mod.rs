@@ -62,6 +62,8 @@ pub struct VaultConfig {
     pub lifecycle: crate::lifecycle::LifecyclePolicy,
     /// Encryptions per data key before rotation (the default: 2^32, reserved 2^20 at a time).
     pub seal_limits: crate::keys::SealLimits,
+    /// Audit retention and checkpoint interval (what verification holds the log to).
+    pub audit: crate::audit::AuditSettings,
 }
 
 /// Liveness of the two things the vault cannot work without.
@@ -78,6 +80,7 @@ pub struct Vault {
     verified_keys: api_keys::VerifiedKeys,
     customer: crate::customer::CustomerSettings,
     lifecycle: crate::lifecycle::LifecyclePolicy,
+    audit: crate::audit::AuditSettings,
     /// The passkey relying party (`None` when the public URL has no domain name).
     webauthn: Option<webauthn_rs::Webauthn>,
 }
@@ -108,6 +111,7 @@ impl Vault {
             verified_keys: api_keys::VerifiedKeys::default(),
             customer: config.customer.clone(),
             lifecycle: config.lifecycle.clone(),
+            audit: config.audit,
             webauthn: crate::customer::passkey::relying_party(
                 &config.customer.public_url,
                 &config.customer.merchant_name,
@@ -217,8 +221,13 @@ impl Vault {
         Ok(self.keys.reload(&self.store).await?)
     }
 
-    /// Closes the database pools.
+    /// Signs the audit chain's head (whatever this process wrote is then covered by a
+    /// checkpoint, so a command line run leaves nothing unsigned behind it) and closes the
+    /// database pools.
     pub async fn close(&self) {
+        if let Err(e) = self.checkpoint_audit().await {
+            tracing::error!(error = %e, "the audit chain could not be signed before closing");
+        }
         self.store.close().await;
     }
 }

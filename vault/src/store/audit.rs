@@ -65,7 +65,7 @@ fn head_from_row(row: &AnyRow) -> Result<ChainHead, StoreError> {
 
 /// Locks the chain head until the transaction ends (a no-op UPDATE: a row lock in PostgreSQL,
 /// the write lock in SQLite) and returns it.
-async fn lock_head(conn: &mut AnyConnection) -> Result<ChainHead, StoreError> {
+pub(crate) async fn lock_head(conn: &mut AnyConnection) -> Result<ChainHead, StoreError> {
     let row = sqlx::query(
         "UPDATE audit_chain_head SET seq = seq WHERE id = 1 \
          RETURNING genesis_seq, seq, hash, last_at",
@@ -230,6 +230,21 @@ pub async fn by_seq(conn: &mut AnyConnection, seq: i64) -> Result<Option<StoredE
     let sql = format!("SELECT {COLUMNS} FROM audit_events WHERE seq = $1");
     let row = sqlx::query(&sql).bind(seq).fetch_optional(conn).await?;
     Ok(row.as_ref().map(stored_from_row).transpose()?)
+}
+
+/// The first event at or before `seq` that carries a hash (an event of the chain sitting where
+/// only events from before the chain may be: the chain's start was moved).
+pub async fn chained_at_or_before(
+    conn: &mut AnyConnection,
+    seq: i64,
+) -> Result<Option<i64>, StoreError> {
+    let row = sqlx::query(
+        "SELECT seq FROM audit_events WHERE seq <= $1 AND hash IS NOT NULL ORDER BY seq LIMIT 1",
+    )
+    .bind(seq)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| r.try_get("seq")).transpose()?)
 }
 
 /// The sequence number of the event whose hash is `hash`, if any (diagnosing a broken link).

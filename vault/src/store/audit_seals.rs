@@ -4,7 +4,8 @@ use super::StoreError;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-/// The chain head at `seq`, signed in the HSM.
+/// The chain head at `seq`, signed in the HSM. Version 2 also signs the chain's start and the
+/// checkpoint before it, so checkpoints form a chain of their own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckpointRow {
     pub seq: i64,
@@ -12,7 +13,17 @@ pub struct CheckpointRow {
     pub signed_at: i64,
     pub key_id: String,
     pub signature: Vec<u8>,
+    /// 1 (head only) or 2 (chained).
+    pub version: i64,
+    /// Version 2: the chain's start when it was signed.
+    pub genesis_seq: Option<i64>,
+    /// Version 2: the checkpoint before it (`None` for the first one ever).
+    pub prev_seq: Option<i64>,
+    /// Version 2: SHA-256 of the previous checkpoint's signature.
+    pub prev_signature_sha256: Option<Vec<u8>>,
 }
+
+const CHECKPOINT_COLUMNS: &str = "seq, hash, signed_at, key_id, signature, version, genesis_seq, prev_seq, prev_signature_sha256";
 
 /// A signed, compressed file of events that left the hot table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,17 +46,22 @@ pub async fn insert_checkpoint(
     conn: &mut AnyConnection,
     c: &CheckpointRow,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO audit_checkpoints (seq, hash, signed_at, key_id, signature) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(c.seq)
-    .bind(&c.hash)
-    .bind(c.signed_at)
-    .bind(&c.key_id)
-    .bind(&c.signature)
-    .execute(conn)
-    .await?;
+    let sql = format!(
+        "INSERT INTO audit_checkpoints ({CHECKPOINT_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    );
+    sqlx::query(&sql)
+        .bind(c.seq)
+        .bind(&c.hash)
+        .bind(c.signed_at)
+        .bind(&c.key_id)
+        .bind(&c.signature)
+        .bind(c.version)
+        .bind(c.genesis_seq)
+        .bind(c.prev_seq)
+        .bind(&c.prev_signature_sha256)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -56,6 +72,10 @@ fn checkpoint_from_row(row: &AnyRow) -> Result<CheckpointRow, sqlx::Error> {
         signed_at: row.try_get("signed_at")?,
         key_id: row.try_get("key_id")?,
         signature: row.try_get("signature")?,
+        version: row.try_get("version")?,
+        genesis_seq: row.try_get("genesis_seq")?,
+        prev_seq: row.try_get("prev_seq")?,
+        prev_signature_sha256: row.try_get("prev_signature_sha256")?,
     })
 }
 
@@ -64,13 +84,9 @@ pub async fn checkpoints_after(
     conn: &mut AnyConnection,
     after_seq: i64,
 ) -> Result<Vec<CheckpointRow>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT seq, hash, signed_at, key_id, signature FROM audit_checkpoints \
-         WHERE seq > $1 ORDER BY seq",
-    )
-    .bind(after_seq)
-    .fetch_all(conn)
-    .await?;
+    let sql =
+        format!("SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE seq > $1 ORDER BY seq");
+    let rows = sqlx::query(&sql).bind(after_seq).fetch_all(conn).await?;
     Ok(rows
         .iter()
         .map(checkpoint_from_row)
@@ -81,12 +97,9 @@ pub async fn checkpoints_after(
 pub async fn last_checkpoint(
     conn: &mut AnyConnection,
 ) -> Result<Option<CheckpointRow>, StoreError> {
-    let row = sqlx::query(
-        "SELECT seq, hash, signed_at, key_id, signature FROM audit_checkpoints \
-         ORDER BY seq DESC LIMIT 1",
-    )
-    .fetch_optional(conn)
-    .await?;
+    let sql =
+        format!("SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY seq DESC LIMIT 1");
+    let row = sqlx::query(&sql).fetch_optional(conn).await?;
     Ok(row.as_ref().map(checkpoint_from_row).transpose()?)
 }
 

@@ -118,14 +118,35 @@ impl Store {
         })
     }
 
-    /// Applies the embedded migrations for this dialect.
+    /// Applies the embedded migrations for this dialect, unless every one is applied already
+    /// (so the service can run as a PostgreSQL role that may not change the schema, while
+    /// `coffer migrate` runs as the owner: docs/postgres-roles.md).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let migrator = match self.dialect {
             Dialect::Sqlite => &SQLITE_MIGRATIONS,
             Dialect::Postgres => &POSTGRES_MIGRATIONS,
         };
+        if self.migrations_current(migrator).await {
+            return Ok(());
+        }
         migrator.run(&self.writer).await?;
         Ok(())
+    }
+
+    /// Whether every embedded migration is recorded as applied (false if that cannot be read).
+    async fn migrations_current(&self, migrator: &sqlx::migrate::Migrator) -> bool {
+        use sqlx::Row;
+        let applied = sqlx::query("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&self.reader)
+            .await;
+        let Ok(rows) = applied else {
+            return false;
+        };
+        let applied: std::collections::HashSet<i64> = rows
+            .iter()
+            .filter_map(|r| r.try_get::<i64, _>("version").ok())
+            .collect();
+        migrator.iter().all(|m| applied.contains(&m.version))
     }
 
     pub fn dialect(&self) -> Dialect {
