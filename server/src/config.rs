@@ -71,6 +71,8 @@ pub struct Config {
     pub seal_limits: coffer_vault::keys::SealLimits,
     /// Limits before and after authentication, timeouts, trusted proxies.
     pub guards: crate::guard_config::GuardConfig,
+    /// SQLite's writer: `full` (default) or, for measurements only, `normal`.
+    pub sqlite_synchronous: coffer_vault::store::Synchronous,
 }
 
 /// How console sessions behave.
@@ -205,6 +207,12 @@ pub fn load(
         lifecycle,
         seal_limits: coffer_vault::keys::SealLimits::default(),
         guards: crate::guard_config::load(&env)?,
+        sqlite_synchronous: match env("COFFER_SQLITE_SYNCHRONOUS") {
+            None => coffer_vault::store::Synchronous::Full,
+            Some(v) => coffer_vault::store::Synchronous::parse(&v).ok_or(ConfigError::Invalid(
+                "COFFER_SQLITE_SYNCHRONOUS (full or normal)",
+            ))?,
+        },
     })
 }
 

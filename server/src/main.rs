@@ -37,6 +37,7 @@ async fn main() -> anyhow::Result<()> {
         lifecycle: config.lifecycle.policy.clone(),
         seal_limits: config.seal_limits,
         audit: config.audit.settings(),
+        sqlite_synchronous: config.sqlite_synchronous,
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {

@@ -92,6 +92,14 @@ impl Application {
     /// Opens the vault (database, migrations, HSM, keys) and binds the listener.
     pub async fn build(config: &Config) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(config.listen).await?;
+        if config.sqlite_synchronous == coffer_vault::store::Synchronous::Normal
+            && config.database_url.starts_with("sqlite:")
+        {
+            tracing::warn!(
+                "COFFER_SQLITE_SYNCHRONOUS=normal: a power loss can roll back acknowledged \
+                 writes and their audit events; for measurements only"
+            );
+        }
         let mut customer = config.customer.clone();
         if customer.public_url.ends_with("://localhost:0") {
             // Port 0 (tests): links name the port actually bound.
@@ -107,6 +115,7 @@ impl Application {
                 lifecycle: config.lifecycle.policy.clone(),
                 seal_limits: config.seal_limits,
                 audit: config.audit.settings(),
+                sqlite_synchronous: config.sqlite_synchronous,
             })
             .await?,
         );

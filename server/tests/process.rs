@@ -236,3 +236,187 @@ async fn logs_hold_no_card_data_and_acknowledged_writes_survive_a_crash() {
         }
     }
 }
+
+/// Builds the power-loss shim (`tests/powerloss/shim.c`) into `dir`.
+fn build_shim(dir: &Path) -> std::path::PathBuf {
+    let out = dir.join("libpowerloss.so");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/powerloss/shim.c");
+    let status = Command::new("cc")
+        .args(["-shared", "-fPIC", "-O1", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .args(["-ldl", "-lpthread"])
+        .status()
+        .expect("a C compiler (cc) for the power-loss shim");
+    assert!(status.success(), "the power-loss shim did not build");
+    out
+}
+
+/// What a power cut leaves: each file as it was at its last fsync, files never synced gone.
+fn cut_power(dir: &Path) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".durable") || name.ends_with(".durable.tmp") {
+            continue;
+        }
+        let durable = dir.join(format!("{name}.durable"));
+        if durable.exists() {
+            std::fs::rename(&durable, &path).unwrap();
+        } else {
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+}
+
+/// Runs the real server under the shim with SQLite's writer at `synchronous`, stores cards and
+/// reveals one (each answered), cuts the power right after the last answer, and returns what of
+/// the acknowledged writes is missing afterwards.
+async fn acknowledged_then_power_cut(shim: &Path, synchronous: &str) -> Vec<String> {
+    let data = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let hsm = helpers::fresh_token();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let db = data.path().join("coffer.db");
+    let env = Env {
+        vars: vec![
+            (
+                "COFFER_DATABASE_URL".into(),
+                format!("sqlite://{}?mode=rwc", db.display()),
+            ),
+            ("COFFER_LISTEN".into(), format!("127.0.0.1:{port}")),
+            ("COFFER_HSM_MODULE".into(), helpers::MODULE.into()),
+            ("COFFER_HSM_TOKEN".into(), hsm.token_label.clone()),
+            ("COFFER_HSM_PIN".into(), "test-user-pin".into()),
+            ("COFFER_SQLITE_SYNCHRONOUS".into(), synchronous.into()),
+            (
+                "COFFER_AUDIT_ARCHIVE_DIR".into(),
+                logs.path().join("archive").display().to_string(),
+            ),
+            ("LD_PRELOAD".into(), shim.display().to_string()),
+            ("POWERLOSS_DIR".into(), data.path().display().to_string()),
+        ],
+    };
+    let out = env
+        .command(&[
+            "api-key",
+            "create",
+            "--name",
+            "pos",
+            "--scope",
+            "payment_methods:write",
+            "--scope",
+            "payment_methods:reveal",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_owned();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = env.serve(&logs.path().join("coffer.log"));
+    wait_ready(&base).await;
+    let client = reqwest::Client::new();
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        let pan = luhn_complete(&format!("411111{:09}", 555_000_000 + i));
+        let body = json!({"customer": format!("cus_pl{i}"), "type": "card",
+            "card": {"number": pan, "exp_month": 7, "exp_year": helpers::next_year()}});
+        let res = client
+            .post(format!("{base}/api/v1/payment_methods"))
+            .bearer_auth(&key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        ids.push(
+            res.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let revealed = ids.last().unwrap().clone();
+    let res = client
+        .post(format!("{base}/api/v1/payment_methods/{revealed}/reveal"))
+        .bearer_auth(&key)
+        .json(&json!({"reason": "power test"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // The card number went out: from here its audit event must survive anything.
+    server.kill().unwrap();
+    server.wait().unwrap();
+    cut_power(data.path());
+
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=rw", db.display()))
+        .await
+        .expect("the database opens after the power cut");
+    let mut lost = Vec::new();
+    for id in &ids {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payment_methods WHERE id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if n == 0 {
+            lost.push(id.clone());
+        }
+    }
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'payment_method.reveal' \
+         AND outcome = 'success' AND resource_id = $1",
+    )
+    .bind(&revealed)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    if audited == 0 {
+        lost.push(format!("the audit event of the reveal of {revealed}"));
+    }
+    pool.close().await;
+    lost
+}
+
+/// The security review's item 5, performed: a power loss (simulated below the process, not a
+/// SIGKILL, which the page cache survives) after writes were acknowledged. With SQLite's writer
+/// at `synchronous = FULL` nothing acknowledged is lost; at `NORMAL` (the former setting) the
+/// same cut loses acknowledged writes, which shows the simulation bites.
+#[tokio::test]
+async fn acknowledged_writes_and_their_audit_survive_a_power_loss() {
+    let build = tempfile::tempdir().unwrap();
+    let shim = build_shim(build.path());
+    let lost = acknowledged_then_power_cut(&shim, "full").await;
+    assert!(lost.is_empty(), "lost at FULL: {lost:?}");
+    // At NORMAL the last quarter-second of commits waits for a checkpoint's sync; the cut comes
+    // right after the last answer, so a run loses some unless a checkpoint fell in between.
+    let mut lost_any = false;
+    for _ in 0..3 {
+        if !acknowledged_then_power_cut(&shim, "normal")
+            .await
+            .is_empty()
+        {
+            lost_any = true;
+            break;
+        }
+    }
+    assert!(
+        lost_any,
+        "the simulated power cut lost nothing even at NORMAL"
+    );
+}

@@ -271,6 +271,7 @@ async fn the_service_role_on_postgresql_cannot_switch_the_guards_off() {
         lifecycle: Default::default(),
         seal_limits: Default::default(),
         audit: Default::default(),
+        sqlite_synchronous: Default::default(),
     })
     .await
     .unwrap();

@@ -188,6 +188,7 @@ pub async fn spawn_configured(change: impl FnOnce(&mut Config)) -> TestApp {
         },
         seal_limits: Default::default(),
         guards: Default::default(),
+        sqlite_synchronous: Default::default(),
     };
     change(&mut config);
     let app = Application::build(&config)

@@ -64,6 +64,8 @@ pub struct VaultConfig {
     pub seal_limits: crate::keys::SealLimits,
     /// Audit retention and checkpoint interval (what verification holds the log to).
     pub audit: crate::audit::AuditSettings,
+    /// When SQLite's writer makes a commit durable (`Full` unless measuring).
+    pub sqlite_synchronous: crate::store::Synchronous,
 }
 
 /// Liveness of the two things the vault cannot work without.
@@ -99,7 +101,12 @@ impl std::fmt::Debug for Vault {
 impl Vault {
     /// Connects the database, applies migrations, opens the HSM and loads the data keys.
     pub async fn open(config: &VaultConfig) -> Result<Vault, VaultError> {
-        let store = Store::connect(&config.database_url, config.max_connections).await?;
+        let store = Store::connect_with(
+            &config.database_url,
+            config.max_connections,
+            config.sqlite_synchronous,
+        )
+        .await?;
         store.migrate().await?;
         let hsm = Arc::new(Hsm::open(&config.hsm)?);
         let keys = Arc::new(KeyRing::load(hsm.clone(), &store, config.seal_limits).await?);

@@ -58,9 +58,47 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NO
      PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
      PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;";
 
+/// When SQLite's writer makes a commit durable. `Full` (the default) syncs the WAL at every
+/// commit, so an acknowledged write and its audit event survive a power loss; `Normal` syncs
+/// only at checkpoints (a power loss can roll back what was acknowledged since): for
+/// measurements only, never for card data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    #[default]
+    Full,
+    Normal,
+}
+
+impl Synchronous {
+    pub fn parse(s: &str) -> Option<Synchronous> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "full" => Some(Synchronous::Full),
+            "normal" => Some(Synchronous::Normal),
+            _ => None,
+        }
+    }
+
+    fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Full => "PRAGMA synchronous = FULL",
+            Synchronous::Normal => "PRAGMA synchronous = NORMAL",
+        }
+    }
+}
+
 impl Store {
-    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`).
+    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`), SQLite's writer syncing
+    /// every commit.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        Store::connect_with(url, max_connections, Synchronous::Full).await
+    }
+
+    /// [`Store::connect`] with SQLite's writer at `synchronous`.
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        synchronous: Synchronous,
+    ) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let dialect = if url.starts_with("sqlite:") {
             Dialect::Sqlite
@@ -80,6 +118,7 @@ impl Store {
                         if dialect == Dialect::Sqlite {
                             conn.execute(SQLITE_PRAGMAS).await?;
                             if writer {
+                                conn.execute(synchronous.pragma()).await?;
                                 // Only the writer keeps a large page cache: a reader's cache is
                                 // cleared whenever the database changed, so a big one costs more.
                                 conn.execute("PRAGMA cache_size = -32768").await?;
