@@ -16,6 +16,8 @@ coffer_softhsm() {
     (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$dir/hsm-pin"; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$dir/hsm-so-pin")
   fi
   if ! softhsm2-util --show-slots 2>/dev/null | grep -q "Label:.*$label\b"; then
+    # Token files are key material: readable by this user only.
+    umask 077
     softhsm2-util --init-token --free --label "$label" --so-pin "$(cat "$dir/hsm-so-pin")" --pin "$(cat "$dir/hsm-pin")" >/dev/null
   fi
   export COFFER_HSM_MODULE=/usr/lib/softhsm/libsofthsm2.so

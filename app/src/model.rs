@@ -148,12 +148,12 @@ pub struct MethodDetail {
     pub can_delete: bool,
 }
 
-/// The clear details of a payment method, returned once by `reveal_payment_method`.
-/// `Debug` never prints the values.
+/// The clear details of a payment method, returned once by `reveal_payment_method`: each value
+/// in zeroizing memory, wiped when the panel lets go of it. `Debug` never prints the values.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevealedSecret {
-    /// (label, value) pairs, e.g. ("Card number", "4242 4242 4242 4242").
-    pub fields: Vec<(String, String)>,
+    /// (label, value) pairs, e.g. ("Card number", "4242424242424242"), labelled by the vault.
+    pub fields: Vec<(String, zeroize::Zeroizing<String>)>,
 }
 
 impl std::fmt::Debug for RevealedSecret {

@@ -4,7 +4,7 @@
 use crate::audit_config::AuditConfig;
 use crate::cli::AuditCommand;
 use anyhow::Context;
-use coffer_vault::access::{Actor, ReadAuditLog, Role, StaffActor};
+use coffer_vault::access::{Actor, ReadAuditLog, Role};
 use coffer_vault::audit::{Origin, export, signing, synthetic};
 use coffer_vault::store::audit_search::AuditFilter;
 use coffer_vault::store::now_millis;
@@ -67,7 +67,7 @@ async fn run_with(
     match command {
         AuditCommand::Verify => {
             let r = vault
-                .verify_audit(&Actor::SystemOperator, &audit.archive_dir, &origin)
+                .verify_audit(&Actor::host_shell_operator(), &audit.archive_dir, &origin)
                 .await?;
             println!(
                 "checked {} events (to #{}), {} signed checkpoints (last #{}), {} archives ({} expired)",
@@ -162,13 +162,7 @@ async fn run_with(
 /// Times each representative filter as the console runs it (the search, its own audit event
 /// group-committed to the chain), `iterations` times, and prints a Markdown table.
 async fn bench_search(vault: &Vault, iterations: u32) -> anyhow::Result<i32> {
-    let officer = Actor::Staff(StaffActor {
-        user_id: "usr_bench_officer".into(),
-        email: "bench@example.com".into(),
-        roles: vec![Role::ComplianceOfficer],
-        can_reveal: false,
-        stepped_up: false,
-    });
+    let officer = crate::cli::bench_staff(vault, Role::ComplianceOfficer).await?;
     let origin = Origin::default();
     let grant = vault
         .authorize::<ReadAuditLog>(&officer, &origin, None)

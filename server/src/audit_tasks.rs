@@ -68,7 +68,7 @@ pub fn spawn(vault: Arc<Vault>, config: &AuditConfig) -> Vec<JoinHandle<()>> {
         let (v, dir) = (v.clone(), dir.clone());
         async move {
             match v
-                .verify_audit(&Actor::Service, &dir, &Origin::default())
+                .verify_audit(&Actor::SERVICE, &dir, &Origin::default())
                 .await
             {
                 Ok(r) if r.ok() => {

@@ -80,8 +80,8 @@ pub struct Config {
 pub struct ConsoleConfig {
     /// A session ends after this long without a request (PCI DSS 8.2.8: at most 15 minutes).
     pub idle_timeout: std::time::Duration,
-    /// Mark the session cookie `Secure` (set when Coffer is served over TLS, directly or
-    /// behind a TLS-terminating proxy).
+    /// Mark the session cookies `Secure` and send HSTS (the default: Coffer is served over TLS,
+    /// behind a TLS-terminating proxy). Off only for plain-HTTP development on this machine.
     pub secure_cookies: bool,
 }
 
@@ -92,7 +92,7 @@ impl Default for ConsoleConfig {
     fn default() -> Self {
         ConsoleConfig {
             idle_timeout: std::time::Duration::from_secs(MAX_IDLE_SECS),
-            secure_cookies: false,
+            secure_cookies: true,
         }
     }
 }
@@ -177,8 +177,20 @@ pub fn load(
         Some("true" | "1") => true,
         Some("false" | "0") => false,
         Some(_) => return Err(ConfigError::Invalid("COFFER_CONSOLE_SECURE_COOKIES")),
-        None => file_cfg.console_secure_cookies.unwrap_or(false),
+        None => file_cfg.console_secure_cookies.unwrap_or(true),
     };
+    // PCI DSS 4.2.1 on the way to the database: with COFFER_DATABASE_REQUIRE_TLS, a PostgreSQL
+    // URL must verify the server's certificate and name.
+    let require_tls = match env("COFFER_DATABASE_REQUIRE_TLS").as_deref() {
+        Some("true" | "1") => true,
+        Some("false" | "0") | None => false,
+        Some(_) => return Err(ConfigError::Invalid("COFFER_DATABASE_REQUIRE_TLS")),
+    };
+    if require_tls && !database_url.starts_with("sqlite:") && !verifies_tls(&database_url) {
+        return Err(ConfigError::Invalid(
+            "COFFER_DATABASE_URL: COFFER_DATABASE_REQUIRE_TLS needs sslmode=verify-full",
+        ));
+    }
     let audit = crate::audit_config::load(&env, file_cfg.audit.clone())?;
     let customer = crate::customer_config::load(&env, file_cfg.customer.clone(), listen.port())?;
     let webhooks = webhook_config(&env)?;
@@ -244,6 +256,15 @@ fn webhook_config(
         first_retry,
         max_attempts,
         ..defaults
+    })
+}
+
+/// Whether a PostgreSQL URL asks for TLS with the server's certificate and host verified.
+fn verifies_tls(url: &str) -> bool {
+    url.split_once('?').is_some_and(|(_, query)| {
+        query
+            .split('&')
+            .any(|kv| kv.eq_ignore_ascii_case("sslmode=verify-full"))
     })
 }
 
@@ -350,6 +371,42 @@ mod tests {
         )
         .unwrap();
         assert!(secure.console.secure_cookies);
+    }
+
+    #[test]
+    fn cookies_are_secure_by_default_and_database_tls_can_be_required() {
+        let base = [("COFFER_HSM_PIN", "1")];
+        assert!(
+            load(None, false, env(&base))
+                .unwrap()
+                .console
+                .secure_cookies
+        );
+        let plain = load(
+            None,
+            false,
+            env(&[
+                ("COFFER_HSM_PIN", "1"),
+                ("COFFER_CONSOLE_SECURE_COOKIES", "false"),
+            ]),
+        )
+        .unwrap();
+        assert!(!plain.console.secure_cookies);
+        let with = |url: &str| {
+            load(
+                None,
+                false,
+                env(&[
+                    ("COFFER_HSM_PIN", "1"),
+                    ("COFFER_DATABASE_REQUIRE_TLS", "true"),
+                    ("COFFER_DATABASE_URL", url),
+                ]),
+            )
+        };
+        assert!(with("postgres://db.internal/coffer").is_err());
+        assert!(with("postgres://db.internal/coffer?sslmode=require").is_err());
+        assert!(with("postgres://db.internal/coffer?sslmode=verify-full").is_ok());
+        assert!(with("sqlite://coffer.db?mode=rwc").is_ok());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::cli::LifecycleCommand;
 use anyhow::Context;
-use coffer_vault::access::{Actor, Grant, Role, StaffActor, ViewExpiryDashboard};
+use coffer_vault::access::{Grant, Role, ViewExpiryDashboard};
 use coffer_vault::audit::Origin;
 use coffer_vault::lifecycle::synthetic;
 use coffer_vault::service::{ExpiryBucket, ExpiryQuery};
@@ -114,13 +114,7 @@ fn query(bucket: ExpiryBucket, brand: Option<&str>, channel: Option<&str>) -> Ex
 /// filtered by a common and by a rare brand and channel, deep in by cursor) and the exports of
 /// the 30- and 60-day buckets, each `runs` times in a row, and prints a Markdown table.
 async fn bench_dashboard(vault: &Vault, runs: u32, now: i64) -> anyhow::Result<()> {
-    let agent = Actor::Staff(StaffActor {
-        user_id: "usr_bench_agent".into(),
-        email: "bench@example.com".into(),
-        roles: vec![Role::SupportAgent],
-        can_reveal: false,
-        stepped_up: false,
-    });
+    let agent = crate::cli::bench_staff(vault, Role::SupportAgent).await?;
     let origin = Origin::default();
     let grant = vault
         .authorize::<ViewExpiryDashboard>(&agent, &origin, None)

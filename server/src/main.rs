@@ -13,6 +13,9 @@ use secrecy::ExposeSecret;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Everything Coffer creates (the database and its WAL, audit archives, exports, HSM token
+    // files made through the module) is readable by its own user only.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
     // An assessor checks an export with the public key alone: no configuration, HSM or database.
     if let Some(Command::Audit {
@@ -83,7 +86,7 @@ async fn main() -> anyhow::Result<()> {
             let vault = Vault::open(&vault_config()).await?;
             println!(
                 "new data key {}",
-                vault.rotate_data_key(&Actor::SystemOperator).await?
+                vault.rotate_data_key(&Actor::host_shell_operator()).await?
             );
             vault.close().await;
         }
@@ -114,7 +117,7 @@ async fn main() -> anyhow::Result<()> {
             };
             let vault = Vault::open(&vault_config()).await?;
             let key = vault
-                .create_api_key_with(&Actor::SystemOperator, &name, &scopes, &limits)
+                .create_api_key_with(&Actor::host_shell_operator(), &name, &scopes, &limits)
                 .await?;
             vault.close().await;
             println!(
@@ -127,7 +130,9 @@ async fn main() -> anyhow::Result<()> {
             command: ApiKeyCommand::List,
         } => {
             let vault = Vault::open(&vault_config()).await?;
-            let keys = vault.list_api_keys_on_host(&Actor::SystemOperator).await?;
+            let keys = vault
+                .list_api_keys_on_host(&Actor::host_shell_operator())
+                .await?;
             vault.close().await;
             for k in keys {
                 let state = match (k.revoked_at, k.approved_at) {
@@ -156,7 +161,9 @@ async fn main() -> anyhow::Result<()> {
             command: ApiKeyCommand::Revoke { id },
         } => {
             let vault = Vault::open(&vault_config()).await?;
-            let done = vault.revoke_api_key(&Actor::SystemOperator, &id).await?;
+            let done = vault
+                .revoke_api_key(&Actor::host_shell_operator(), &id)
+                .await?;
             vault.close().await;
             println!(
                 "{}",
@@ -176,7 +183,7 @@ async fn main() -> anyhow::Result<()> {
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let vault = Vault::open(&vault_config()).await?;
             let created = vault
-                .bootstrap_staff(&Actor::SystemOperator, &email, &roles)
+                .bootstrap_staff(&Actor::host_shell_operator(), &email, &roles)
                 .await?;
             vault.close().await;
             println!(

@@ -67,8 +67,15 @@ pub fn router(
             CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
+    let hsts = console.secure_cookies.then(|| {
+        SetResponseHeaderLayer::if_not_present(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        )
+    });
     machine
         .merge(console::router(vault, console, auth_failures, sessions))
+        .layer(tower::util::option_layer(hsts))
         .layer(middleware::bounded(guards))
         .layer(axum::middleware::from_fn_with_state(
             context,

@@ -189,6 +189,15 @@ async fn logs_hold_no_card_data_and_acknowledged_writes_survive_a_crash() {
     // Crash: no graceful shutdown, no WAL checkpoint.
     server.kill().unwrap();
     server.wait().unwrap();
+    // The database and its WAL and shared-memory files are the service user's alone.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = format!("{}{suffix}", db.display());
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{file} is mode {mode:o}");
+        }
+    }
     let mut server = env.serve(&log);
     wait_ready(&base).await;
     for id in &ids {

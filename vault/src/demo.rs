@@ -74,7 +74,7 @@ fn bodies() -> Vec<serde_json::Value> {
 pub async fn seed(vault: &Vault) -> Result<usize, VaultError> {
     let key = vault
         .create_api_key(
-            &Actor::SystemOperator,
+            &Actor::host_shell_operator(),
             "demo-seed",
             &[Scope::PaymentMethodsWrite],
         )
@@ -92,7 +92,7 @@ pub async fn seed(vault: &Vault) -> Result<usize, VaultError> {
         }
     }
     vault
-        .revoke_api_key(&Actor::SystemOperator, &key.id)
+        .revoke_api_key(&Actor::host_shell_operator(), &key.id)
         .await?;
     Ok(stored)
 }

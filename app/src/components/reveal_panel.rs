@@ -69,7 +69,7 @@ pub fn RevealPanel(
 /// The clear details in a highlighted box.
 #[component]
 fn Revealed(
-    fields: Vec<(String, String)>,
+    fields: Vec<(String, zeroize::Zeroizing<String>)>,
     reveal: ServerAction<RevealPaymentMethod>,
 ) -> impl IntoView {
     let rows = fields
@@ -78,7 +78,8 @@ fn Revealed(
             view! {
                 <dt>{label}</dt>
                 <dd>
-                    <code class="secret">{value}</code>
+                    // The page's text is a copy the browser owns; the vault's stays zeroizing.
+                    <code class="secret">{value.as_str().to_owned()}</code>
                 </dd>
             }
         })

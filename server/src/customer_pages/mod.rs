@@ -26,16 +26,74 @@ use std::sync::{Arc, Mutex};
 pub const COOKIE_NAME: &str = "coffer_customer";
 
 /// Violation reports recorded per minute at most: anyone can send one, and the audit log is not
-/// theirs to fill. The rest are dropped (and counted in a warning).
-const REPORTS_PER_MINUTE: u32 = 30;
+/// theirs to fill. Each address and each page has a budget, and the console's pages (whose
+/// routes a sender can make up) share one more, so one sender, or a flood against one page or
+/// made-up ones, cannot use up what a skimmer's reports on a payment page need (there are eight
+/// payment pages: at most 160 of their reports a minute). The rest are dropped, and the first
+/// drop of each minute is itself audited.
+const REPORTS_PER_MINUTE: u32 = 60;
+const REPORTS_PER_ADDRESS: u32 = 5;
+const REPORTS_PER_PAGE: u32 = 20;
+
+/// The violation reports' budgets.
+pub struct ReportBudgets {
+    by_address: crate::api::RateLimiter,
+    by_page: crate::api::RateLimiter,
+    /// (minute, console-page reports recorded in it, whether a drop was audited in it).
+    all: Mutex<(i64, u32, bool)>,
+}
+
+impl Default for ReportBudgets {
+    fn default() -> Self {
+        ReportBudgets {
+            by_address: crate::api::RateLimiter::per_minute(
+                REPORTS_PER_ADDRESS,
+                REPORTS_PER_ADDRESS,
+            ),
+            by_page: crate::api::RateLimiter::per_minute(REPORTS_PER_PAGE, REPORTS_PER_PAGE),
+            all: Mutex::new((0, 0, false)),
+        }
+    }
+}
+
+impl ReportBudgets {
+    /// `None` if a report from `address` about `page` may be recorded, else the budget it is
+    /// over and whether this is the minute's first drop.
+    fn take(&self, address: &str, page: &str) -> Option<(&'static str, bool)> {
+        let minute = coffer_vault::store::now_millis() / 60_000;
+        let mut all = self
+            .all
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if all.0 != minute {
+            *all = (minute, 0, false);
+        }
+        let over = if self.by_address.check(address).is_err() {
+            Some("address")
+        } else if self.by_page.check(page).is_err() {
+            Some("page")
+        } else if csp::is_payment_page(page) {
+            None
+        } else if all.1 >= REPORTS_PER_MINUTE {
+            Some("console")
+        } else {
+            all.1 += 1;
+            None
+        };
+        over.map(|budget| {
+            let first = !all.2;
+            all.2 = true;
+            (budget, first)
+        })
+    }
+}
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct CustomerState {
     pub vault: Arc<Vault>,
     pub secure_cookies: bool,
-    /// (minute, reports recorded in it).
-    reports: Arc<Mutex<(i64, u32)>>,
+    reports: Arc<ReportBudgets>,
 }
 
 pub fn routes(vault: Arc<Vault>, secure_cookies: bool) -> Router {
@@ -97,25 +155,25 @@ async fn page_headers(mut response: Response) -> Response {
 /// raw body goes to the vault, which keeps the page's route, the directive and the blocked
 /// origin in the audit log. Always 204 unless the audit log cannot be written.
 async fn csp_report(State(state): State<CustomerState>, ctx: Ctx, body: Bytes) -> StatusCode {
-    let minute = coffer_vault::store::now_millis() / 60_000;
-    let within_budget = {
-        let mut budget = state
-            .reports
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if budget.0 != minute {
-            *budget = (minute, 0);
-        }
-        budget.1 += 1;
-        if budget.1 == REPORTS_PER_MINUTE + 1 {
-            tracing::warn!(
-                limit = REPORTS_PER_MINUTE,
-                "payment page violation reports over the limit this minute: dropping the rest"
-            );
-        }
-        budget.1 <= REPORTS_PER_MINUTE
+    let Some(page) = state.vault.page_of_violation(&body) else {
+        return StatusCode::NO_CONTENT;
     };
-    if !within_budget {
+    let address = ctx.origin.ip.as_deref().unwrap_or("unknown");
+    if let Some((budget, first)) = state.reports.take(address, &page) {
+        if first {
+            tracing::warn!(
+                budget,
+                "page violation reports over a budget: dropping the rest"
+            );
+            if let Err(e) = state
+                .vault
+                .record_dropped_violations(budget, &ctx.origin)
+                .await
+            {
+                tracing::error!(error = %e, "dropped violation reports could not be audited");
+                return StatusCode::SERVICE_UNAVAILABLE;
+            }
+        }
         return StatusCode::NO_CONTENT;
     }
     match state.vault.record_page_violation(&body, &ctx.origin).await {

@@ -277,7 +277,7 @@ async fn the_service_role_on_postgresql_cannot_switch_the_guards_off() {
     .unwrap();
     vault
         .create_api_key(
-            &coffer_vault::access::Actor::SystemOperator,
+            &coffer_vault::access::Actor::host_shell_operator(),
             "role-check",
             &[coffer_vault::access::Scope::PaymentMethodsRead],
         )
@@ -287,7 +287,7 @@ async fn the_service_role_on_postgresql_cannot_switch_the_guards_off() {
     let dir = tempfile::tempdir().unwrap();
     let report = vault
         .verify_audit(
-            &coffer_vault::access::Actor::SystemOperator,
+            &coffer_vault::access::Actor::host_shell_operator(),
             dir.path(),
             &coffer_vault::audit::Origin::default(),
         )

@@ -3,7 +3,7 @@
 //! the seal tables are append-only; retention archives verify; exports verify.
 
 use crate::helpers::{TestApp, spawn_app};
-use coffer_vault::access::{Actor, ExportAuditLog, Role, StaffActor};
+use coffer_vault::access::{Actor, ExportAuditLog, Role};
 use coffer_vault::audit::chain::{self, Hash};
 use coffer_vault::audit::export::{self, ExportFormat};
 use coffer_vault::audit::verify::{ChainProblem, VerifyReport};
@@ -48,7 +48,11 @@ pub async fn disable_guards(app: &TestApp) {
 pub async fn verify(app: &TestApp) -> VerifyReport {
     let dir = tempfile::tempdir().unwrap();
     app.vault
-        .verify_audit(&Actor::SystemOperator, dir.path(), &Origin::default())
+        .verify_audit(
+            &Actor::host_shell_operator(),
+            dir.path(),
+            &Origin::default(),
+        )
         .await
         .unwrap()
 }
@@ -91,7 +95,7 @@ async fn an_untouched_chain_written_concurrently_verifies() {
     for i in 0..5 {
         app.vault
             .create_api_key(
-                &Actor::SystemOperator,
+                &Actor::host_shell_operator(),
                 &format!("k{i}"),
                 &[coffer_vault::access::Scope::PaymentMethodsRead],
             )
@@ -277,16 +281,6 @@ async fn the_seal_tables_refuse_update_and_delete() {
     assert!(app.count("SELECT COUNT(*) FROM audit_checkpoints").await >= 1);
 }
 
-fn officer(stepped_up: bool) -> Actor {
-    Actor::Staff(StaffActor {
-        user_id: "usr_officer".into(),
-        email: "officer@example.com".into(),
-        roles: vec![Role::ComplianceOfficer],
-        can_reveal: false,
-        stepped_up,
-    })
-}
-
 #[tokio::test]
 async fn retention_archives_old_events_and_the_chain_still_verifies() {
     let app = spawn_app().await;
@@ -316,7 +310,7 @@ async fn retention_archives_old_events_and_the_chain_still_verifies() {
         let vault = app.vault.clone();
         async move {
             vault
-                .verify_audit(&Actor::SystemOperator, &dir, &Origin::default())
+                .verify_audit(&Actor::host_shell_operator(), &dir, &Origin::default())
                 .await
                 .unwrap()
         }
@@ -361,7 +355,7 @@ async fn retention_archives_old_events_and_the_chain_still_verifies() {
     let report = app
         .vault
         .verify_audit_at(
-            &Actor::SystemOperator,
+            &Actor::host_shell_operator(),
             dir.path(),
             years_later,
             &Origin::default(),
@@ -380,13 +374,21 @@ async fn a_signed_export_verifies_and_a_changed_byte_does_not() {
     // Export needs the step-up.
     assert!(
         app.vault
-            .authorize::<ExportAuditLog>(&officer(false), &origin, None)
+            .authorize::<ExportAuditLog>(
+                &app.staff_actor(&[Role::ComplianceOfficer], false).await,
+                &origin,
+                None
+            )
             .await
             .is_err()
     );
     let grant = app
         .vault
-        .authorize::<ExportAuditLog>(&officer(true), &origin, None)
+        .authorize::<ExportAuditLog>(
+            &app.staff_actor(&[Role::ComplianceOfficer], true).await,
+            &origin,
+            None,
+        )
         .await
         .unwrap();
     let filter = AuditFilter {

@@ -3,25 +3,13 @@
 
 use crate::helpers::{TestApp, spawn_app};
 use coffer_vault::VaultError;
-use coffer_vault::access::{
-    Actor, ReadPaymentMethod, RevealPaymentMethod, ReviewAuditFlag, Role, StaffActor,
-};
+use coffer_vault::access::{Actor, ReadPaymentMethod, RevealPaymentMethod, ReviewAuditFlag, Role};
 use coffer_vault::audit::Origin;
 use coffer_vault::audit::review::{ReviewRules, kind};
 use coffer_vault::service::MethodSearch;
 use coffer_vault::store::audit_flags;
 use coffer_vault::store::now_millis;
 use secrecy::SecretString;
-
-fn staff(id: &str, roles: Vec<Role>) -> Actor {
-    Actor::Staff(StaffActor {
-        user_id: id.into(),
-        email: format!("{id}@example.com"),
-        roles,
-        can_reveal: false,
-        stepped_up: false,
-    })
-}
 
 fn origin(ip: &str) -> Origin {
     Origin {
@@ -60,7 +48,8 @@ async fn every_rule_fires_on_its_scenario_and_a_flag_is_reviewed_once() {
     let pm_id = pm["id"].as_str().unwrap().to_owned();
 
     // Three denied reveals by one agent (no reveal grant).
-    let agent = staff("usr_nosy", vec![Role::SupportAgent]);
+    let agent = app.staff_actor(&[Role::SupportAgent], false).await;
+    let nosy = agent.id().to_owned();
     for _ in 0..3 {
         let denied = app
             .vault
@@ -82,7 +71,8 @@ async fn every_rule_fires_on_its_scenario_and_a_flag_is_reviewed_once() {
         .await;
     assert_eq!(res.status(), 200);
     // A burst of reads by one staff member.
-    let reader = staff("usr_bulk", vec![Role::SupportAgent]);
+    let reader = app.staff_actor(&[Role::SupportAgent], false).await;
+    let bulk = reader.id().to_owned();
     let grant = app
         .vault
         .authorize::<ReadPaymentMethod>(&reader, &origin("10.0.0.6"), None)
@@ -114,7 +104,7 @@ async fn every_rule_fires_on_its_scenario_and_a_flag_is_reviewed_once() {
     let created = app
         .vault
         .bootstrap_staff(
-            &Actor::SystemOperator,
+            &Actor::host_shell_operator(),
             "new.admin@example.com",
             &[Role::SecurityAdmin],
         )
@@ -124,10 +114,7 @@ async fn every_rule_fires_on_its_scenario_and_a_flag_is_reviewed_once() {
     let rules = rules_now_outside_hours();
     app.vault.review_day(now_millis(), &rules).await.unwrap();
     let raised = flags(&app).await;
-    assert!(
-        has(&raised, kind::DENIED_REVEALS, "usr_nosy"),
-        "{raised:#?}"
-    );
+    assert!(has(&raised, kind::DENIED_REVEALS, &nosy), "{raised:#?}");
     let channel = app
         .audit()
         .await
@@ -136,7 +123,7 @@ async fn every_rule_fires_on_its_scenario_and_a_flag_is_reviewed_once() {
         .unwrap()
         .actor_id;
     assert!(has(&raised, kind::AFTER_HOURS_REVEAL, &channel));
-    assert!(has(&raised, kind::READ_BURST, "usr_bulk"));
+    assert!(has(&raised, kind::READ_BURST, &bulk));
     assert!(has(&raised, kind::SIGN_IN_STORM, "203.0.113.9"));
     assert!(has(&raised, kind::ACCESS_GRANT, &created.account.id));
     assert_eq!(
@@ -151,7 +138,7 @@ async fn every_rule_fires_on_its_scenario_and_a_flag_is_reviewed_once() {
     assert!(
         !raised
             .iter()
-            .any(|f| f.subject == "usr_nosy" && f.kind == kind::READ_BURST)
+            .any(|f| f.subject == nosy && f.kind == kind::READ_BURST)
     );
     assert!(!raised.iter().any(|f| f.kind == kind::VERIFY_FAILED));
 
@@ -161,7 +148,8 @@ async fn every_rule_fires_on_its_scenario_and_a_flag_is_reviewed_once() {
     assert_eq!(flags(&app).await.len(), raised.len());
 
     // A compliance officer reviews one flag, with a note; it cannot be reviewed twice.
-    let officer = staff("usr_officer", vec![Role::ComplianceOfficer]);
+    let officer = app.staff_actor(&[Role::ComplianceOfficer], false).await;
+    let officer_id = officer.id().to_owned();
     let review = app
         .vault
         .authorize::<ReviewAuditFlag>(&officer, &origin("10.0.0.7"), None)
@@ -181,7 +169,7 @@ async fn every_rule_fires_on_its_scenario_and_a_flag_is_reviewed_once() {
         )
         .await
         .unwrap();
-    assert_eq!(done.reviewed_by.as_deref(), Some("usr_officer"));
+    assert_eq!(done.reviewed_by.as_deref(), Some(officer_id.as_str()));
     assert!(done.reviewed_at.is_some());
     assert!(matches!(
         app.vault
@@ -195,7 +183,7 @@ async fn every_rule_fires_on_its_scenario_and_a_flag_is_reviewed_once() {
         .find(|e| e.action == "audit.flag_review")
         .unwrap();
     assert_eq!(recorded.resource_id.as_deref(), Some(flag.id.as_str()));
-    assert_eq!(recorded.actor_id, "usr_officer");
+    assert_eq!(recorded.actor_id, officer_id);
     let mut conn = app.vault.store().reader().acquire().await.unwrap();
     let open = audit_flags::open_days(&mut conn).await.unwrap();
     assert_eq!(open.len(), 1, "today still has unreviewed flags");
@@ -234,7 +222,11 @@ async fn a_failed_verification_raises_a_flag() {
     let dir = tempfile::tempdir().unwrap();
     let report = app
         .vault
-        .verify_audit(&Actor::SystemOperator, dir.path(), &Origin::default())
+        .verify_audit(
+            &Actor::host_shell_operator(),
+            dir.path(),
+            &Origin::default(),
+        )
         .await
         .unwrap();
     assert!(!report.ok());

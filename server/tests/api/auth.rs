@@ -26,7 +26,11 @@ async fn missing_wrong_and_revoked_keys_are_401_and_audited() {
     );
     let key = app
         .vault
-        .create_api_key(&Actor::SystemOperator, "pos", &[Scope::PaymentMethodsWrite])
+        .create_api_key(
+            &Actor::host_shell_operator(),
+            "pos",
+            &[Scope::PaymentMethodsWrite],
+        )
         .await
         .unwrap();
     let secret = key.key.expose_secret().to_owned();
@@ -38,7 +42,7 @@ async fn missing_wrong_and_revoked_keys_are_401_and_audited() {
     );
     assert!(
         app.vault
-            .revoke_api_key(&Actor::SystemOperator, &key.id)
+            .revoke_api_key(&Actor::host_shell_operator(), &key.id)
             .await
             .unwrap()
     );
@@ -67,7 +71,7 @@ async fn scopes_gate_each_endpoint_and_denials_are_audited() {
     let reader = app
         .vault
         .create_api_key(
-            &Actor::SystemOperator,
+            &Actor::host_shell_operator(),
             // A read-only key of the channel that stores the card below.
             "web-checkout",
             &[Scope::PaymentMethodsRead],
@@ -147,7 +151,7 @@ async fn creating_and_revoking_api_keys_is_audited() {
     let key = app
         .vault
         .create_api_key(
-            &Actor::SystemOperator,
+            &Actor::host_shell_operator(),
             "marketplace",
             &[Scope::PaymentMethodsRead],
         )
@@ -155,13 +159,13 @@ async fn creating_and_revoking_api_keys_is_audited() {
         .unwrap();
     assert!(
         app.vault
-            .revoke_api_key(&Actor::SystemOperator, &key.id)
+            .revoke_api_key(&Actor::host_shell_operator(), &key.id)
             .await
             .unwrap()
     );
     assert!(
         !app.vault
-            .revoke_api_key(&Actor::Anonymous, &key.id)
+            .revoke_api_key(&Actor::ANONYMOUS, &key.id)
             .await
             .unwrap()
     );

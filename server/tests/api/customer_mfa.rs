@@ -280,7 +280,7 @@ async fn a_reveal_for_a_use_waits_for_its_approval() {
     let other_key = app
         .vault
         .create_api_key(
-            &coffer_vault::access::Actor::SystemOperator,
+            &coffer_vault::access::Actor::host_shell_operator(),
             "mobile-app",
             &[Scope::PaymentMethodsReveal, Scope::PaymentMethodsUse],
         )

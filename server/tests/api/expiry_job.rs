@@ -10,7 +10,7 @@ use crate::customer_pages::{Browser, path_of};
 use crate::helpers::{TestApp, card_body, spawn_app};
 use crate::webhooks::{Receiver, register, wait_for};
 use coffer_vault::VaultError;
-use coffer_vault::access::{Actor, ManageWebhookDeliveries, Role, StaffActor};
+use coffer_vault::access::{ManageWebhookDeliveries, Role};
 use coffer_vault::audit::Origin;
 use coffer_vault::lifecycle::{expires_at, month_index};
 use coffer_vault::service::RunCounts;
@@ -202,16 +202,6 @@ async fn age(app: &TestApp, id: &str, days: i64) {
         .await
         .unwrap();
     assert_eq!(n, 1);
-}
-
-fn security_admin() -> Actor {
-    Actor::Staff(StaffActor {
-        user_id: "usr_x".into(),
-        email: "a@example.com".into(),
-        roles: vec![Role::SecurityAdmin],
-        can_reveal: false,
-        stepped_up: false,
-    })
 }
 
 // ---- 1. the walk through the states ------------------------------------------------------
@@ -882,7 +872,11 @@ async fn dead_payment_method_events_are_listed_and_can_be_replayed() {
 
     let grant = app
         .vault
-        .authorize::<ManageWebhookDeliveries>(&security_admin(), &Origin::default(), None)
+        .authorize::<ManageWebhookDeliveries>(
+            &app.staff_actor(&[Role::SecurityAdmin], false).await,
+            &Origin::default(),
+            None,
+        )
         .await
         .unwrap();
     let dead = app

@@ -103,7 +103,15 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(rate_limit: RateLimit) -> TestApp {
-    spawn(rate_limit, ConsoleConfig::default(), |_| {}).await
+    spawn(
+        rate_limit,
+        ConsoleConfig {
+            secure_cookies: false,
+            ..ConsoleConfig::default()
+        },
+        |_| {},
+    )
+    .await
 }
 
 /// The app with its customer settings changed by `change` (from the tests' defaults).
@@ -112,7 +120,15 @@ pub async fn spawn_app_with_customer(change: impl FnOnce(&mut CustomerSettings))
         per_second: 100_000,
         burst: 100_000,
     };
-    spawn(rate_limit, ConsoleConfig::default(), change).await
+    spawn(
+        rate_limit,
+        ConsoleConfig {
+            secure_cookies: false,
+            ..ConsoleConfig::default()
+        },
+        change,
+    )
+    .await
 }
 
 /// The app with console sessions that end after `idle` without a request.
@@ -151,7 +167,11 @@ pub async fn spawn_configured(change: impl FnOnce(&mut Config)) -> TestApp {
         per_second: 100_000,
         burst: 100_000,
     };
-    let console = ConsoleConfig::default();
+    // The test clients speak plain HTTP: cookies marked Secure would never come back.
+    let console = ConsoleConfig {
+        secure_cookies: false,
+        ..ConsoleConfig::default()
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     let hsm = fresh_token();
     let (database_url, sqlite_path) = database_url(dir.path()).await;
@@ -214,7 +234,7 @@ pub async fn spawn_configured(change: impl FnOnce(&mut Config)) -> TestApp {
         let vault = vault.clone();
         async move {
             let k = vault
-                .create_api_key(&Actor::SystemOperator, name, &scopes)
+                .create_api_key(&Actor::host_shell_operator(), name, &scopes)
                 .await
                 .expect("api key");
             k.key.expose_secret().to_owned()
@@ -284,10 +304,36 @@ impl TestApp {
         res.json().await.expect("json")
     }
 
+    /// A staff member's actor with `roles`, through a real account made as on the host's
+    /// command line (tests cannot make one up either), stepped up just now if `stepped_up`.
+    pub async fn staff_actor(
+        &self,
+        roles: &[coffer_vault::access::Role],
+        stepped_up: bool,
+    ) -> Actor {
+        let email = format!(
+            "{}@example.com",
+            coffer_vault::token::random_id("staff").to_lowercase()
+        );
+        let created = self
+            .vault
+            .bootstrap_staff(&Actor::host_shell_operator(), &email, roles)
+            .await
+            .expect("staff account");
+        self.vault
+            .staff_actor(
+                &created.account.id,
+                stepped_up.then(coffer_vault::store::now_millis),
+            )
+            .await
+            .expect("staff actor")
+            .expect("an active account")
+    }
+
     /// A new API key named `name` with only `scopes`.
     pub async fn key_with(&self, name: &str, scopes: &[Scope]) -> String {
         self.vault
-            .create_api_key(&Actor::SystemOperator, name, scopes)
+            .create_api_key(&Actor::host_shell_operator(), name, scopes)
             .await
             .expect("api key")
             .key

@@ -371,7 +371,7 @@ async fn keys_stop_at_their_expiry_and_outside_their_allow_list() {
         async move {
             vault
                 .create_api_key_with(
-                    &Actor::SystemOperator,
+                    &Actor::host_shell_operator(),
                     "limited",
                     &[Scope::PaymentMethodsRead],
                     &limits,

@@ -88,12 +88,12 @@ async fn rotation_adds_a_version_and_old_ciphertexts_still_open() {
     let old = app.tokenize_card("cus_rot", "4242424242424242").await;
     let denied = app
         .vault
-        .rotate_data_key(&coffer_vault::access::Actor::Anonymous)
+        .rotate_data_key(&coffer_vault::access::Actor::ANONYMOUS)
         .await;
     assert!(denied.is_err());
     let new_key = app
         .vault
-        .rotate_data_key(&coffer_vault::access::Actor::SystemOperator)
+        .rotate_data_key(&coffer_vault::access::Actor::host_shell_operator())
         .await
         .unwrap();
     let rotations: Vec<_> = app
@@ -137,4 +137,59 @@ async fn rotation_adds_a_version_and_old_ciphertexts_still_open() {
                 .ends_with(pm["card"]["last4"].as_str().unwrap())
         );
     }
+}
+
+/// The review's item 6 (nonces), performed: a data key made to reach its limit of encryptions
+/// (random 96-bit nonces are safe for 2^32 under one key; here the limit is 6) is rotated before
+/// it seals one more, and everything sealed under either key still opens.
+#[tokio::test]
+async fn a_data_key_is_rotated_before_it_seals_more_than_its_limit() {
+    let app = crate::helpers::spawn_configured(|c| {
+        c.seal_limits = coffer_vault::keys::SealLimits {
+            per_key: 6,
+            block: 2,
+        };
+    })
+    .await;
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        let pm = app
+            .tokenize_card(&format!("cus_nonce{i}"), "4242424242424242")
+            .await;
+        ids.push(pm["id"].as_str().unwrap().to_owned());
+        // The ring tops itself up every half second; a burst waits for it.
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    }
+    let per_key: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT key_id, COUNT(*) FROM payment_methods GROUP BY key_id ORDER BY MIN(created_at)",
+    )
+    .fetch_all(app.vault.store().reader())
+    .await
+    .unwrap();
+    assert!(per_key.len() >= 2, "{per_key:?}");
+    // Webhook secrets and TOTP keys seal too, so a key may have sealed fewer methods; none more.
+    assert!(per_key.iter().all(|(_, n)| *n <= 6), "{per_key:?}");
+    let reserved: Vec<i64> = sqlx::query_scalar("SELECT seals_reserved FROM data_keys")
+        .fetch_all(app.vault.store().reader())
+        .await
+        .unwrap();
+    assert!(reserved.iter().all(|n| *n <= 6), "{reserved:?}");
+    for id in &ids {
+        let res = app
+            .post(
+                &app.admin_key,
+                &format!("/api/v1/payment_methods/{id}/reveal"),
+                &serde_json::json!({ "reason": "nonce test" }),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+    assert!(
+        app.audit()
+            .await
+            .iter()
+            .any(|e| e.action == "data_key.rotate"
+                && e.actor_type == "service"
+                && e.detail.as_deref() == Some(r#"{"reason":"encryption_limit"}"#))
+    );
 }

@@ -102,3 +102,85 @@ async fn start_is_audited() {
             .any(|e| e.action == "service.start" && e.actor_type == "service")
     );
 }
+
+/// Behind TLS (the default): Secure session cookies and HSTS on every answer; a caller's odd
+/// HTTP method does not become a metric label; a caller with wrong keys is stopped before it can
+/// fill the audit log.
+#[tokio::test]
+async fn secure_by_default_bounded_labels_and_a_budget_for_failed_keys() {
+    let app = crate::helpers::spawn_configured(|c| {
+        c.console.secure_cookies = true;
+        c.guards.failed_auth_per_minute = 3;
+    })
+    .await;
+    let res = app.client.get(app.url("/login")).send().await.unwrap();
+    assert!(
+        res.headers()
+            .get("strict-transport-security")
+            .is_some_and(|v| v.to_str().unwrap().starts_with("max-age=31536000"))
+    );
+    let password = crate::console::bootstrap(
+        &app,
+        "secure@example.com",
+        &[coffer_vault::access::Role::SupportAgent],
+    )
+    .await;
+    let res = app
+        .client
+        .post(app.url("/console/api/sign_in"))
+        .form(&[
+            ("email", "secure@example.com"),
+            ("password", password.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookies: Vec<_> = res.headers().get_all("set-cookie").iter().collect();
+    assert!(!cookies.is_empty());
+    for cookie in cookies {
+        assert!(cookie.to_str().unwrap().contains("Secure"), "{cookie:?}");
+    }
+    let odd = reqwest::Method::from_bytes(b"PURGE4242424242424242").unwrap();
+    let _ = app.client.request(odd, app.url("/healthz")).send().await;
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !metrics.contains("PURGE") && !metrics.contains("4242"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("method=\"other\""));
+
+    // Wrong keys from one address: three are checked and audited, then 429 without either.
+    let before = app
+        .count("SELECT COUNT(*) FROM audit_events WHERE action = 'auth.api_key'")
+        .await;
+    let mut statuses = Vec::new();
+    for i in 0..10 {
+        let res = app
+            .get(
+                &format!("ak_wrong{i}.secret"),
+                "/api/v1/customers/c/payment_methods",
+            )
+            .await;
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(&statuses[..3], &[401, 401, 401]);
+    assert!(statuses[3..].iter().all(|s| *s == 429), "{statuses:?}");
+    let after = app
+        .count("SELECT COUNT(*) FROM audit_events WHERE action = 'auth.api_key'")
+        .await;
+    assert_eq!(after - before, 3);
+    // A good key from the same address is stopped too until the minute refills: the budget is
+    // the address's, and a guesser cannot tell its guesses apart from a correct one.
+    let res = app
+        .get(&app.admin_key, "/api/v1/customers/c/payment_methods")
+        .await;
+    assert_eq!(res.status(), 429);
+}

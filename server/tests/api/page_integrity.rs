@@ -153,18 +153,88 @@ async fn a_blocked_skimmer_is_audited_without_card_data_and_flagged_for_review()
     assert_eq!(flag.event_count, 1);
 }
 
+/// A report sent through the trusted proxy on behalf of `address`.
+async fn report_from(app: &TestApp, address: &str, body: &str) -> reqwest::StatusCode {
+    app.client
+        .post(app.url("/c/csp-report"))
+        .header("content-type", "application/csp-report")
+        .header("x-forwarded-for", address)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+fn recorded_for(events: &[coffer_vault::store::AuditRow], page: &str) -> usize {
+    events
+        .iter()
+        .filter(|e| e.action == "page.csp_violation" && e.resource_id.as_deref() == Some(page))
+        .count()
+}
+
+/// The review's item 6 (report budgets), performed: a flood of made-up reports, first from one
+/// address, then from many, meant to use up the budget so a skimmer's real reports on the
+/// payment page go unrecorded. Each address and each page has its own budget now, and the
+/// flood itself is on the record. (The test's requests come through a trusted proxy, which
+/// also shows the audit takes the client address from it.)
 #[tokio::test]
-async fn reports_are_limited_per_minute() {
-    let app = spawn_app().await;
-    let body = skimmer_report("/c/reverify/abc");
-    for _ in 0..70 {
-        assert_eq!(report(&app, &body).await, 204);
+async fn a_flood_of_reports_cannot_hide_a_skimmers_report() {
+    let app = crate::helpers::spawn_configured(|c| {
+        c.guards.trusted_proxies = vec![coffer_vault::net::IpNet::parse("127.0.0.1").unwrap()];
+    })
+    .await;
+    let console = skimmer_report("/console/search");
+    for _ in 0..40 {
+        assert_eq!(report_from(&app, "198.51.100.1", &console).await, 204);
     }
-    let recorded = app
-        .count("SELECT COUNT(*) FROM audit_events WHERE action = 'page.csp_violation'")
-        .await;
-    // 30 a minute: 30, or up to 60 if the loop crossed into the next minute; never all 70.
-    assert!((30..=60).contains(&recorded), "{recorded}");
+    let audit = app.audit().await;
+    let from_one = recorded_for(&audit, "/console");
+    assert!((1..=6).contains(&from_one), "{from_one}");
+    assert!(
+        audit
+            .iter()
+            .filter(|e| e.action == "page.csp_violation")
+            .all(|e| e.origin_ip.as_deref() == Some("198.51.100.1"))
+    );
+    for i in 0..60 {
+        let address = format!("203.0.113.{i}");
+        assert_eq!(report_from(&app, &address, &console).await, 204);
+    }
+    let flooded = recorded_for(&app.audit().await, "/console");
+    assert!(flooded <= 20 + 6, "{flooded}");
+    // Made-up pages share one budget, and made-up payment pages are no pages of ours.
+    for (n, page) in ["/aaa", "/bbb", "/ccc", "/ddd", "/c/nonsense"]
+        .iter()
+        .enumerate()
+    {
+        for i in 0..25 {
+            let address = format!("192.0.{n}.{i}");
+            assert_eq!(
+                report_from(&app, &address, &skimmer_report(page)).await,
+                204
+            );
+        }
+    }
+    let made_up = app
+        .audit()
+        .await
+        .iter()
+        .filter(|e| {
+            e.action == "page.csp_violation" && e.resource_id.as_deref() != Some("/console")
+        })
+        .count();
+    assert!(made_up <= 60, "{made_up}");
+    // The skimmer's report on the payment page still gets through.
+    let payment = skimmer_report("/c/reverify/abc");
+    assert_eq!(report_from(&app, "192.0.9.77", &payment).await, 204);
+    let audit = app.audit().await;
+    assert_eq!(recorded_for(&audit, "/c/reverify"), 1);
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "page.csp_reports_dropped" && e.outcome == "denied")
+    );
     // Bigger than any real report: refused before it is read.
     let huge = format!(
         "{{\"csp-report\": {{\"blocked-uri\": \"{}\"}}}}",

@@ -2,7 +2,7 @@
 //! belongs to the channel whose API key stored it. Another channel's key reaches it only with
 //! the OMS-wide scope `channels:all`, and every such access is audited as cross-channel.
 
-use super::{Actor, Scope};
+use super::{Actor, Scope, Who};
 
 /// How far an actor reaches into data owned by a channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,12 +18,12 @@ pub enum Reach {
 impl Actor {
     /// Whether this actor may reach data owned by `owner` (a channel name).
     pub fn reach(&self, owner: &str) -> Reach {
-        match self {
-            Actor::ApiClient { name, .. } if name == owner => Reach::Own,
-            Actor::ApiClient { scopes, .. } if scopes.contains(&Scope::AllChannels) => {
+        match &self.0 {
+            Who::ApiClient { name, .. } if name == owner => Reach::Own,
+            Who::ApiClient { scopes, .. } if scopes.contains(&Scope::AllChannels) => {
                 Reach::CrossChannel
             }
-            Actor::Staff(_) => Reach::Own,
+            Who::Staff(_) => Reach::Own,
             _ => Reach::Hidden,
         }
     }
@@ -31,8 +31,8 @@ impl Actor {
     /// The channel this actor's lists are limited to: `Some(own channel)` for an API client
     /// without `channels:all`, `None` (every channel) for OMS-wide keys and staff.
     pub fn channel_filter(&self) -> Option<&str> {
-        match self {
-            Actor::ApiClient { name, scopes, .. } if !scopes.contains(&Scope::AllChannels) => {
+        match &self.0 {
+            Who::ApiClient { name, scopes, .. } if !scopes.contains(&Scope::AllChannels) => {
                 Some(name)
             }
             _ => None,
@@ -46,11 +46,7 @@ mod tests {
     use super::*;
 
     fn key(name: &str, scopes: &[Scope]) -> Actor {
-        Actor::ApiClient {
-            key_id: "ak_1".into(),
-            name: name.into(),
-            scopes: scopes.to_vec(),
-        }
+        Actor::api_client("ak_1".into(), name.into(), scopes.to_vec())
     }
 
     #[test]
@@ -64,7 +60,11 @@ mod tests {
         assert_eq!(oms.reach("oms"), Reach::Own);
         assert_eq!(oms.reach("pos"), Reach::CrossChannel);
         assert_eq!(oms.channel_filter(), None);
-        for nobody in [Actor::Anonymous, Actor::Service, Actor::SystemOperator] {
+        for nobody in [
+            Actor::ANONYMOUS,
+            Actor::SERVICE,
+            Actor::host_shell_operator(),
+        ] {
             assert_eq!(nobody.reach("web"), Reach::Hidden);
         }
     }

@@ -1,9 +1,12 @@
 //! Who may do what. `authorize` is the only way to obtain a `Grant`, and every privileged vault
 //! operation takes one, so a handler cannot reach card data without passing the check.
 
+mod actor;
 mod channel;
 mod roles;
 
+pub(crate) use actor::Who;
+pub use actor::{Actor, StaffActor};
 pub use channel::Reach;
 pub use roles::{Permission, Role, format_roles, parse_roles};
 
@@ -58,98 +61,6 @@ impl Scope {
     /// issued from the console only once a second security admin approves it.
     pub fn needs_second_approval(self) -> bool {
         matches!(self, Scope::PaymentMethodsReveal | Scope::AllChannels)
-    }
-}
-
-/// Who is acting.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Actor {
-    /// An OMS channel system authenticated by API key.
-    ApiClient {
-        key_id: String,
-        name: String,
-        scopes: Vec<Scope>,
-    },
-    /// A person signed in to the console with password and MFA.
-    Staff(StaffActor),
-    /// A customer holding one of their links (possession of the link is their credential; the
-    /// reference is the OMS's). Customers act only through the vault's customer methods.
-    Customer { reference: String },
-    /// Coffer itself, acting from the command line of someone with shell access to the host
-    /// (bootstrap tasks such as creating the first API key). Never reachable over HTTP.
-    SystemOperator,
-    /// Coffer itself (start and stop of the service, scheduled jobs).
-    Service,
-    /// A caller whose credentials were missing or wrong (recorded on failed authentication).
-    Anonymous,
-}
-
-/// A signed-in staff member as the access check sees them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaffActor {
-    pub user_id: String,
-    pub email: String,
-    pub roles: Vec<Role>,
-    /// The separate, personal grant to see full PANs.
-    pub can_reveal: bool,
-    /// A fresh TOTP code was verified within the step-up window.
-    pub stepped_up: bool,
-}
-
-impl StaffActor {
-    /// Every permission the roles and the reveal grant give.
-    pub fn permissions(&self) -> Vec<Permission> {
-        let mut out: Vec<Permission> = self
-            .roles
-            .iter()
-            .flat_map(|r| r.permissions().iter().copied())
-            .collect();
-        if self.can_reveal {
-            out.push(Permission::PaymentMethodsReveal);
-        }
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-
-    pub fn has(&self, permission: Permission) -> bool {
-        self.permissions().contains(&permission)
-    }
-}
-
-impl Actor {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Actor::ApiClient { .. } => "api_client",
-            Actor::Staff(_) => "staff",
-            Actor::Customer { .. } => "customer",
-            Actor::SystemOperator => "system",
-            Actor::Anonymous => "anonymous",
-            Actor::Service => "service",
-        }
-    }
-
-    pub fn id(&self) -> &str {
-        match self {
-            Actor::ApiClient { key_id, .. } => key_id,
-            Actor::Staff(staff) => &staff.user_id,
-            Actor::Customer { reference } => reference,
-            Actor::SystemOperator => "coffer-cli",
-            Actor::Anonymous => "-",
-            Actor::Service => "coffer",
-        }
-    }
-
-    /// The channel an action came through (the API client's name, or the console).
-    pub fn channel(&self) -> &str {
-        match self {
-            Actor::ApiClient { name, .. } => name,
-            Actor::Staff(_) => "console",
-            Actor::Customer { .. } => "customer",
-            Actor::SystemOperator => "cli",
-            Actor::Anonymous => "unknown",
-            Actor::Service => "coffer",
-        }
     }
 }
 
@@ -285,19 +196,19 @@ pub fn authorize<A: Action>(actor: &Actor) -> Result<Grant<A>, Denied> {
         step_up,
     };
     let none = "a permission no one holds";
-    let result = match actor {
-        Actor::ApiClient { scopes, .. } => match A::SCOPE {
+    let result = match &actor.0 {
+        Who::ApiClient { scopes, .. } => match A::SCOPE {
             Some(scope) if scopes.contains(&scope) => Ok(()),
             Some(scope) => Err(missing(scope.as_str(), false)),
             None => Err(missing(none, false)),
         },
-        Actor::Staff(staff) => match A::STAFF {
+        Who::Staff(staff) => match A::STAFF {
             Some(p) if !staff.has(p) => Err(missing(p.as_str(), false)),
             Some(_) if A::STEP_UP && !staff.stepped_up => Err(missing(STEP_UP, true)),
             Some(_) => Ok(()),
             None => Err(missing(none, false)),
         },
-        Actor::SystemOperator | Actor::Anonymous | Actor::Service | Actor::Customer { .. } => {
+        Who::HostOperator | Who::Anonymous | Who::Service | Who::Customer { .. } => {
             Err(missing(none, false))
         }
     };
@@ -313,11 +224,7 @@ mod tests {
     use super::*;
 
     fn client(scopes: &[Scope]) -> Actor {
-        Actor::ApiClient {
-            key_id: "ak_1".into(),
-            name: "web".into(),
-            scopes: scopes.to_vec(),
-        }
+        Actor::api_client("ak_1".into(), "web".into(), scopes.to_vec())
     }
 
     fn allowed<A: Action>(actor: &Actor) -> bool {
@@ -352,7 +259,7 @@ mod tests {
     }
 
     fn staff(roles: &[Role], can_reveal: bool, stepped_up: bool) -> Actor {
-        Actor::Staff(StaffActor {
+        Actor::staff(StaffActor {
             user_id: "usr_1".into(),
             email: "a@example.com".into(),
             roles: roles.to_vec(),
@@ -518,9 +425,9 @@ mod tests {
     fn no_scopes_and_the_system_operator_are_denied_everything() {
         for actor in [
             client(&[]),
-            Actor::SystemOperator,
-            Actor::Anonymous,
-            Actor::Service,
+            Actor::host_shell_operator(),
+            Actor::ANONYMOUS,
+            Actor::SERVICE,
         ] {
             assert!(!allowed::<Tokenize>(&actor));
             assert!(!allowed::<ReadPaymentMethod>(&actor));

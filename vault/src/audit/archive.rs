@@ -171,7 +171,7 @@ pub async fn archive_before(
         }
         store::audit_seals::insert_archive(&mut tx, &row).await?;
         store::audit_seals::delete_archived_events(&mut tx, row.first_seq, row.last_seq).await?;
-        AuditEvent::new(&Actor::Service, "audit.archive", Outcome::Success, &origin)
+        AuditEvent::new(&Actor::SERVICE, "audit.archive", Outcome::Success, &origin)
             .resource("audit_archive", &row.id)
             .detail(detail)
             .write(&mut tx)
@@ -206,7 +206,7 @@ pub async fn expire_files(
             let mut conn = db.writer().acquire().await?;
             let mut tx = conn.begin().await?;
             AuditEvent::new(
-                &Actor::Service,
+                &Actor::SERVICE,
                 "audit.archive_expired",
                 Outcome::Failure,
                 &origin,
@@ -227,7 +227,7 @@ pub async fn expire_files(
         let mut conn = db.writer().acquire().await?;
         let mut tx = conn.begin().await?;
         AuditEvent::new(
-            &Actor::Service,
+            &Actor::SERVICE,
             "audit.archive_expired",
             Outcome::Success,
             &origin,

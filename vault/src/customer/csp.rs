@@ -80,12 +80,25 @@ fn page_route(document_uri: &str) -> Option<String> {
                 .all(|b| b.is_ascii_lowercase() || b == b'-' || b == b'_')
     };
     match (segments.next(), segments.next()) {
-        (Some("c"), Some(page)) if !page.is_empty() && plain(page) => Some(format!("/c/{page}")),
+        (Some("c"), Some(page)) if CUSTOMER_PAGES.contains(&page) => Some(format!("/c/{page}")),
         (Some("c"), _) => None,
         (Some(first), _) if plain(first) => Some(format!("/{first}")),
         _ => None,
     }
 }
+
+/// The customer pages (a report naming another `/c/…` page is not about ours): a finite set, so
+/// per-page report budgets bound what the payment pages can be flooded with.
+const CUSTOMER_PAGES: [&str; 8] = [
+    "enrol",
+    "factors",
+    "verify",
+    "passkeys",
+    "step-up",
+    "reverify",
+    "done",
+    "preferences",
+];
 
 /// Whether a route is one of the customer (payment) pages.
 pub fn is_payment_page(route: &str) -> bool {

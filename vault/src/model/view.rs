@@ -86,10 +86,83 @@ pub struct DeletedView {
     pub deleted: bool,
 }
 
-/// A reveal answer as JSON bytes in zeroizing memory. Debug never shows it.
-pub struct RevealedBody(Zeroizing<Vec<u8>>);
+/// A reveal answer as JSON bytes in zeroizing memory, with the method's type and its secret
+/// payload (also zeroizing) for the console's labelled fields. Debug never shows it.
+pub struct RevealedBody {
+    json: Zeroizing<Vec<u8>>,
+    kind: String,
+    payload: Zeroizing<Vec<u8>>,
+}
+
+/// The secret payloads as stored, read back into zeroizing strings (serde_json writes an
+/// unescaped string straight into the one allocation each field takes).
+mod secrets {
+    use serde::Deserialize;
+    use zeroize::Zeroizing;
+
+    #[derive(Deserialize)]
+    pub struct Card {
+        pub number: Zeroizing<String>,
+        pub exp_month: u8,
+        pub exp_year: u16,
+        pub name: Option<Zeroizing<String>>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Sepa {
+        pub iban: Zeroizing<String>,
+        pub bic: Option<Zeroizing<String>>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Ach {
+        pub routing_number: Zeroizing<String>,
+        pub account_number: Zeroizing<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Alipay {
+        pub account: Zeroizing<String>,
+    }
+}
 
 impl RevealedBody {
+    /// The clear details as (label, value) for a person to read, in zeroizing memory: built
+    /// here, from the stored payload's own shape, so nothing outside the vault guesses at keys.
+    pub fn labelled_fields(&self) -> Vec<(&'static str, Zeroizing<String>)> {
+        let text = |n: u16| Zeroizing::new(n.to_string());
+        let mut out = Vec::new();
+        match self.kind.as_str() {
+            "card" => {
+                if let Ok(c) = serde_json::from_slice::<secrets::Card>(&self.payload) {
+                    out.push(("Card number", c.number));
+                    out.push(("Expiry month", text(u16::from(c.exp_month))));
+                    out.push(("Expiry year", text(c.exp_year)));
+                    out.extend(c.name.map(|n| ("Name on card", n)));
+                }
+            }
+            "sepa_debit" => {
+                if let Ok(s) = serde_json::from_slice::<secrets::Sepa>(&self.payload) {
+                    out.push(("IBAN", s.iban));
+                    out.extend(s.bic.map(|b| ("BIC", b)));
+                }
+            }
+            "us_bank_account" => {
+                if let Ok(a) = serde_json::from_slice::<secrets::Ach>(&self.payload) {
+                    out.push(("Routing number", a.routing_number));
+                    out.push(("Account number", a.account_number));
+                }
+            }
+            "alipay" => {
+                if let Ok(a) = serde_json::from_slice::<secrets::Alipay>(&self.payload) {
+                    out.push(("Alipay account", a.account));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
     pub(crate) fn build(id: &str, kind: &str, secret_payload: &[u8]) -> RevealedBody {
         let mut out = Zeroizing::new(Vec::with_capacity(secret_payload.len() + 96));
         out.extend_from_slice(b"{\"id\":");
@@ -101,17 +174,54 @@ impl RevealedBody {
         out.push(b':');
         out.extend_from_slice(secret_payload);
         out.push(b'}');
-        RevealedBody(out)
+        let mut payload = Zeroizing::new(Vec::with_capacity(secret_payload.len()));
+        payload.extend_from_slice(secret_payload);
+        RevealedBody {
+            json: out,
+            kind: kind.to_owned(),
+            payload,
+        }
     }
 
     /// The JSON bytes, for writing into the HTTP response body and nowhere else.
     pub fn expose_json(&self) -> &[u8] {
-        &self.0
+        &self.json
     }
 }
 
 impl std::fmt::Debug for RevealedBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("RevealedBody(<hidden>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn a_reveal_is_labelled_from_the_payloads_own_shape() {
+        let card = RevealedBody::build(
+            "pm_1",
+            "card",
+            br#"{"number":"4242424242424242","exp_month":7,"exp_year":2031,"name":null}"#,
+        );
+        let fields: Vec<(&str, String)> = card
+            .labelled_fields()
+            .into_iter()
+            .map(|(l, v)| (l, v.as_str().to_owned()))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("Card number", "4242424242424242".to_owned()),
+                ("Expiry month", "7".to_owned()),
+                ("Expiry year", "2031".to_owned()),
+            ]
+        );
+        let sepa = RevealedBody::build("pm_2", "sepa_debit", br#"{"iban":"DE89","bic":"COBA"}"#);
+        assert_eq!(sepa.labelled_fields().len(), 2);
+        assert!(format!("{card:?}").contains("hidden"));
     }
 }

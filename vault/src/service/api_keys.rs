@@ -88,7 +88,7 @@ impl Vault {
         limits: &KeyLimits,
     ) -> Result<NewApiKey, VaultError> {
         let origin = Origin::default();
-        if *operator != Actor::SystemOperator {
+        if !operator.is_host_shell_operator() {
             let event = AuditEvent::new(operator, "api_key.create", Outcome::Denied, &origin);
             self.audit_alone(&event).await?;
             return Err(crate::access::Denied {
@@ -199,17 +199,17 @@ impl Vault {
             .and_then(|r| refusal(r, origin, now));
         match row {
             Some(r) if matches && refused.is_none() => {
-                let actor = Actor::ApiClient {
-                    key_id: r.id.clone(),
-                    name: r.name.clone(),
-                    scopes: r.scopes.split(' ').filter_map(Scope::parse).collect(),
-                };
+                let actor = Actor::api_client(
+                    r.id.clone(),
+                    r.name.clone(),
+                    r.scopes.split(' ').filter_map(Scope::parse).collect(),
+                );
                 self.verified_keys.put(&r, actor.clone());
                 Ok(actor)
             }
             found => {
                 let mut event =
-                    AuditEvent::new(&Actor::Anonymous, "auth.api_key", Outcome::Denied, origin);
+                    AuditEvent::new(&Actor::ANONYMOUS, "auth.api_key", Outcome::Denied, origin);
                 if let (Some(r), Some(code)) = (&found, refused) {
                     event = event
                         .resource("api_key", &r.id)
@@ -223,7 +223,7 @@ impl Vault {
 
     /// Revokes a key at once (the system operator only). Audit: `api_key.revoke`.
     pub async fn revoke_api_key(&self, operator: &Actor, id: &str) -> Result<bool, VaultError> {
-        let allowed = *operator == Actor::SystemOperator;
+        let allowed = operator.is_host_shell_operator();
         self.revoke_key(operator, id, allowed, &Origin::default())
             .await
     }

@@ -217,7 +217,7 @@ impl Vault {
             Err(VaultError::AuditChain(problem)) => {
                 let origin = Origin::default();
                 let event = AuditEvent::new(
-                    &Actor::Service,
+                    &Actor::SERVICE,
                     "audit.checkpoint",
                     Outcome::Failure,
                     &origin,

@@ -175,7 +175,7 @@ impl Vault {
         &self,
         operator: &crate::access::Actor,
     ) -> Result<Vec<ApiKeyInfo>, VaultError> {
-        if *operator != crate::access::Actor::SystemOperator {
+        if !operator.is_host_shell_operator() {
             return Err(crate::access::Denied {
                 action: "api_key.list",
                 required: "system operator",

@@ -77,9 +77,7 @@ impl CustomerSession {
     }
 
     pub(crate) fn actor(&self) -> Actor {
-        Actor::Customer {
-            reference: self.customer.clone(),
-        }
+        Actor::customer(self.customer.clone())
     }
 }
 
@@ -112,9 +110,7 @@ pub(crate) fn factor_record(id: &str) -> String {
 }
 
 fn customer_actor(customer: &str) -> Actor {
-    Actor::Customer {
-        reference: customer.to_owned(),
-    }
+    Actor::customer(customer.to_owned())
 }
 
 impl Vault {
@@ -211,7 +207,7 @@ impl Vault {
                 .detail(serde_json::json!({ "code": code }))
         }
         let Some(id) = link::id_of(token) else {
-            self.audit_alone(&failure(&Actor::Anonymous, "unknown_link", origin))
+            self.audit_alone(&failure(&Actor::ANONYMOUS, "unknown_link", origin))
                 .await?;
             return Err(VaultError::LinkExpired);
         };
@@ -219,7 +215,7 @@ impl Vault {
         let found = customers::find_link(&mut conn, &id).await?;
         drop(conn);
         let Some(found) = found.filter(|r| r.purpose == LinkPurpose::Enrol.as_str()) else {
-            self.audit_alone(&failure(&Actor::Anonymous, "unknown_link", origin))
+            self.audit_alone(&failure(&Actor::ANONYMOUS, "unknown_link", origin))
                 .await?;
             return Err(VaultError::LinkExpired);
         };

@@ -91,7 +91,7 @@ impl Vault {
         let mut tx = self.store.writer().begin().await?;
         lc::insert_run(&mut tx, &run).await?;
         AuditEvent::new(
-            &Actor::Service,
+            &Actor::SERVICE,
             "lifecycle.run",
             Outcome::Success,
             &Origin::default(),
@@ -224,7 +224,7 @@ impl Vault {
         if !moved {
             return Ok(false);
         }
-        let actor = Actor::Service;
+        let actor = Actor::SERVICE;
         record_transition(tx, &s.row.id, &s.row.status, s.to, s.reason, &actor, s.now).await?;
         if let Some(event) = s.event {
             let mut after = s.row.clone();

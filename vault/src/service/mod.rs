@@ -182,7 +182,7 @@ impl Vault {
     pub async fn record_service_event(&self, action: &'static str) -> Result<(), VaultError> {
         let origin = Origin::default();
         self.audit_alone(&AuditEvent::new(
-            &Actor::Service,
+            &Actor::SERVICE,
             action,
             Outcome::Success,
             &origin,
@@ -201,7 +201,7 @@ impl Vault {
     /// system operator may; audit `data_key.rotate` (PCI DSS 3.7.4, 10.2.1.7).
     pub async fn rotate_data_key(&self, operator: &Actor) -> Result<String, VaultError> {
         let origin = Origin::default();
-        if *operator != Actor::SystemOperator {
+        if !operator.is_host_shell_operator() {
             self.audit_alone(&AuditEvent::new(
                 operator,
                 "data_key.rotate",
@@ -254,7 +254,7 @@ async fn keep_keys_topped_up(keys: Arc<KeyRing>, store: Store) {
             Ok(Some(id)) => {
                 let origin = Origin::default();
                 let event = AuditEvent::new(
-                    &Actor::Service,
+                    &Actor::SERVICE,
                     "data_key.rotate",
                     Outcome::Success,
                     &origin,

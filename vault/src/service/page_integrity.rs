@@ -9,6 +9,30 @@ use crate::customer::csp;
 use crate::error::VaultError;
 
 impl Vault {
+    /// The route of our page a violation report is about (`/c/reverify`, `/console`, …), if it
+    /// is one about our pages: what per-page budgets are kept by. Nothing else of the report.
+    pub fn page_of_violation(&self, body: &[u8]) -> Option<String> {
+        csp::parse_report(body).map(|v| v.page)
+    }
+
+    /// Records that violation reports were dropped over a budget this minute (once a minute at
+    /// most, by the caller): `page.csp_reports_dropped`, so a flood meant to hide a skimmer's
+    /// reports is itself on the record.
+    pub async fn record_dropped_violations(
+        &self,
+        budget: &'static str,
+        origin: &Origin,
+    ) -> Result<(), VaultError> {
+        let event = AuditEvent::new(
+            &Actor::ANONYMOUS,
+            "page.csp_reports_dropped",
+            Outcome::Denied,
+            origin,
+        )
+        .detail(serde_json::json!({ "budget": budget }));
+        self.audit_alone(&event).await
+    }
+
     /// Records a Content Security Policy violation report (the raw body the browser sent) as
     /// `page.csp_violation`: anonymous (anyone can send one), outcome `denied` (the
     /// browser blocked it), resource the page's route, detail the directive and the blocked
@@ -22,7 +46,7 @@ impl Vault {
             return Ok(false);
         };
         let event = AuditEvent::new(
-            &Actor::Anonymous,
+            &Actor::ANONYMOUS,
             "page.csp_violation",
             Outcome::Denied,
             origin,

@@ -84,8 +84,7 @@ impl Vault {
         drop(conn);
         let has_more = rows.len() as i64 > limit;
         rows.truncate(usize::try_from(limit).unwrap_or(100));
-        let all_channels =
-            only.is_none() && matches!(actor, crate::access::Actor::ApiClient { .. });
+        let all_channels = only.is_none() && actor.is_api_client();
         let event = AuditEvent::new(actor, "payment_method.list", Outcome::Success, origin)
             .resource("customer", customer)
             .detail(serde_json::json!({ "count": rows.len() }))

@@ -54,7 +54,7 @@ impl Vault {
                 return Err(e.into());
             }
         };
-        let channel = matches!(actor, crate::access::Actor::ApiClient { .. });
+        let channel = actor.is_api_client();
         if channel && use_id.is_none() && self.customer.reveal_requires_use {
             self.audit_alone(&failure("use_required")).await?;
             return Err(IntakeError::missing("use").into());

@@ -207,9 +207,7 @@ impl Vault {
         error: IntakeError,
         origin: &Origin,
     ) -> Result<ReverifyOutcome, VaultError> {
-        let actor = Actor::Customer {
-            reference: link.customer.clone(),
-        };
+        let actor = Actor::customer(link.customer.clone());
         let mut tx = self.store.writer().begin().await?;
         customers::count_session_miss(&mut tx, &link.id).await?;
         AuditEvent::new(&actor, "payment_method.reverify", Outcome::Failure, origin)
@@ -254,9 +252,7 @@ impl Vault {
         let payload = crate::model::card_secret_with_expiry(&secret, expiry.month(), expiry.year())
             .ok_or(VaultError::NotFound)?;
         let sealed = seal::seal(&self.keys.current(), &method.id, &payload)?;
-        let actor = Actor::Customer {
-            reference: link.customer.clone(),
-        };
+        let actor = Actor::customer(link.customer.clone());
         let now = store::now_millis();
         let mut tx = self.store.writer().begin().await?;
         if !customers::redeem_link(&mut tx, &link.id, now).await? {
@@ -320,9 +316,7 @@ impl Vault {
             );
             return self.reverify_rejected(&link, &old, err, origin).await;
         }
-        let actor = Actor::Customer {
-            reference: link.customer.clone(),
-        };
+        let actor = Actor::customer(link.customer.clone());
         let now = store::now_millis();
         let mut tx = self.store.writer().begin().await?;
         if !customers::redeem_link(&mut tx, &link.id, now).await? {

@@ -395,7 +395,7 @@ impl Vault {
             let mut tx = self.store.writer().begin().await?;
             if customers::decide_use(&mut tx, &row.id, "failed", Some("expired"), None, now).await?
             {
-                let actor = Actor::Service;
+                let actor = Actor::SERVICE;
                 AuditEvent::new(&actor, "customer_mfa.challenge", Outcome::Failure, origin)
                     .resource(USE, &row.id)
                     .detail(serde_json::json!({ "code": "expired" }))
@@ -501,9 +501,7 @@ impl Vault {
         wrong: &'static str,
         origin: &Origin,
     ) -> Result<StepUpResult, VaultError> {
-        let actor = Actor::Customer {
-            reference: row.customer.clone(),
-        };
+        let actor = Actor::customer(row.customer.clone());
         let now = store::now_millis();
         let wrong_before =
             customers::recent_wrong_answers(tx, &row.customer, now - LOCKOUT_WINDOW_MS).await?;

@@ -99,7 +99,7 @@ impl Vault {
             )
             .detail(serde_json::json!({ "wallet": true, "customer": customer.as_str() }))
             .more_detail(
-                (only.is_none() && matches!(grant.actor(), crate::access::Actor::ApiClient { .. }))
+                (only.is_none() && grant.actor().is_api_client())
                     .then(|| serde_json::json!({ "cross_channel": true })),
             ),
         )

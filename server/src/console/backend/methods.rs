@@ -7,7 +7,7 @@ use coffer_app::model::{CustomerView, MethodDetail, RevealedSecret, SearchResult
 use coffer_app::search_query::{self, SearchKind};
 use coffer_app::{ConsoleError, ErrorCode};
 use coffer_vault::access::{
-    Actor, DeletePaymentMethod, Permission, ReadPaymentMethod, ReadPaymentMethodHistory,
+    DeletePaymentMethod, Permission, ReadPaymentMethod, ReadPaymentMethodHistory,
     RevealPaymentMethod,
 };
 use coffer_vault::service::{MethodSearch, SEARCH_LIMIT};
@@ -97,10 +97,7 @@ impl VaultBackend {
             .get(&grant, &id, &who.req.origin)
             .await
             .map_err(map)?;
-        let staff = match who.actor() {
-            Actor::Staff(staff) => staff,
-            _ => return Err(ConsoleError::unauthenticated()),
-        };
+        let staff = who.staff();
         let history = if staff.has(Permission::PaymentMethodsHistory) {
             let grant = self
                 .authorize_with::<ReadPaymentMethodHistory>(&mut who, None, Some((PM, &id)))

@@ -19,7 +19,7 @@ use coffer_app::backend::{AccessChange, BoxFuture, ConsoleBackend, PasswordChang
 use coffer_app::model::*;
 use coffer_app::{ConsoleError, StatusView};
 use coffer_vault::Vault;
-use coffer_vault::access::{Action, Actor, Grant, StaffActor};
+use coffer_vault::access::{Action, Grant, StaffActor};
 use coffer_vault::audit::Origin;
 use coffer_vault::staff::{STEP_UP_MS, StaffAccount, StaffStage};
 use coffer_vault::store::now_millis;
@@ -57,13 +57,15 @@ pub(super) struct SignedIn {
 }
 
 impl SignedIn {
-    fn actor(&self) -> Actor {
-        actor(&self.account, &self.state)
+    /// What the member may do, for what the pages show (authorisation itself asks the vault
+    /// for the actor: see [`VaultBackend::authorize_with`]).
+    fn staff(&self) -> StaffActor {
+        staff_view(&self.account, &self.state)
     }
 }
 
-fn actor(account: &StaffAccount, state: &StaffSession) -> Actor {
-    Actor::Staff(StaffActor {
+fn staff_view(account: &StaffAccount, state: &StaffSession) -> StaffActor {
+    StaffActor {
         user_id: account.id.clone(),
         email: account.email.clone(),
         roles: account.roles.clone(),
@@ -71,7 +73,7 @@ fn actor(account: &StaffAccount, state: &StaffSession) -> Actor {
         stepped_up: state
             .step_up_at
             .is_some_and(|at| now_millis() - at < STEP_UP_MS),
-    })
+    }
 }
 
 impl VaultBackend {
@@ -184,22 +186,27 @@ impl VaultBackend {
                 .await
                 .map_err(|_| unavailable())?;
         }
+        // The actor comes from the vault, which reads the account afresh: the console can say
+        // when this session last stepped up, but not what the account may do.
+        let actor = self
+            .vault
+            .staff_actor(&who.account.id, who.state.step_up_at)
+            .await
+            .map_err(map)?
+            .ok_or_else(ConsoleError::unauthenticated)?;
         self.vault
-            .authorize::<A>(&who.actor(), &who.req.origin, resource)
+            .authorize::<A>(&actor, &who.req.origin, resource)
             .await
             .map_err(map)
     }
 
     /// What the console shows of a signed-in member.
     fn me(&self, account: &StaffAccount, state: &StaffSession) -> Me {
-        let permissions = match actor(account, state) {
-            Actor::Staff(staff) => staff
-                .permissions()
-                .iter()
-                .map(|p| p.as_str().to_owned())
-                .collect(),
-            _ => Vec::new(),
-        };
+        let permissions = staff_view(account, state)
+            .permissions()
+            .iter()
+            .map(|p| p.as_str().to_owned())
+            .collect();
         let until = state
             .step_up_at
             .map(|at| at + STEP_UP_MS)

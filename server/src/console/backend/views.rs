@@ -234,35 +234,13 @@ pub fn api_key(
     }
 }
 
-/// The reveal's clear fields as (label, value), from the vault's reveal body.
+/// The reveal's clear fields as the vault labels them, still in zeroizing memory.
 pub fn revealed(body: &RevealedBody) -> RevealedSecret {
-    let parsed: Value = serde_json::from_slice(body.expose_json()).unwrap_or(Value::Null);
-    let kind = parsed
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let inner = parsed.get(kind).cloned().unwrap_or(Value::Null);
-    let labels: &[(&str, &str)] = &[
-        ("number", "Card number"),
-        ("exp_month", "Expiry month"),
-        ("exp_year", "Expiry year"),
-        ("name", "Name on card"),
-        ("iban", "IBAN"),
-        ("bic", "BIC"),
-        ("routing_number", "Routing number"),
-        ("account_number", "Account number"),
-        ("account", "Alipay account"),
-    ];
-    let fields = labels
-        .iter()
-        .filter_map(|(key, label)| {
-            let value = match inner.get(*key)? {
-                Value::String(s) => s.clone(),
-                Value::Number(n) => n.to_string(),
-                _ => return None,
-            };
-            Some(((*label).to_owned(), value))
-        })
-        .collect();
-    RevealedSecret { fields }
+    RevealedSecret {
+        fields: body
+            .labelled_fields()
+            .into_iter()
+            .map(|(label, value)| (label.to_owned(), value))
+            .collect(),
+    }
 }

@@ -3,7 +3,7 @@
 
 use super::{enrolled, user_id};
 use crate::helpers::spawn_app;
-use coffer_vault::access::{Actor, GrantAccess, Role, StaffActor, authorize};
+use coffer_vault::access::{GrantAccess, Role, authorize};
 use coffer_vault::audit::Origin;
 
 const PAN: &str = "4111111111111111";
@@ -73,13 +73,7 @@ async fn an_agent_sees_masked_data_and_reveals_only_with_the_grant_a_step_up_and
     assert_eq!(denied.actor_type, "staff");
 
     // A security admin grants reveal on purpose (through the vault's grant, as the console does).
-    let admin = Actor::Staff(StaffActor {
-        user_id: "usr_admin".into(),
-        email: "admin@example.com".into(),
-        roles: vec![Role::SecurityAdmin],
-        can_reveal: false,
-        stepped_up: true,
-    });
+    let admin = app.staff_actor(&[Role::SecurityAdmin], true).await;
     let grant = authorize::<GrantAccess>(&admin).unwrap();
     app.vault
         .set_staff_access(
@@ -207,4 +201,40 @@ async fn each_role_is_refused_what_it_is_not_for() {
         .filter(|e| e.outcome == "denied" && e.actor_type == "staff")
         .count();
     assert_eq!(denials, 7, "every refusal audited");
+}
+
+/// The review's item 6 (search), performed: a card number typed into the search box together
+/// with its security code or expiry. The console's own rule missed such a run of digits, so the
+/// browser was redirected to `/search?q=<card number>`; the vault's detector now refuses it
+/// before any redirect, and an ordinary query is still sent on.
+#[tokio::test]
+async fn a_card_number_typed_with_its_code_into_search_never_reaches_a_url() {
+    let app = spawn_app().await;
+    let issued = super::bootstrap(&app, "url@example.com", &[Role::SupportAgent]).await;
+    let mut lee = super::Staff::new(&app, "url@example.com", &issued);
+    lee.client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    lee.first_sign_in().await;
+    for typed in [
+        "4111111111111111 123",
+        "4111 1111 1111 1111 737",
+        "4111-1111-1111-1111 12 29",
+    ] {
+        let (status, body, headers) = lee.call_full("go_search", &[("q", typed)]).await;
+        let location = headers
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        assert!(
+            !location.contains("4111") && !body.to_string().contains("4111"),
+            "{typed}: {status} {location} {body}"
+        );
+        assert_eq!(body["field"], "q", "{typed}: {body}");
+    }
+    let (_, _, headers) = lee.call_full("go_search", &[("q", "cus_42")]).await;
+    let location = headers.get("location").unwrap().to_str().unwrap();
+    assert!(location.ends_with("/search?q=cus_42"), "{location}");
 }

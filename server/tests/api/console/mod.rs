@@ -160,7 +160,7 @@ impl Staff {
 pub async fn bootstrap(app: &TestApp, email: &str, roles: &[Role]) -> String {
     let created = app
         .vault
-        .bootstrap_staff(&Actor::SystemOperator, email, roles)
+        .bootstrap_staff(&Actor::host_shell_operator(), email, roles)
         .await
         .unwrap();
     created.password.expose_secret().to_owned()

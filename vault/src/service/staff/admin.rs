@@ -93,7 +93,7 @@ impl Vault {
         email: &str,
         roles: &[Role],
     ) -> Result<NewStaff, VaultError> {
-        if *operator != Actor::SystemOperator {
+        if !operator.is_host_shell_operator() {
             return Err(crate::access::Denied {
                 action: "user.create",
                 required: "system operator",

@@ -42,7 +42,7 @@ pub(crate) fn account(row: &StaffRow) -> StaffAccount {
 
 /// The actor for audit events the account makes about itself (before it is fully signed in).
 pub(crate) fn self_actor(row: &StaffRow) -> Actor {
-    Actor::Staff(StaffActor {
+    Actor::staff(StaffActor {
         user_id: row.id.clone(),
         email: row.email.clone(),
         roles: parse_roles(&row.roles),
@@ -108,6 +108,27 @@ impl Vault {
 
     /// The account behind a session, for the console to build its actor from: `None` if it no
     /// longer exists, is disabled or locked (the session must end).
+    /// The actor of an active account for the access check: its roles and reveal grant as
+    /// stored now, stepped up if `step_up_at` (unix ms, of a step-up this vault verified for
+    /// the session) is within the window. `None` for an unknown, disabled or locked account.
+    pub async fn staff_actor(
+        &self,
+        id: &str,
+        step_up_at: Option<i64>,
+    ) -> Result<Option<Actor>, VaultError> {
+        let now = store::now_millis();
+        let Some(account) = self.staff_account(id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Actor::staff(StaffActor {
+            user_id: account.id,
+            email: account.email,
+            roles: account.roles,
+            can_reveal: account.can_reveal,
+            stepped_up: step_up_at.is_some_and(|at| now - at < crate::staff::STEP_UP_MS),
+        })))
+    }
+
     pub async fn staff_account(&self, id: &str) -> Result<Option<StaffAccount>, VaultError> {
         let now = store::now_millis();
         Ok(self

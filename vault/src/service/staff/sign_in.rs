@@ -38,7 +38,7 @@ impl Vault {
                 .as_ref()
                 .map_or("(not an email address)", |e| e.as_str());
             let event =
-                AuditEvent::new(&Actor::Anonymous, "staff.sign_in", Outcome::Failure, origin)
+                AuditEvent::new(&Actor::ANONYMOUS, "staff.sign_in", Outcome::Failure, origin)
                     .resource("staff_email", typed)
                     .detail(serde_json::json!({ "code": "unknown_account" }));
             self.audit_alone(&event).await?;
@@ -70,7 +70,7 @@ impl Vault {
         match refusal {
             Some(code) => {
                 let event =
-                    AuditEvent::new(&Actor::Anonymous, "staff.sign_in", Outcome::Failure, origin)
+                    AuditEvent::new(&Actor::ANONYMOUS, "staff.sign_in", Outcome::Failure, origin)
                         .resource(USER, &row.id)
                         .detail(serde_json::json!({ "code": code }));
                 self.audit_alone(&event).await?;
@@ -213,13 +213,13 @@ impl Vault {
             now,
         )
         .await?;
-        AuditEvent::new(&Actor::Anonymous, action, Outcome::Failure, origin)
+        AuditEvent::new(&Actor::ANONYMOUS, action, Outcome::Failure, origin)
             .resource(USER, &row.id)
             .detail(serde_json::json!({ "code": why, "locked": locked }))
             .write(&mut tx)
             .await?;
         if locked {
-            AuditEvent::new(&Actor::Service, "staff.lock", Outcome::Success, origin)
+            AuditEvent::new(&Actor::SERVICE, "staff.lock", Outcome::Success, origin)
                 .resource(USER, &row.id)
                 .detail(serde_json::json!({ "minutes": LOCKOUT_MS / 60_000 }))
                 .write(&mut tx)
@@ -239,7 +239,7 @@ impl Vault {
         let origin = Origin::default();
         let mut tx = self.store.writer().begin().await?;
         store::staff::set_disabled(&mut tx, &row.id, Some("inactive"), now).await?;
-        AuditEvent::new(&Actor::Service, "user.disable", Outcome::Success, &origin)
+        AuditEvent::new(&Actor::SERVICE, "user.disable", Outcome::Success, &origin)
             .resource(USER, &row.id)
             .reason("inactive for 90 days")
             .write(&mut tx)
