@@ -60,6 +60,14 @@ export function createUser(server: Server, role: string): Account {
   return { email, password: lines[lines.length - 1].trim(), lastStep: 0 };
 }
 
+/** A new API key for channel `name` with `scopes`, made like an operator does: `coffer api-key
+ * create` (the key is on the last line). */
+export function createApiKey(server: Server, name: string, scopes: string[]): string {
+  const out = coffer(server, ["api-key", "create", "--name", name, ...scopes.flatMap((s) => ["--scope", s])]);
+  const lines = out.trim().split("\n");
+  return lines[lines.length - 1].trim();
+}
+
 /** Bytes of a base32 key (as authenticator apps read the manual key). */
 export function base32(text: string): Buffer {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

@@ -3,12 +3,13 @@
 // page, the API and the audit log then agree that it is disabled.
 import { expect, test } from "@playwright/test";
 import { randomBytes } from "node:crypto";
-import { type Account, createUser, firstSignIn, main, sql } from "./support";
+import { type Account, createApiKey, createUser, firstSignIn, main, sql } from "./support";
 
 test("a security admin disables a channel's webhook endpoint", async ({ page, request }) => {
-  const auth = { Authorization: `Bearer ${process.env.COFFER_E2E_API_KEY}` };
-  // A channel of its own, so no other test's events are queued for it.
+  // A channel of its own (its own key: a channel's key registers endpoints for its own channel
+  // only), so no other test's events are queued for it.
   const channel = `e2e-wh-${randomBytes(3).toString("hex")}`;
+  const auth = { Authorization: `Bearer ${createApiKey(main, channel, ["webhooks:manage"])}` };
   const url = `https://oms.example/hooks/${channel}`;
   const created = await request.post(`${main.url}/api/v1/webhook_endpoints`, {
     headers: auth,
