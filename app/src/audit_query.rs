@@ -466,6 +466,7 @@ mod tests {
             id: "flg_1".into(),
             day: "2026-12-01".into(),
             kind: "repeated_denied_reveals".into(),
+            severity: "medium".into(),
             subject: "usr_9".into(),
             subject_label: None,
             summary: String::new(),

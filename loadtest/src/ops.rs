@@ -172,7 +172,7 @@ impl Target {
                 .post(format!("{}/api/v1/payment_methods/{id}/uses", self.base)),
         )
         .json(&serde_json::json!({
-            "amount": 2_500, "currency": "eur", "order_reference": "load-test", "channel": "web"
+            "amount": 2_500, "currency": "eur", "order_reference": "load-test"
         }))
     }
 

@@ -19,7 +19,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 use tower::layer::util::{Identity, Stack};
-use tower::limit::ConcurrencyLimitLayer;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::load_shed::LoadShedLayer;
 use tower::timeout::TimeoutLayer;
 use tower::{BoxError, ServiceBuilder};
@@ -131,18 +131,21 @@ pub async fn request_context(
 type Refuse = fn(BoxError) -> std::future::Ready<Response>;
 
 /// The layers of [`bounded`], outermost first: errors to answers, shedding, the cap, the timeout.
-type Bounded =
-    ServiceBuilder<Stack<TimeoutLayer, Stack<ConcurrencyLimitLayer, Stack<LoadShedLayer, Around>>>>;
+type Bounded = ServiceBuilder<
+    Stack<TimeoutLayer, Stack<GlobalConcurrencyLimitLayer, Stack<LoadShedLayer, Around>>>,
+>;
 type Around = Stack<HandleErrorLayer<Refuse, ()>, Identity>;
 
 /// Every request runs for at most the configured time, and at most the configured number run at
-/// once; the rest are answered `503` at once instead of queueing without bound.
+/// once; the rest are answered `503` at once instead of queueing without bound. The cap is one
+/// semaphore for the whole router: `Router::layer` wraps each route on its own, and a per-route
+/// limit would let every route take the whole number.
 pub fn bounded(guards: &GuardConfig) -> Bounded {
     let handle: Refuse = |e| std::future::ready(refused(&e));
     ServiceBuilder::new()
         .layer(HandleErrorLayer::new(handle))
         .load_shed()
-        .concurrency_limit(guards.max_in_flight)
+        .layer(GlobalConcurrencyLimitLayer::new(guards.max_in_flight))
         .timeout(guards.request_timeout)
 }
 
@@ -199,6 +202,64 @@ mod tests {
         );
         // With no trusted proxies configured, the header never counts.
         assert_eq!(client_address(proxy, &forwarded, &[]), proxy);
+    }
+
+    /// A slow request is stopped at the timeout, and once the cap is reached a request to any
+    /// route is refused at once (the cap is shared by every route, not one per route).
+    #[tokio::test]
+    async fn slow_requests_time_out_and_the_cap_covers_every_route() {
+        use axum::Router;
+        use axum::body::Body;
+        use axum::routing::get;
+        use std::time::Duration;
+        use tower::ServiceExt;
+
+        let guards = GuardConfig {
+            request_timeout: Duration::from_secs(2),
+            max_in_flight: 1,
+            ..GuardConfig::default()
+        };
+        let gate = Arc::new(tokio::sync::Notify::new());
+        let entered = Arc::new(tokio::sync::Notify::new());
+        let (held, inside) = (gate.clone(), entered.clone());
+        let app = Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    "late"
+                }),
+            )
+            .route(
+                "/held",
+                get(move || async move {
+                    inside.notify_one();
+                    held.notified().await;
+                    "released"
+                }),
+            )
+            .route("/quick", get(|| async { "quick" }))
+            .layer(bounded(&guards));
+        let get = |path: &str| Request::get(path).body(Body::empty()).unwrap();
+        let code = |r: &Response| r.status();
+
+        let slow = app.clone().oneshot(get("/slow")).await.unwrap();
+        assert_eq!(code(&slow), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(slow.into_body(), 4096).await.unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("request_timeout"));
+
+        // Held within the timeout: the second request comes while the first is inside.
+        let first = tokio::spawn(app.clone().oneshot(get("/held")));
+        entered.notified().await;
+        let shed = app.clone().oneshot(get("/quick")).await.unwrap();
+        assert_eq!(code(&shed), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(shed.into_body(), 4096).await.unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("server_busy"));
+
+        gate.notify_one();
+        assert_eq!(code(&first.await.unwrap().unwrap()), StatusCode::OK);
+        let after = app.oneshot(get("/quick")).await.unwrap();
+        assert_eq!(code(&after), StatusCode::OK);
     }
 
     #[test]

@@ -21,6 +21,11 @@ pub fn kind_name(kind: &str) -> String {
         "failed_sign_in_storm" => "Failed sign-in storm".to_owned(),
         "audit_verification_failed" => "Audit verification failed".to_owned(),
         "blocked_page_content" => "Content blocked on a page".to_owned(),
+        "validate_burst" => "Burst of validations".to_owned(),
+        "create_burst" => "Burst of stored cards".to_owned(),
+        "rejected_intake_burst" => "Burst of rejected card numbers".to_owned(),
+        "privileged_key_issued" => "Privileged API key issued".to_owned(),
+        "privileged_key_approved" => "Privileged API key approved".to_owned(),
         other => words(other),
     }
 }
@@ -57,6 +62,11 @@ pub fn FlagCard(
     } else {
         ("flag-card flag-open", "badge badge-warn", "Open")
     };
+    let (severity_class, severity) = match flag.severity.as_str() {
+        "high" => ("badge badge-error", "High"),
+        "medium" => ("badge badge-warn", "Medium"),
+        _ => ("badge badge-muted", "Low"),
+    };
     let outcome = if reviewed {
         let by = flag.reviewed_by.clone().unwrap_or_else(|| "—".to_owned());
         let at = maybe_time(flag.reviewed_at.as_deref());
@@ -82,6 +92,7 @@ pub fn FlagCard(
             <div class="flag-head">
                 <h3 id=heading_id>{kind_name(&flag.kind)}</h3>
                 <span class=badge_class>{status}</span>
+                <span class=severity_class data-testid="flag-severity">{severity}</span>
                 <span class="muted small">{flag.day.clone()}</span>
             </div>
             <p class="flag-summary">{flag.summary}</p>

@@ -121,8 +121,11 @@ pub struct FlagView {
     pub day: String,
     /// `repeated_denied_reveals`, `reveal_outside_business_hours`, `read_burst`, `new_api_key`,
     /// `access_grant`, `failed_sign_in_storm`, `audit_verification_failed`,
-    /// `blocked_page_content`.
+    /// `blocked_page_content`, `validate_burst`, `create_burst`, `rejected_intake_burst`,
+    /// `privileged_key_issued`, `privileged_key_approved`.
     pub kind: String,
+    /// `high`, `medium` or `low` (decided by the kind in the vault's review rules).
+    pub severity: String,
     /// Who or what it is about: an actor id, an IP address, a resource id.
     pub subject: String,
     /// The subject as people read it (a staff member's email), when different.

@@ -3,7 +3,7 @@
 //! claiming another channel to dodge the step-up policy, and keys used after their expiry or from
 //! outside their allow-list. An OMS-wide key (`channels:all`) reaches them, audited as such.
 
-use crate::helpers::{TestApp, card_body, spawn_app, spawn_app_with_customer};
+use crate::helpers::{TestApp, card_body, next_year, spawn_app, spawn_app_with_customer};
 use coffer_vault::access::{Actor, Scope};
 use coffer_vault::customer::StepUpRule;
 use coffer_vault::net::IpNet;
@@ -202,6 +202,22 @@ async fn the_same_card_stored_by_two_channels_tells_neither_about_the_other() {
         .await;
     assert_eq!(again.status(), 200);
     assert_eq!(again.json::<Value>().await.unwrap()["id"], pos["id"]);
+    // The renewal attack: a later expiry from another channel re-sealed the card on file. Now it
+    // renews only the sender's own method; the web channel's card is untouched.
+    let mut later = card_body("cus_both", PAN);
+    later["card"]["exp_year"] = json!(next_year() + 2);
+    let renewed = app.post(&k.pos, "/api/v1/payment_methods", &later).await;
+    assert_eq!(renewed.status(), 200);
+    let renewed: Value = renewed.json().await.unwrap();
+    assert_eq!(renewed["id"], pos["id"]);
+    assert_eq!(renewed["card"]["exp_year"], json!(next_year() + 2));
+    let web_now: Value = app
+        .get(&k.web, &format!("/api/v1/payment_methods/{}", id(&web)))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(web_now["card"]["exp_year"], web["card"]["exp_year"]);
 }
 
 #[tokio::test]

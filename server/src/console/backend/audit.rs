@@ -189,11 +189,14 @@ impl VaultBackend {
             ids.extend(f.reviewed_by.as_deref());
         }
         let labels = self.staff_labels(&grant, &ids).await?;
+        let mut flags: Vec<_> = flags
+            .iter()
+            .map(|f| audit_views::flag(f, &labels))
+            .collect();
+        // Open flags first, the most urgent first; otherwise the vault's order (newest first).
+        flags.sort_by_key(|f| (f.reviewed_at.is_some(), audit_views::urgency(&f.severity)));
         Ok(ReviewQueue {
-            flags: flags
-                .iter()
-                .map(|f| audit_views::flag(f, &labels))
-                .collect(),
+            flags,
             open_days: audit_views::open_days(&days),
             open_only,
         })

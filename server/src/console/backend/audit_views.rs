@@ -102,6 +102,7 @@ pub fn flag(f: &FlagRow, labels: &Labels) -> FlagView {
         id: f.id.clone(),
         day: f.day.clone(),
         kind: f.kind.clone(),
+        severity: coffer_vault::audit::review::severity(&f.kind).to_owned(),
         subject: f.subject.clone(),
         subject_label: label(labels, &f.subject),
         summary: f.summary.clone(),
@@ -115,6 +116,15 @@ pub fn flag(f: &FlagRow, labels: &Labels) -> FlagView {
             .as_ref()
             .map(|id| label(labels, id).unwrap_or_else(|| id.clone())),
         review_note: f.review_note.clone(),
+    }
+}
+
+/// Sort key of a severity: the most urgent first.
+pub fn urgency(severity: &str) -> u8 {
+    match severity {
+        "high" => 0,
+        "medium" => 1,
+        _ => 2,
     }
 }
 

@@ -268,4 +268,30 @@ async fn a_reveal_key_issued_in_the_console_works_only_after_a_second_admin_appr
         );
         assert_eq!(severity(wanted), "high");
     }
+    // The compliance officer's queue puts them first, marked high; the plain key's flag is low.
+    let officer = enrolled(&app, "officer@example.com", &[Role::ComplianceOfficer]).await;
+    let queue = officer.ok("audit_flags", &[("open_only", "true")]).await;
+    let listed: Vec<(String, String)> = queue["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap().to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let high = listed.iter().take_while(|(_, s)| s == "high").count();
+    assert!(high >= 2, "{listed:?}");
+    assert!(
+        listed[high..].iter().all(|(_, s)| s != "high"),
+        "{listed:?}"
+    );
+    assert!(
+        listed
+            .iter()
+            .any(|(k, s)| k == kind::NEW_API_KEY && s == "low"),
+        "{listed:?}"
+    );
 }

@@ -135,6 +135,13 @@ async fn agents_create_reverification_links_and_see_their_state() {
     admin
         .err("issue_reverification", &[("id", id)], "forbidden")
         .await;
+    // A compliance officer reads the method but may not send its customer a link that takes a
+    // new card number (read-only role: payment_methods.reverify is the agent's).
+    let officer = enrolled(&app, "rv-officer@example.com", &[Role::ComplianceOfficer]).await;
+    officer.ok("payment_method", &[("id", id)]).await;
+    officer
+        .err("issue_reverification", &[("id", id)], "forbidden")
+        .await;
 }
 
 #[tokio::test]
