@@ -84,15 +84,8 @@ pub fn load(env: &impl Fn(&str) -> Option<String>) -> Result<GuardConfig, Config
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
-    use std::collections::HashMap;
 
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
+    use crate::config::fake_env as env;
 
     #[test]
     fn defaults_overrides_and_refusals() {

@@ -33,7 +33,56 @@ struct Env {
     vars: Vec<(String, String)>,
 }
 
+/// A port on 127.0.0.1 that was free a moment ago.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 impl Env {
+    /// A server on the SQLite file `db`, the test token, JSON logs, listening on `port`.
+    fn server(db: &Path, hsm: &coffer_vault::keys::HsmConfig, port: u16) -> Env {
+        Env {
+            vars: vec![
+                (
+                    "COFFER_DATABASE_URL".into(),
+                    format!("sqlite://{}?mode=rwc", db.display()),
+                ),
+                ("COFFER_LISTEN".into(), format!("127.0.0.1:{port}")),
+                ("COFFER_HSM_MODULE".into(), helpers::MODULE.into()),
+                ("COFFER_HSM_TOKEN".into(), hsm.token_label.clone()),
+                ("COFFER_HSM_PIN".into(), "test-user-pin".into()),
+                ("COFFER_LOG_FORMAT".into(), "json".into()),
+            ],
+        }
+    }
+
+    fn with(mut self, name: &str, value: impl Into<String>) -> Env {
+        self.vars.push((name.into(), value.into()));
+        self
+    }
+
+    /// `coffer api-key create --name pos` with `scopes`, through the real CLI; the key.
+    fn api_key(&self, scopes: &[&str]) -> String {
+        let mut args = vec!["api-key", "create", "--name", "pos"];
+        for s in scopes {
+            args.extend(["--scope", s]);
+        }
+        let out = self.command(&args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let key = stdout.lines().last().unwrap().trim().to_owned();
+        assert!(key.starts_with("ak_"));
+        key
+    }
+
     fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_coffer"));
         cmd.args(args).env_remove("RUST_LOG");
@@ -77,49 +126,14 @@ fn contains(hay: &[u8], needle: &str) -> bool {
 #[tokio::test]
 async fn logs_hold_no_card_data_and_acknowledged_writes_survive_a_crash() {
     let dir = tempfile::tempdir().unwrap();
-    let hsm = helpers::fresh_token();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let db = dir.path().join("coffer.db");
-    let env = Env {
-        vars: vec![
-            (
-                "COFFER_DATABASE_URL".into(),
-                format!("sqlite://{}?mode=rwc", db.display()),
-            ),
-            ("COFFER_LISTEN".into(), format!("127.0.0.1:{port}")),
-            ("COFFER_HSM_MODULE".into(), helpers::MODULE.into()),
-            ("COFFER_HSM_TOKEN".into(), hsm.token_label.clone()),
-            ("COFFER_HSM_PIN".into(), "test-user-pin".into()),
-            ("COFFER_LOG_FORMAT".into(), "json".into()),
-        ],
-    };
-    let out = env
-        .command(&[
-            "api-key",
-            "create",
-            "--name",
-            "pos",
-            "--scope",
-            "payment_methods:read",
-            "--scope",
-            "payment_methods:write",
-            "--scope",
-            "payment_methods:reveal",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let key = stdout.lines().last().unwrap().trim().to_owned();
-    assert!(key.starts_with("ak_"));
+    let env = Env::server(&db, &helpers::fresh_token(), port);
+    let key = env.api_key(&[
+        "payment_methods:read",
+        "payment_methods:write",
+        "payment_methods:reveal",
+    ]);
 
     let log = dir.path().join("coffer.log");
     let base = format!("http://127.0.0.1:{port}");
@@ -284,57 +298,17 @@ fn cut_power(dir: &Path) {
 async fn acknowledged_then_power_cut(shim: &Path, synchronous: &str) -> Vec<String> {
     let data = tempfile::tempdir().unwrap();
     let logs = tempfile::tempdir().unwrap();
-    let hsm = helpers::fresh_token();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let db = data.path().join("coffer.db");
-    let env = Env {
-        vars: vec![
-            (
-                "COFFER_DATABASE_URL".into(),
-                format!("sqlite://{}?mode=rwc", db.display()),
-            ),
-            ("COFFER_LISTEN".into(), format!("127.0.0.1:{port}")),
-            ("COFFER_HSM_MODULE".into(), helpers::MODULE.into()),
-            ("COFFER_HSM_TOKEN".into(), hsm.token_label.clone()),
-            ("COFFER_HSM_PIN".into(), "test-user-pin".into()),
-            ("COFFER_SQLITE_SYNCHRONOUS".into(), synchronous.into()),
-            (
-                "COFFER_AUDIT_ARCHIVE_DIR".into(),
-                logs.path().join("archive").display().to_string(),
-            ),
-            ("LD_PRELOAD".into(), shim.display().to_string()),
-            ("POWERLOSS_DIR".into(), data.path().display().to_string()),
-        ],
-    };
-    let out = env
-        .command(&[
-            "api-key",
-            "create",
-            "--name",
-            "pos",
-            "--scope",
-            "payment_methods:write",
-            "--scope",
-            "payment_methods:reveal",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let key = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_owned();
+    let env = Env::server(&db, &helpers::fresh_token(), port)
+        .with("COFFER_SQLITE_SYNCHRONOUS", synchronous)
+        .with(
+            "COFFER_AUDIT_ARCHIVE_DIR",
+            logs.path().join("archive").display().to_string(),
+        )
+        .with("LD_PRELOAD", shim.display().to_string())
+        .with("POWERLOSS_DIR", data.path().display().to_string());
+    let key = env.api_key(&["payment_methods:write", "payment_methods:reveal"]);
     let base = format!("http://127.0.0.1:{port}");
     let mut server = env.serve(&logs.path().join("coffer.log"));
     wait_ready(&base).await;

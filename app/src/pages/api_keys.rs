@@ -203,21 +203,11 @@ fn KeyRow(
 #[component]
 fn ApproveForm(id: String, name: String, approve: ServerAction<ApproveApiKey>) -> impl IntoView {
     let input_id = format!("approve-code-{id}");
+    let label = format!("Authentication code to approve {name}");
     view! {
         <ActionForm action=approve attr:class="inline-form">
             <input type="hidden" name="id" value=id />
-            <div class="inline-code">
-                <label class="visually-hidden" for=input_id.clone()>
-                    {format!("Authentication code to approve {name}")}
-                </label>
-                <input
-                    id=input_id
-                    name="code"
-                    autocomplete="one-time-code"
-                    inputmode="numeric"
-                    placeholder="Code"
-                />
-            </div>
+            <InlineCode input_id label />
             <SubmitButton
                 label="Approve"
                 pending=approve.pending()
@@ -227,25 +217,34 @@ fn ApproveForm(id: String, name: String, approve: ServerAction<ApproveApiKey>) -
     }
 }
 
+/// The code field of a compact per-row form, labelled for screen readers.
+#[component]
+fn InlineCode(input_id: String, label: String) -> impl IntoView {
+    view! {
+        <div class="inline-code">
+            <label class="visually-hidden" for=input_id.clone()>
+                {label}
+            </label>
+            <input
+                id=input_id
+                name="code"
+                autocomplete="one-time-code"
+                inputmode="numeric"
+                placeholder="Code"
+            />
+        </div>
+    }
+}
+
 /// A compact form per active key: its id, a code, "Revoke".
 #[component]
 fn RevokeForm(id: String, name: String, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
     let input_id = format!("revoke-code-{id}");
+    let label = format!("Authentication code to revoke {name}");
     view! {
         <ActionForm action=revoke attr:class="inline-form">
             <input type="hidden" name="id" value=id />
-            <div class="inline-code">
-                <label class="visually-hidden" for=input_id.clone()>
-                    {format!("Authentication code to revoke {name}")}
-                </label>
-                <input
-                    id=input_id
-                    name="code"
-                    autocomplete="one-time-code"
-                    inputmode="numeric"
-                    placeholder="Code"
-                />
-            </div>
+            <InlineCode input_id label />
             <SubmitButton
                 label="Revoke"
                 pending=revoke.pending()
