@@ -152,7 +152,7 @@ pub struct MethodDetail {
 /// in zeroizing memory, wiped when the panel lets go of it. `Debug` never prints the values.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevealedSecret {
-    /// (label, value) pairs, e.g. ("Card number", "4242424242424242"), labelled by the vault.
+    /// (label, value) pairs such as ("Card number", the full number), labelled by the vault.
     pub fields: Vec<(String, zeroize::Zeroizing<String>)>,
 }
 

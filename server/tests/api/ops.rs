@@ -3,6 +3,12 @@
 use crate::helpers::spawn_app;
 use serde_json::Value;
 
+/// The `/metrics` text.
+async fn metrics(app: &crate::helpers::TestApp) -> String {
+    let res = app.client.get(app.url("/metrics")).send().await.unwrap();
+    res.text().await.unwrap()
+}
+
 #[tokio::test]
 async fn health_readiness_and_metrics() {
     let app = spawn_app().await;
@@ -20,15 +26,7 @@ async fn health_readiness_and_metrics() {
     assert_eq!(ready["database"], "ok");
     assert_eq!(ready["hsm"], "ok");
     app.tokenize_card("cus_m", "4242424242424242").await;
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics(&app).await;
     assert!(metrics.contains("coffer_http_requests_total{route=\"/api/v1/payment_methods\",method=\"POST\",status=\"201\"} 1"));
     assert!(!metrics.contains("pm_"), "no ids in metric labels");
 }
@@ -181,15 +179,7 @@ async fn secure_by_default_bounded_labels_and_a_budget_for_failed_keys() {
     }
     let odd = reqwest::Method::from_bytes(b"PURGE4242424242424242").unwrap();
     let _ = app.client.request(odd, app.url("/healthz")).send().await;
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics(&app).await;
     assert!(
         // The whole number: a latency sum may hold "4242" by chance.
         !metrics.contains("PURGE") && !metrics.contains("4242424242424242"),

@@ -86,12 +86,13 @@ pub struct DeletedView {
     pub deleted: bool,
 }
 
-/// A reveal answer as JSON bytes in zeroizing memory, with the method's type and its secret
-/// payload (also zeroizing) for the console's labelled fields. Debug never shows it.
+/// A reveal answer as JSON bytes in zeroizing memory, with the method's type and where its
+/// secret payload lies in them, for the console's labelled fields. Debug never shows it.
 pub struct RevealedBody {
     json: Zeroizing<Vec<u8>>,
     kind: String,
-    payload: Zeroizing<Vec<u8>>,
+    /// Where the secret payload starts in `json` (it runs to the closing brace).
+    payload_at: usize,
 }
 
 /// The secret payloads as stored, read back into zeroizing strings (serde_json writes an
@@ -134,7 +135,7 @@ impl RevealedBody {
         let mut out = Vec::new();
         match self.kind.as_str() {
             "card" => {
-                if let Ok(c) = serde_json::from_slice::<secrets::Card>(&self.payload) {
+                if let Ok(c) = serde_json::from_slice::<secrets::Card>(self.payload()) {
                     out.push(("Card number", c.number));
                     out.push(("Expiry month", text(u16::from(c.exp_month))));
                     out.push(("Expiry year", text(c.exp_year)));
@@ -142,19 +143,19 @@ impl RevealedBody {
                 }
             }
             "sepa_debit" => {
-                if let Ok(s) = serde_json::from_slice::<secrets::Sepa>(&self.payload) {
+                if let Ok(s) = serde_json::from_slice::<secrets::Sepa>(self.payload()) {
                     out.push(("IBAN", s.iban));
                     out.extend(s.bic.map(|b| ("BIC", b)));
                 }
             }
             "us_bank_account" => {
-                if let Ok(a) = serde_json::from_slice::<secrets::Ach>(&self.payload) {
+                if let Ok(a) = serde_json::from_slice::<secrets::Ach>(self.payload()) {
                     out.push(("Routing number", a.routing_number));
                     out.push(("Account number", a.account_number));
                 }
             }
             "alipay" => {
-                if let Ok(a) = serde_json::from_slice::<secrets::Alipay>(&self.payload) {
+                if let Ok(a) = serde_json::from_slice::<secrets::Alipay>(self.payload()) {
                     out.push(("Alipay account", a.account));
                 }
             }
@@ -164,23 +165,26 @@ impl RevealedBody {
     }
 
     pub(crate) fn build(id: &str, kind: &str, secret_payload: &[u8]) -> RevealedBody {
-        let mut out = Zeroizing::new(Vec::with_capacity(secret_payload.len() + 96));
-        out.extend_from_slice(b"{\"id\":");
-        out.extend_from_slice(Value::String(id.to_owned()).to_string().as_bytes());
-        out.extend_from_slice(b",\"object\":\"payment_method\",\"type\":");
-        out.extend_from_slice(Value::String(kind.to_owned()).to_string().as_bytes());
-        out.extend_from_slice(b",");
-        out.extend_from_slice(Value::String(kind.to_owned()).to_string().as_bytes());
-        out.push(b':');
+        let quoted_kind = Value::String(kind.to_owned()).to_string();
+        let prefix = format!(
+            "{{\"id\":{},\"object\":\"payment_method\",\"type\":{quoted_kind},{quoted_kind}:",
+            Value::String(id.to_owned())
+        );
+        // Sized exactly, so the buffer never reallocates (that would leave an unwiped copy).
+        let mut out = Zeroizing::new(Vec::with_capacity(prefix.len() + secret_payload.len() + 1));
+        out.extend_from_slice(prefix.as_bytes());
         out.extend_from_slice(secret_payload);
         out.push(b'}');
-        let mut payload = Zeroizing::new(Vec::with_capacity(secret_payload.len()));
-        payload.extend_from_slice(secret_payload);
         RevealedBody {
             json: out,
             kind: kind.to_owned(),
-            payload,
+            payload_at: prefix.len(),
         }
+    }
+
+    /// The stored secret payload, inside the JSON (no second copy is kept).
+    fn payload(&self) -> &[u8] {
+        &self.json[self.payload_at..self.json.len() - 1]
     }
 
     /// The JSON bytes, for writing into the HTTP response body and nowhere else.
@@ -222,6 +226,16 @@ mod tests {
         );
         let sepa = RevealedBody::build("pm_2", "sepa_debit", br#"{"iban":"DE89","bic":"COBA"}"#);
         assert_eq!(sepa.labelled_fields().len(), 2);
+        // The longest type name still fits the buffer as allocated (no reallocated copy).
+        let ach = RevealedBody::build(
+            "pm_4mZq8TqN0sXbq1cV7yR2kLdE",
+            "us_bank_account",
+            br#"{"routing_number":"110000000","account_number":"000123456789"}"#,
+        );
+        assert_eq!(ach.json.capacity(), ach.json.len());
+        assert_eq!(ach.labelled_fields()[1].1.as_str(), "000123456789");
+        let parsed: Value = serde_json::from_slice(ach.expose_json()).unwrap();
+        assert_eq!(parsed["us_bank_account"]["routing_number"], "110000000");
         assert!(format!("{card:?}").contains("hidden"));
     }
 }
