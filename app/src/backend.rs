@@ -80,6 +80,12 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         code: Option<String>,
     ) -> Reply<'_, UserSummary>;
     fn reset_mfa(&self, user_id: String, code: Option<String>) -> Reply<'_, UserSummary>;
+    fn reset_password(
+        &self,
+        user_id: String,
+        reset_mfa: bool,
+        code: Option<String>,
+    ) -> Reply<'_, IssuedPassword>;
     fn api_keys(&self) -> Reply<'_, Vec<ApiKeySummary>>;
     fn step_up_policy(&self) -> Reply<'_, StepUpPolicyView>;
     fn create_api_key(&self, request: NewApiKeyRequest) -> Reply<'_, IssuedApiKey>;

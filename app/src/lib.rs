@@ -15,6 +15,7 @@ pub mod customer;
 pub mod error;
 pub mod model;
 mod pages;
+pub mod return_path;
 pub mod search_query;
 mod shell;
 

@@ -1,7 +1,7 @@
 // Staff sign-in in Chromium: first sign-in with password change and TOTP enrolment (PCI DSS
 // 8.3.5, 8.4.2), lockout after 10 failures (8.3.4), and the idle timeout (8.2.8).
 import { expect, test } from "@playwright/test";
-import { createUser, firstSignIn, idle, main, openHydrated, signIn, sql } from "./support";
+import { code, createUser, firstSignIn, idle, main, openHydrated, signIn, sql } from "./support";
 
 test("first sign-in changes the issued password and enrols an authenticator", async ({ page }) => {
   const agent = createUser(main, "support_agent");
@@ -26,7 +26,7 @@ test("a signed-out visitor is sent to sign in, and pages work before the wasm lo
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   const response = await page.goto(`${main.url}/customers/cus_anyone`);
-  expect(response?.url()).toMatch(/\/login$/);
+  expect(response?.url()).toMatch(/\/login\?next=\/customers\/cus_anyone$/);
   await expect(page.getByRole("heading", { name: "Sign in to Coffer" })).toBeVisible();
   // A plain HTML form post signs in too (no wasm): the next step is the password change.
   const agent = createUser(main, "support_agent");
@@ -35,6 +35,24 @@ test("a signed-out visitor is sent to sign in, and pages work before the wasm lo
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
   await context.close();
+});
+
+test("signing in returns to the page asked for", async ({ page }) => {
+  const agent = createUser(main, "support_agent");
+  await firstSignIn(page, main, agent);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in to Coffer" })).toBeVisible();
+
+  await openHydrated(page, `${main.url}/console/expiry?within=30`);
+  await expect(page).toHaveURL(/\/login\?next=\/console\/expiry%3Fwithin%3D30$/);
+  await page.getByLabel("Email").fill(agent.email);
+  await page.getByLabel("Password", { exact: true }).fill(agent.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Two-step verification" })).toBeVisible();
+  await page.getByLabel("Authentication code").fill(await code(agent));
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Expiring cards" })).toBeVisible();
+  await expect(page).toHaveURL(`${main.url}/console/expiry?within=30`);
 });
 
 test("ten wrong passwords lock the account for 30 minutes", async ({ page }) => {

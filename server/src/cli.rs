@@ -72,6 +72,16 @@ pub enum UserCommand {
         #[arg(long = "role", required = true)]
         roles: Vec<String>,
     },
+    /// Issue an account a new one-time password (printed once, on the last line), lift its
+    /// lock and end its sessions: the break-glass path when no other security admin can do it
+    /// in the console. Audited as `user.password_reset` by `system`.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        /// Also remove the authenticator and recovery codes (it enrols again at sign-in).
+        #[arg(long)]
+        reset_mfa: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

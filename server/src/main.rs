@@ -193,6 +193,27 @@ async fn main() -> anyhow::Result<()> {
             );
             println!("{}", created.password.expose_secret());
         }
+        Command::User {
+            command: UserCommand::ResetPassword { email, reset_mfa },
+        } => {
+            let vault = Vault::open(&vault_config()).await?;
+            let reset = vault
+                .recover_staff_password(&Actor::host_shell_operator(), &email, reset_mfa)
+                .await?;
+            vault.close().await;
+            println!(
+                "reset the password of {} ({}){}; its sessions have ended; the one-time password \
+                 is shown only once and must be changed at the next sign-in:",
+                reset.account.id,
+                reset.account.email,
+                if reset_mfa {
+                    " and its two-step verification"
+                } else {
+                    ""
+                }
+            );
+            println!("{}", reset.password.expose_secret());
+        }
         Command::Audit { command } => {
             let code =
                 coffer_server::audit_cli::run(command, vault_config(), &config.audit).await?;

@@ -107,6 +107,25 @@ pub async fn reset_mfa(user_id: String, code: Option<String>) -> Result<UserSumm
     )
 }
 
+/// Issues an account a new one-time password (shown once; changed at the next sign-in), lifts
+/// a lockout and ends its sessions; `reset_mfa` checked also removes its authenticator.
+/// Permission: `users.manage` and a step-up. Audit: `user.password_reset`.
+#[server(prefix = "/console/api", endpoint = "reset_password")]
+pub async fn reset_password(
+    user_id: String,
+    reset_mfa: Option<String>,
+    code: Option<String>,
+) -> Result<IssuedPassword, ConsoleError> {
+    crate::api::reply(
+        async move {
+            crate::backend::backend()?
+                .reset_password(user_id, checked(&reset_mfa), code)
+                .await
+        }
+        .await,
+    )
+}
+
 /// The customer step-up policy (read-only; it lives in configuration). Permission:
 /// `users.manage` (security admins). Audit: none (no cardholder data).
 #[server(prefix = "/console/api", endpoint = "step_up_policy")]

@@ -6,6 +6,14 @@ use leptos::prelude::*;
 use crate::error::ConsoleError;
 use crate::model::{Enrolment, Me, SessionState};
 
+/// Sends the browser on from a sign-in step: to `next` (a same-origin page, checked here) once
+/// fully signed in, else to the next step with `next` carried along.
+#[cfg(feature = "ssr")]
+fn go_on(state: &SessionState, next: Option<String>) {
+    let next = crate::return_path::ReturnPath::from_field(next.as_deref());
+    leptos_axum::redirect(&crate::return_path::after_step(state, next.as_ref()));
+}
+
 /// Where the session stands. Permission: none. Audit: none.
 #[server(prefix = "/console/api", endpoint = "session")]
 pub async fn get_session() -> Result<SessionState, ConsoleError> {
@@ -13,13 +21,18 @@ pub async fn get_session() -> Result<SessionState, ConsoleError> {
 }
 
 /// Email and password. Answers the same for unknown accounts, wrong passwords and locked
-/// accounts. Audit: `staff.sign_in` (success or failure). Redirects to the next step.
+/// accounts. Audit: `staff.sign_in` (success or failure). Redirects to the next step, or to
+/// `next` (a same-origin page) once signed in.
 #[server(prefix = "/console/api", endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<SessionState, ConsoleError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<SessionState, ConsoleError> {
     crate::api::reply(
         async move {
             let state = crate::backend::backend()?.sign_in(email, password).await?;
-            leptos_axum::redirect(state.home());
+            go_on(&state, next);
             Ok(state)
         }
         .await,
@@ -28,11 +41,11 @@ pub async fn sign_in(email: String, password: String) -> Result<SessionState, Co
 
 /// The second factor at sign-in: a TOTP code or a recovery code. Audit: `staff.mfa`.
 #[server(prefix = "/console/api", endpoint = "verify_mfa")]
-pub async fn verify_mfa(code: String) -> Result<SessionState, ConsoleError> {
+pub async fn verify_mfa(code: String, next: Option<String>) -> Result<SessionState, ConsoleError> {
     crate::api::reply(
         async move {
             let state = crate::backend::backend()?.verify_mfa(code).await?;
-            leptos_axum::redirect(state.home());
+            go_on(&state, next);
             Ok(state)
         }
         .await,
@@ -45,6 +58,7 @@ pub async fn change_password(
     current: String,
     new_password: String,
     confirm: String,
+    next: Option<String>,
 ) -> Result<SessionState, ConsoleError> {
     crate::api::reply(
         async move {
@@ -54,7 +68,7 @@ pub async fn change_password(
                 confirm,
             };
             let state = crate::backend::backend()?.change_password(change).await?;
-            leptos_axum::redirect(state.home());
+            go_on(&state, next);
             Ok(state)
         }
         .await,
@@ -70,11 +84,11 @@ pub async fn mfa_enrolment() -> Result<Enrolment, ConsoleError> {
 
 /// Confirms enrolment with a code from the authenticator. Audit: `staff.mfa_enrol`.
 #[server(prefix = "/console/api", endpoint = "confirm_mfa")]
-pub async fn confirm_mfa(code: String) -> Result<SessionState, ConsoleError> {
+pub async fn confirm_mfa(code: String, next: Option<String>) -> Result<SessionState, ConsoleError> {
     crate::api::reply(
         async move {
             let state = crate::backend::backend()?.confirm_mfa(code).await?;
-            leptos_axum::redirect(state.home());
+            go_on(&state, next);
             Ok(state)
         }
         .await,

@@ -123,6 +123,14 @@ mod tests {
         fn reset_mfa(&self, _: String, _: Option<String>) -> Reply<'_, UserSummary> {
             nothing()
         }
+        fn reset_password(
+            &self,
+            _: String,
+            _: bool,
+            _: Option<String>,
+        ) -> Reply<'_, IssuedPassword> {
+            nothing()
+        }
         fn api_keys(&self) -> Reply<'_, Vec<ApiKeySummary>> {
             nothing()
         }

@@ -1,12 +1,14 @@
 //! The security admin's forms on a staff account: access (roles and the reveal grant),
-//! disable or enable, and MFA reset. Each posts the account id and a step-up code.
+//! disable or enable, MFA reset and password reset. Each posts the account id and a step-up
+//! code.
 
 use leptos::prelude::*;
 
-use crate::api::admin::{ResetMfa, SetAccess, SetDisabled};
+use crate::api::admin::{ResetMfa, ResetPassword, SetAccess, SetDisabled};
 use crate::components::checkbox::Checkbox;
 use crate::components::code_field::CodeField;
 use crate::components::form::{FormError, FormSuccess, SubmitButton, action_error, action_ok};
+use crate::components::one_time_secret::OneTimeSecret;
 use crate::model::{ROLES, UserSummary};
 
 /// Roles as checkboxes named after them, and `reveal`.
@@ -126,6 +128,67 @@ pub fn ResetMfaForm(
                 <FormError error fields=&["code"] />
                 <SubmitButton
                     label="Reset MFA"
+                    pending=action.pending()
+                    class="button button-secondary"
+                />
+            </ActionForm>
+        </section>
+    }
+}
+
+/// Issues a new one-time password (for a forgotten one, or a locked account); by choice also
+/// removes the authenticator (for someone who lost their phone and their recovery codes).
+#[component]
+pub fn ResetPasswordForm(
+    user: UserSummary,
+    action: ServerAction<ResetPassword>,
+    step_up_until: Option<i64>,
+) -> impl IntoView {
+    let error = action_error(action);
+    let value = action.value();
+    let issued = move || {
+        value.with(|value| match value {
+            Some(Ok(issued)) => Some(issued.password.clone()),
+            _ => None,
+        })
+    };
+    view! {
+        <section class="card" aria-labelledby="reset-password-heading">
+            <h2 id="reset-password-heading">"Reset password"</h2>
+            {move || {
+                issued()
+                    .map(|password| {
+                        view! {
+                            <OneTimeSecret
+                                title="One-time password"
+                                value=password
+                                testid="reset-password"
+                            >
+                                "Give this password to the person through a separate channel. \
+                                 It is shown once and must be changed at the next sign-in. \
+                                 Their open sessions have ended."
+                            </OneTimeSecret>
+                        }
+                    })
+            }}
+            <p class="muted">
+                "For a forgotten password or a locked account: issues a one-time password, lifts \
+                 the lock and signs the account out everywhere. Confirm who is asking through a \
+                 separate channel first."
+            </p>
+            <ActionForm action=action>
+                <input type="hidden" name="user_id" value=user.id />
+                <Checkbox
+                    id="reset-password-mfa"
+                    name="reset_mfa"
+                    label="Also reset two-step verification"
+                    hint="Only if they lost their authenticator and their recovery codes: \
+                          they set up a new one at the next sign-in."
+                />
+                <CodeField id="reset-password-code" error step_up_until />
+                <FormError error fields=&["code"] />
+                <SubmitButton
+                    label="Reset password"
                     pending=action.pending()
                     class="button button-secondary"
                 />

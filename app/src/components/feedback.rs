@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use crate::components::guard::EXPIRED;
+use crate::components::guard::expired_here;
 use crate::error::{ConsoleError, ErrorCode};
 
 /// The fallback while a page's data loads.
@@ -21,7 +21,7 @@ pub fn Loading() -> impl IntoView {
 #[component]
 pub fn ErrorNotice(error: ConsoleError) -> impl IntoView {
     match error.code {
-        ErrorCode::Unauthenticated => view! { <Redirect path=EXPIRED /> }.into_any(),
+        ErrorCode::Unauthenticated => view! { <Redirect path=expired_here() /> }.into_any(),
         ErrorCode::Forbidden => view! { <Forbidden /> }.into_any(),
         ErrorCode::NotFound => {
             #[cfg(feature = "ssr")]
@@ -53,9 +53,13 @@ pub fn ErrorNotice(error: ConsoleError) -> impl IntoView {
 /// The page for staff whose roles do not cover it.
 #[component]
 pub fn Forbidden() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::FORBIDDEN);
+    }
     view! {
         <section class="card narrow" aria-labelledby="forbidden-heading">
-            <h2 id="forbidden-heading">"Not available for your role"</h2>
+            <h1 id="forbidden-heading">"Not available for your role"</h1>
             <p class="alert alert-error" role="alert">
                 "Your roles do not give access to this page. Ask a security admin if you need it."
             </p>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::Redirect;
 
-use crate::components::guard::EXPIRED;
+use crate::components::guard::expired_here;
 use crate::error::{ConsoleError, ErrorCode};
 
 /// What a step-up refusal says beside the code field.
@@ -162,7 +162,7 @@ pub fn FormError(
             return None;
         }
         Some(match error.code {
-            ErrorCode::Unauthenticated => view! { <Redirect path=EXPIRED /> }.into_any(),
+            ErrorCode::Unauthenticated => view! { <Redirect path=expired_here() /> }.into_any(),
             code => {
                 let message = match (code, forbidden) {
                     (ErrorCode::Forbidden, Some(text)) => text.to_owned(),

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use crate::api::session::{ConfirmMfa, mfa_enrolment};
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FormError, SubmitButton, TextField, action_error, field_error};
-use crate::components::guard::RequireStep;
+use crate::components::guard::{NextField, RequireStep};
 use crate::model::Enrolment;
 
 /// Enrolment for someone who has no authenticator yet.
@@ -91,6 +91,7 @@ fn EnrolmentView(enrolment: Enrolment, confirm: ServerAction<ConfirmMfa>) -> imp
             <li>
                 <h2>"Enter a code to confirm"</h2>
                 <ActionForm action=confirm>
+                    <NextField />
                     <TextField
                         id="enrol-code"
                         name="code"

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::session::SignIn;
 use crate::components::form::{FormError, SubmitButton, TextField, action_error, field_error};
-use crate::components::guard::RequireStep;
+use crate::components::guard::{NextField, RequireStep};
 
 /// The sign-in form, with the notice after an idle timeout (`?reason=expired`).
 #[component]
@@ -27,6 +27,7 @@ pub fn LoginPage() -> impl IntoView {
                     </p>
                 </Show>
                 <ActionForm action=sign_in>
+                    <NextField />
                     <TextField
                         id="login-email"
                         name="email"

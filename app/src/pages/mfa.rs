@@ -6,7 +6,7 @@ use leptos_meta::Title;
 
 use crate::api::session::{SignOut, VerifyMfa};
 use crate::components::form::{FormError, SubmitButton, TextField, action_error, field_error};
-use crate::components::guard::RequireStep;
+use crate::components::guard::{NextField, RequireStep};
 use crate::model::SessionState;
 
 /// The code form for someone whose password was accepted.
@@ -22,6 +22,7 @@ pub fn MfaPage() -> impl IntoView {
                 <h1 id="mfa-heading">"Two-step verification"</h1>
                 {signed_in_as(&state)}
                 <ActionForm action=verify>
+                    <NextField />
                     <TextField
                         id="mfa-code"
                         name="code"

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 
 use crate::api::session::ChangePassword;
 use crate::components::form::{FormError, SubmitButton, TextField, action_error, field_error};
-use crate::components::guard::RequireStep;
+use crate::components::guard::{NextField, RequireStep};
 use crate::model::SessionState;
 use crate::pages::mfa::signed_in_as;
 
@@ -39,6 +39,7 @@ pub fn PasswordPage() -> impl IntoView {
                     </ul>
                 </div>
                 <ActionForm action=change>
+                    <NextField />
                     <TextField
                         id="password-current"
                         name="current"

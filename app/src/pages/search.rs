@@ -33,11 +33,11 @@ pub fn SearchPage() -> impl IntoView {
     view! {
         <Title text="Search · Coffer" />
         <RequireSignIn let:me>
-            <div class="page-header">
-                <h1>"Search payment methods"</h1>
-            </div>
             {if me.can("payment_methods.read") {
                 view! {
+                    <div class="page-header">
+                        <h1>"Search payment methods"</h1>
+                    </div>
                     <section class="card search-card">
                         {move || view! { <SearchForm value=q.get() /> }}
                     </section>

@@ -1,12 +1,13 @@
 //! `/admin/users/:id`: one staff account for security admins: its summary, roles and reveal
-//! grant, disabling or enabling it, and resetting its MFA. Each change needs a step-up.
+//! grant, disabling or enabling it, resetting its MFA or its password. Each change needs a
+//! step-up.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::admin::{ResetMfa, SetAccess, SetDisabled, get_user};
-use crate::components::account_forms::{AccessForm, DisableForm, ResetMfaForm};
+use crate::api::admin::{ResetMfa, ResetPassword, SetAccess, SetDisabled, get_user};
+use crate::components::account_forms::{AccessForm, DisableForm, ResetMfaForm, ResetPasswordForm};
 use crate::components::feedback::{ErrorNotice, Forbidden, Loading};
 use crate::components::form::success_count;
 use crate::components::format::{badge, maybe_time, role_name, short_time, words};
@@ -21,13 +22,23 @@ pub fn UserPage() -> impl IntoView {
     let access = ServerAction::<SetAccess>::new();
     let disable = ServerAction::<SetDisabled>::new();
     let reset = ServerAction::<ResetMfa>::new();
+    let password = ServerAction::<ResetPassword>::new();
     let changes = (
         success_count(access),
         success_count(disable),
         success_count(reset),
+        success_count(password),
     );
     let user = Resource::new(
-        move || (id.get(), changes.0.get(), changes.1.get(), changes.2.get()),
+        move || {
+            (
+                id.get(),
+                changes.0.get(),
+                changes.1.get(),
+                changes.2.get(),
+                changes.3.get(),
+            )
+        },
         |(id, ..)| get_user(id),
     );
     view! {
@@ -52,6 +63,11 @@ pub fn UserPage() -> impl IntoView {
                                                 <DisableForm
                                                     user=user.clone()
                                                     action=disable
+                                                    step_up_until=step_up
+                                                />
+                                                <ResetPasswordForm
+                                                    user=user.clone()
+                                                    action=password
                                                     step_up_until=step_up
                                                 />
                                                 <ResetMfaForm user action=reset step_up_until=step_up />

@@ -30,6 +30,10 @@ pub struct StaffSession {
     pub step_up_at: Option<i64>,
     /// The last request (unix ms), for the idle timeout.
     pub last_seen: i64,
+    /// When the password was accepted (unix ms): a reset of the account after it ends the
+    /// session. Sessions from before this field read 0, so any reset ends them.
+    #[serde(default)]
+    pub signed_in_at: i64,
 }
 
 /// The session store for the vault's database.

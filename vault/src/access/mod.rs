@@ -114,6 +114,8 @@ actions! {
     DisableUser => "user.disable", None, Some(P::UsersManage), true;
     /// Remove an account's authenticator.
     ResetMfa => "user.mfa_reset", None, Some(P::UsersManage), true;
+    /// Issue an account a new one-time password (optionally resetting its authenticator too).
+    ResetPassword => "user.password_reset", None, Some(P::UsersManage), true;
     /// List API keys.
     ListApiKeys => "api_key.list", None, Some(P::ApiKeysManage), false;
     /// Create an API key.
@@ -285,6 +287,7 @@ mod tests {
             GrantAccess,
             DisableUser,
             ResetMfa,
+            ResetPassword,
             ListApiKeys,
             CreateApiKey,
             RevokeApiKey,
@@ -345,6 +348,7 @@ mod tests {
                     "user.access_change",
                     "user.disable",
                     "user.mfa_reset",
+                    "user.password_reset",
                     "api_key.create",
                     "api_key.revoke",
                 ],

@@ -34,9 +34,16 @@ pub struct StaffAccount {
     pub disabled_reason: Option<String>,
     pub last_active_at: i64,
     pub created_at: i64,
+    /// Sessions that signed in before this time (unix ms) have ended (a reset moved it).
+    pub sessions_valid_from: i64,
 }
 
 impl StaffAccount {
+    /// Whether a session that signed in at `signed_in_at` (unix ms) may go on.
+    pub fn session_valid(&self, signed_in_at: i64) -> bool {
+        signed_in_at >= self.sessions_valid_from
+    }
+
     pub fn is_locked(&self, now: i64) -> bool {
         self.locked_until.is_some_and(|until| until > now)
     }
@@ -97,6 +104,7 @@ mod tests {
             disabled_reason: None,
             last_active_at: 0,
             created_at: 0,
+            sessions_valid_from: 0,
         }
     }
 

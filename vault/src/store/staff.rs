@@ -25,6 +25,8 @@ pub struct StaffRow {
     pub disabled_reason: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Console sessions that signed in before this time (unix ms) have ended.
+    pub sessions_valid_from: i64,
 }
 
 impl std::fmt::Debug for StaffRow {
@@ -35,7 +37,8 @@ impl std::fmt::Debug for StaffRow {
 
 const COLUMNS: &str = "id, email, password_hash, must_change_password, roles, can_reveal, \
     totp_key_id, totp_nonce, totp_secret, totp_enabled, totp_last_step, failed_attempts, \
-    locked_until, last_active_at, disabled_at, disabled_reason, created_at, updated_at";
+    locked_until, last_active_at, disabled_at, disabled_reason, created_at, updated_at, \
+    sessions_valid_from";
 
 impl StaffRow {
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
@@ -58,6 +61,7 @@ impl StaffRow {
             disabled_reason: row.try_get("disabled_reason")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
+            sessions_valid_from: row.try_get("sessions_valid_from")?,
         })
     }
 }
@@ -70,7 +74,7 @@ fn flag(b: bool) -> i64 {
 pub async fn insert(conn: &mut AnyConnection, u: &StaffRow) -> Result<(), StoreError> {
     sqlx::query(&format!(
         "INSERT INTO staff_users ({COLUMNS}) VALUES \
-         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     ))
     .bind(&u.id)
     .bind(&u.email)
@@ -90,6 +94,7 @@ pub async fn insert(conn: &mut AnyConnection, u: &StaffRow) -> Result<(), StoreE
     .bind(&u.disabled_reason)
     .bind(u.created_at)
     .bind(u.updated_at)
+    .bind(u.sessions_valid_from)
     .execute(&mut *conn)
     .await?;
     add_history(conn, &u.id, &u.password_hash, u.created_at).await
@@ -249,6 +254,37 @@ pub async fn set_password(
     .execute(&mut *conn)
     .await?;
     add_history(conn, id, hash, now).await
+}
+
+/// An administrator's reset: a new one-time password (to be changed at the next sign-in), the
+/// lockout lifted, and every session that signed in before `now` ended.
+pub async fn reset_password(
+    conn: &mut AnyConnection,
+    id: &str,
+    hash: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE staff_users SET password_hash = $2, must_change_password = 1, \
+         failed_attempts = 0, locked_until = NULL, sessions_valid_from = $3, updated_at = $3 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(hash)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    add_history(conn, id, hash, now).await
+}
+
+/// Ends every console session of the account that signed in before `now`.
+pub async fn end_sessions(conn: &mut AnyConnection, id: &str, now: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE staff_users SET sessions_valid_from = $2, updated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 async fn add_history(

@@ -10,7 +10,7 @@ use coffer_app::model::{
 };
 use coffer_vault::access::{
     ApproveApiKey, CreateApiKey, CreateUser, DisableUser, GrantAccess, ListApiKeys, ListUsers,
-    ReadStepUpPolicy, ResetMfa, RevokeApiKey, Role, Scope,
+    ReadStepUpPolicy, ResetMfa, ResetPassword, RevokeApiKey, Role, Scope,
 };
 use coffer_vault::service::KeyLimits;
 use coffer_vault::store::now_millis;
@@ -155,6 +155,28 @@ impl VaultBackend {
             .await
             .map_err(map)?;
         Ok(views::user(&account))
+    }
+
+    pub(super) async fn do_reset_password(
+        &self,
+        user_id: String,
+        reset_mfa: bool,
+        code: Option<String>,
+    ) -> Result<IssuedPassword, ConsoleError> {
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<ResetPassword>(&mut who, code, Some((USER, &user_id)))
+            .await?;
+        let reset = self
+            .vault
+            .reset_staff_password(&grant, &user_id, reset_mfa, &who.req.origin)
+            .await
+            .map_err(map)?;
+        Ok(IssuedPassword {
+            user_id: reset.account.id.clone(),
+            email: reset.account.email.clone(),
+            password: reset.password.expose_secret().to_owned(),
+        })
     }
 
     pub(super) async fn do_api_keys(&self) -> Result<Vec<ApiKeySummary>, ConsoleError> {

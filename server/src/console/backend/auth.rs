@@ -102,11 +102,13 @@ impl VaultBackend {
             }
             Err(e) => return Err(map(e)),
         };
+        let now = now_millis();
         let state = StaffSession {
             user_id: account.id.clone(),
             mfa_passed: false,
             step_up_at: None,
-            last_seen: now_millis(),
+            last_seen: now,
+            signed_in_at: now,
         };
         self.promote(&req, &state).await?;
         Ok(self.state_of(&state, &account))

@@ -131,6 +131,15 @@ impl VaultBackend {
             req.session.flush().await.map_err(|_| unavailable())?;
             return Err(ConsoleError::unauthenticated());
         };
+        if !account.session_valid(state.signed_in_at) {
+            // A security admin reset the password or the authenticator since this sign-in.
+            self.vault
+                .record_staff_event(&state.user_id, "staff.session_revoked", &req.origin)
+                .await
+                .map_err(map)?;
+            req.session.flush().await.map_err(|_| unavailable())?;
+            return Err(ConsoleError::unauthenticated());
+        }
         state.last_seen = now;
         req.session
             .insert(KEY, &state)
@@ -307,6 +316,14 @@ impl ConsoleBackend for VaultBackend {
     }
     fn reset_mfa(&self, user_id: String, code: Option<String>) -> Reply<'_, UserSummary> {
         Box::pin(self.do_reset_mfa(user_id, code))
+    }
+    fn reset_password(
+        &self,
+        user_id: String,
+        reset_mfa: bool,
+        code: Option<String>,
+    ) -> Reply<'_, IssuedPassword> {
+        Box::pin(self.do_reset_password(user_id, reset_mfa, code))
     }
     fn api_keys(&self) -> Reply<'_, Vec<ApiKeySummary>> {
         Box::pin(self.do_api_keys())

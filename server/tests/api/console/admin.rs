@@ -89,13 +89,15 @@ async fn an_admin_creates_grants_resets_and_disables_accounts_after_a_step_up() 
     // The new member signs in with the one-time password and must change it.
     let mut new = Staff::new(&app, "new@example.com", &password);
     new.first_sign_in().await;
-    // Reset MFA: the member enrols again at the next sign-in.
+    // Reset MFA: the member's session ends, and they enrol again at the next sign-in.
     let user = root.ok("reset_mfa", &[("user_id", &new_id)]).await;
     assert_eq!(user["mfa_enrolled"], false);
-    assert_eq!(
-        new.state().await["NeedsMfaEnrolment"]["email"],
-        "new@example.com"
-    );
+    new.err("session", &[], "unauthenticated").await;
+    let (email, password) = (new.email.clone(), new.password.clone());
+    let state = new
+        .ok("sign_in", &[("email", &email), ("password", &password)])
+        .await;
+    assert_eq!(state["NeedsMfaEnrolment"]["email"], "new@example.com");
     // Disabling ends access at once.
     let user = root
         .ok(

@@ -7,6 +7,7 @@ mod admin;
 mod audit;
 mod lifecycle;
 mod lockout;
+mod resets;
 mod sessions;
 mod sign_in;
 

@@ -278,3 +278,55 @@ async fn a_totp_code_is_accepted_once_and_a_recovery_code_once() {
                 .is_some_and(|d| d.contains("recovery_code"))
     }));
 }
+
+/// Where the sign-in steps send the browser (the `Location` of each step's answer).
+fn location(headers: &reqwest::header::HeaderMap) -> String {
+    headers
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Signing in returns to the page asked for (`next`, carried through each step), and only to
+/// a page of this site: an open redirect would let a link to our sign-in page hand a freshly
+/// signed-in agent to a look-alike site.
+#[tokio::test]
+async fn sign_in_returns_to_the_page_asked_for_and_never_to_another_site() {
+    let app = spawn_app().await;
+    let mut ada = enrolled(&app, "next@example.com", &[Role::SupportAgent]).await;
+    let (email, password) = (ada.email.clone(), ada.password.clone());
+    // Each step checks `next` afresh: the password step already shows what is kept.
+    for (next, after_password) in [
+        ("/search?q=cus_1", "/login/mfa?next=/search%3Fq%3Dcus_1"),
+        ("//evil.example/login", "/login/mfa"),
+        ("https://evil.example/", "/login/mfa"),
+        ("/\\evil.example", "/login/mfa"),
+        ("/login", "/login/mfa"),
+    ] {
+        ada.ok("sign_out", &[]).await;
+        let (status, _, headers) = ada
+            .call_full(
+                "sign_in",
+                &[("email", &email), ("password", &password), ("next", next)],
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(location(&headers), after_password, "next = {next}");
+    }
+    // The second factor sends the member on: to a page of this site, or else home.
+    for (next, after_code) in [
+        ("//evil.example/login", "/"),
+        ("/search?q=cus_1", "/search?q=cus_1"),
+    ] {
+        ada.ok("sign_out", &[]).await;
+        ada.ok("sign_in", &[("email", &email), ("password", &password)])
+            .await;
+        let code = ada.code().await;
+        let (_, state, headers) = ada
+            .call_full("verify_mfa", &[("code", &code), ("next", next)])
+            .await;
+        assert!(state.get("SignedIn").is_some(), "{state}");
+        assert_eq!(location(&headers), after_code, "next = {next}");
+    }
+}

@@ -4,7 +4,8 @@
 
 use super::{USER, account};
 use crate::access::{
-    Actor, CreateUser, DisableUser, Grant, GrantAccess, ListUsers, ResetMfa, Role, format_roles,
+    Actor, CreateUser, DisableUser, Grant, GrantAccess, ListUsers, ResetMfa, ResetPassword, Role,
+    format_roles,
 };
 use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::error::VaultError;
@@ -149,6 +150,7 @@ impl Vault {
             disabled_reason: None,
             created_at: now,
             updated_at: now,
+            sessions_valid_from: 0,
         };
         let mut tx = self.store.writer().begin().await?;
         store::staff::insert(&mut tx, &row).await?;
@@ -229,15 +231,97 @@ impl Vault {
         let actor = grant_actor(grant);
         not_self(actor, id)?;
         self.find_staff(id).await?.ok_or(VaultError::NotFound)?;
+        let now = store::now_millis();
         let mut tx = self.store.writer().begin().await?;
-        store::staff::set_totp(&mut tx, id, None, false, store::now_millis()).await?;
+        store::staff::set_totp(&mut tx, id, None, false, now).await?;
         store::staff::delete_codes(&mut tx, id).await?;
+        // A session that passed the old factor must not enrol a new one of its own.
+        store::staff::end_sessions(&mut tx, id, now).await?;
         AuditEvent::new(actor, "user.mfa_reset", Outcome::Success, origin)
             .resource(USER, id)
             .write(&mut tx)
             .await?;
         tx.commit().await?;
         self.reread(id).await
+    }
+
+    /// Issues an account a new one-time password (handed over out of band, replaced at the next
+    /// sign-in), lifts a lockout, ends its open sessions, and with `reset_mfa` also removes its
+    /// authenticator and recovery codes (for someone who lost both). Audit:
+    /// `user.password_reset` with what was done.
+    pub async fn reset_staff_password(
+        &self,
+        grant: &Grant<ResetPassword>,
+        id: &str,
+        reset_mfa: bool,
+        origin: &Origin,
+    ) -> Result<NewStaff, VaultError> {
+        let actor = grant_actor(grant);
+        not_self(actor, id)?;
+        self.reset_password_as(actor, id, reset_mfa, origin).await
+    }
+
+    /// The same from the host's command line, by email (the break-glass path when no other
+    /// security admin can: the only admin forgot their password). Only the system operator
+    /// may. Audit: `user.password_reset` by `system`.
+    pub async fn recover_staff_password(
+        &self,
+        operator: &Actor,
+        email: &str,
+        reset_mfa: bool,
+    ) -> Result<NewStaff, VaultError> {
+        if !operator.is_host_shell_operator() {
+            return Err(crate::access::Denied {
+                action: "user.password_reset",
+                required: "system operator",
+                step_up: false,
+            }
+            .into());
+        }
+        let email = Email::parse(email)?;
+        let row = {
+            let mut conn = self.store.reader().acquire().await?;
+            store::staff::find_by_email(&mut conn, email.as_str()).await?
+        };
+        let row = row.ok_or(VaultError::NotFound)?;
+        self.reset_password_as(operator, &row.id, reset_mfa, &Origin::default())
+            .await
+    }
+
+    async fn reset_password_as(
+        &self,
+        actor: &Actor,
+        id: &str,
+        reset_mfa: bool,
+        origin: &Origin,
+    ) -> Result<NewStaff, VaultError> {
+        let before = self.find_staff(id).await?.ok_or(VaultError::NotFound)?;
+        let issued = password::issue();
+        let hash = password::hash(issued.clone())
+            .await
+            .map_err(|_| VaultError::Unavailable)?;
+        let now = store::now_millis();
+        let mut tx = self.store.writer().begin().await?;
+        store::staff::reset_password(&mut tx, id, &hash, now).await?;
+        if reset_mfa {
+            store::staff::set_totp(&mut tx, id, None, false, now).await?;
+            store::staff::delete_codes(&mut tx, id).await?;
+        }
+        AuditEvent::new(actor, "user.password_reset", Outcome::Success, origin)
+            .resource(USER, id)
+            .detail(serde_json::json!({
+                "mfa_reset": reset_mfa,
+                "mfa_kept": before.totp_enabled && !reset_mfa,
+                "was_locked": before.locked_until.is_some_and(|until| until > now),
+                "sessions_ended": true,
+            }))
+            .write(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(NewStaff {
+            account: self.reread(id).await?,
+            password: issued,
+        })
     }
 
     async fn reread(&self, id: &str) -> Result<StaffAccount, VaultError> {

@@ -37,6 +37,7 @@ pub(crate) fn account(row: &StaffRow) -> StaffAccount {
         disabled_reason: row.disabled_reason.clone(),
         last_active_at: row.last_active_at,
         created_at: row.created_at,
+        sessions_valid_from: row.sessions_valid_from,
     }
 }
 
