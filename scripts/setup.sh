@@ -36,7 +36,7 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "0.2.130"; then
   cargo install wasm-bindgen-cli --version 0.2.130
 fi
 
-if [ ! -x end2end/node_modules/.bin/wasm-opt ] || { $with_browser && [ ! -d end2end/node_modules/@playwright/test ]; }; then
-  echo "==> npm install (end2end: Playwright, binaryen)"
+if [ ! -x end2end/node_modules/.bin/wasm-opt ] || { $with_browser && { [ ! -d end2end/node_modules/@playwright/test ] || [ ! -d end2end/node_modules/@axe-core/playwright ]; }; }; then
+  echo "==> npm install (end2end: Playwright, axe-core, binaryen)"
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund)
 fi

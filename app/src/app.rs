@@ -23,6 +23,7 @@ use crate::pages::not_found::NotFound;
 use crate::pages::password::PasswordPage;
 use crate::pages::search::SearchPage;
 use crate::pages::step_up::StepUpPolicyPage;
+use crate::pages::timeline::TimelinePage;
 use crate::pages::user::UserPage;
 use crate::pages::users::UsersPage;
 use crate::pages::webhooks::WebhooksPage;
@@ -43,7 +44,9 @@ pub fn App() -> impl IntoView {
         <Title text="Coffer" />
         <Body {..} data-hydrated=move || hydrated.get().then_some("true") />
         <Router>
-            <a class="skip-link" href="#main">
+            // `rel="external"` keeps the client router off it, so the browser's own fragment
+            // navigation moves the keyboard focus into the page (the router would not).
+            <a class="skip-link" href="#main" rel="external">
                 "Skip to main content"
             </a>
             <TopBar />
@@ -58,6 +61,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/customers/:reference")
                         view=CustomerPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/customers/:reference/timeline")
+                        view=TimelinePage
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/payment-methods/:id") view=MethodPage ssr=SsrMode::Async />

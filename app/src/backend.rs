@@ -58,6 +58,7 @@ pub trait ConsoleBackend: Send + Sync + 'static {
     /// is checked with) before it may be put in a URL; answers the trimmed query.
     fn check_search(&self, query: String) -> Reply<'_, String>;
     fn customer(&self, reference: String) -> Reply<'_, CustomerView>;
+    fn customer_timeline(&self, query: TimelineQuery) -> Reply<'_, TimelineView>;
     fn payment_method(&self, id: String) -> Reply<'_, MethodDetail>;
     fn reveal(&self, id: String, reason: String, code: Option<String>)
     -> Reply<'_, RevealedSecret>;

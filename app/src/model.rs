@@ -6,9 +6,11 @@ use serde::{Deserialize, Serialize};
 
 mod audit;
 mod lifecycle;
+mod timeline;
 
 pub use audit::*;
 pub use lifecycle::*;
+pub use timeline::*;
 
 /// Where the signed-in (or half signed-in) staff member stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 //! redirect would let a link to our sign-in page send a freshly signed-in agent anywhere).
 
 use crate::model::SessionState;
+use crate::search_query::encode;
 
 /// The longest return path kept; a longer one is dropped (the visitor lands on the console).
 const MAX_LEN: usize = 1024;
@@ -63,19 +64,6 @@ pub fn after_step(state: &SessionState, next: Option<&ReturnPath>) -> String {
     }
 }
 
-/// Percent-encodes a query value: everything but RFC 3986's unreserved characters and `/`.
-fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,7 +114,7 @@ mod tests {
         let next = next.as_ref();
         assert_eq!(
             after_step(&SessionState::SignedOut, next),
-            "/login?next=/search%3Fq%3Da%26b%3Dc"
+            "/login?next=%2Fsearch%3Fq%3Da%26b%3Dc"
         );
         assert_eq!(
             after_step(
@@ -135,11 +123,11 @@ mod tests {
                 },
                 next
             ),
-            "/login/mfa?next=/search%3Fq%3Da%26b%3Dc"
+            "/login/mfa?next=%2Fsearch%3Fq%3Da%26b%3Dc"
         );
         assert_eq!(
             with_next("/login?reason=expired", next),
-            "/login?reason=expired&next=/search%3Fq%3Da%26b%3Dc"
+            "/login?reason=expired&next=%2Fsearch%3Fq%3Da%26b%3Dc"
         );
         assert_eq!(after_step(&SessionState::SignedOut, None), "/login");
     }

@@ -26,7 +26,7 @@ test("a signed-out visitor is sent to sign in, and pages work before the wasm lo
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   const response = await page.goto(`${main.url}/customers/cus_anyone`);
-  expect(response?.url()).toMatch(/\/login\?next=\/customers\/cus_anyone$/);
+  expect(response?.url()).toMatch(/\/login\?next=%2Fcustomers%2Fcus_anyone$/);
   await expect(page.getByRole("heading", { name: "Sign in to Coffer" })).toBeVisible();
   // A plain HTML form post signs in too (no wasm): the next step is the password change.
   const agent = createUser(main, "support_agent");
@@ -44,7 +44,7 @@ test("signing in returns to the page asked for", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "Sign in to Coffer" })).toBeVisible();
 
   await openHydrated(page, `${main.url}/console/expiry?within=30`);
-  await expect(page).toHaveURL(/\/login\?next=\/console\/expiry%3Fwithin%3D30$/);
+  await expect(page).toHaveURL(/\/login\?next=%2Fconsole%2Fexpiry%3Fwithin%3D30$/);
   await page.getByLabel("Email").fill(agent.email);
   await page.getByLabel("Password", { exact: true }).fill(agent.password);
   await page.getByRole("button", { name: "Sign in" }).click();

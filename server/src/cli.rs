@@ -54,6 +54,11 @@ pub enum Command {
         #[command(subcommand)]
         command: LifecycleCommand,
     },
+    /// The customer timeline's benchmark (synthetic data only).
+    Timeline {
+        #[command(subcommand)]
+        command: TimelineCommand,
+    },
     /// Development data (never on a production vault).
     Demo {
         #[command(subcommand)]
@@ -97,6 +102,28 @@ pub enum HsmCommand {
     Init,
     /// Report the protection attributes of the keys in the token.
     Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TimelineCommand {
+    /// Benchmark only: store one synthetic customer (`cus_synth_…`) with METHODS cards and about
+    /// EVENTS timeline entries over a year (audit events, uses, status changes, links, mandates,
+    /// webhook deliveries). Refused on a database holding any other payment method.
+    Seed {
+        #[arg(long, default_value = "cus_synth_timeline")]
+        customer: String,
+        #[arg(long, default_value_t = 500)]
+        methods: usize,
+        #[arg(long, default_value_t = 10_000)]
+        events: u64,
+    },
+    /// Benchmark only: time the timeline's pages for CUSTOMER and print p50/p95/p99/max per page.
+    Bench {
+        #[arg(long, default_value = "cus_synth_timeline")]
+        customer: String,
+        #[arg(long, default_value_t = 200)]
+        runs: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]

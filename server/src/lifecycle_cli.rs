@@ -180,26 +180,14 @@ async fn bench_dashboard(vault: &Vault, runs: u32, now: i64) -> anyhow::Result<(
     );
     println!("|---|---:|---:|---:|---:|---:|");
     for (name, c) in &calls {
-        let mut times = Vec::with_capacity(runs as usize);
+        let mut times = crate::bench_table::Timings::new(runs as usize);
         let mut rows = 0;
         for _ in 0..runs {
             let started = Instant::now();
             rows = call(vault, &grant, c, now, &origin).await?;
-            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            times.push(started.elapsed());
         }
-        times.sort_by(f64::total_cmp);
-        // Nearest rank.
-        let at = |q: f64| {
-            let rank = (times.len() as f64 * q).ceil() as usize;
-            times[rank.clamp(1, times.len()) - 1]
-        };
-        println!(
-            "| {name} | {rows} | {:.2} | {:.2} | {:.2} | {:.2} |",
-            at(0.5),
-            at(0.95),
-            at(0.99),
-            at(1.0)
-        );
+        println!("{}", times.row(name, rows));
     }
     Ok(())
 }

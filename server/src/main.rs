@@ -80,6 +80,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Lifecycle { command } => {
             coffer_server::lifecycle_cli::run(command, vault_config()).await?;
         }
+        Command::Timeline { command } => {
+            coffer_server::timeline_cli::run(command, vault_config()).await?;
+        }
         Command::Keys {
             command: KeysCommand::Rotate,
         } => {

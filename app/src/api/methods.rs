@@ -35,6 +35,35 @@ pub async fn search(q: String) -> Result<SearchResults, ConsoleError> {
     )
 }
 
+/// A page of a customer's timeline: methods stored, status changes, uses with their step-ups,
+/// mandates, customer links, webhook deliveries and the audit trail, newest first.
+/// `sources` is a comma-separated list of source names (empty: all). Permission:
+/// `payment_methods.history`. Audit: `customer.timeline`.
+#[server(prefix = "/console/api", endpoint = "customer_timeline")]
+pub async fn customer_timeline(
+    reference: String,
+    sources: String,
+    method: String,
+    before: String,
+) -> Result<crate::model::TimelineView, ConsoleError> {
+    crate::api::reply(
+        async move {
+            let query = crate::model::TimelineQuery {
+                reference,
+                sources: sources
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                method,
+                before,
+            };
+            crate::backend::backend()?.customer_timeline(query).await
+        }
+        .await,
+    )
+}
+
 /// A customer's methods. Permission: `payment_methods.read`. Audit: `payment_method.list`.
 #[server(prefix = "/console/api", endpoint = "customer")]
 pub async fn customer(reference: String) -> Result<CustomerView, ConsoleError> {

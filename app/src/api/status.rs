@@ -91,6 +91,9 @@ mod tests {
         fn customer(&self, _: String) -> Reply<'_, CustomerView> {
             nothing()
         }
+        fn customer_timeline(&self, _: TimelineQuery) -> Reply<'_, TimelineView> {
+            nothing()
+        }
         fn payment_method(&self, _: String) -> Reply<'_, MethodDetail> {
             nothing()
         }

@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::data_table::TableWrap;
+
 use crate::components::feedback::EmptyState;
 use crate::components::format::{badge, full_time, words};
 use crate::model::AuditEventRow;
@@ -41,7 +43,7 @@ pub fn AuditTable(events: Vec<AuditEventRow>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <TableWrap label="Audit events">
             <table class="table audit-table">
                 <thead>
                     <tr>
@@ -57,7 +59,7 @@ pub fn AuditTable(events: Vec<AuditEventRow>) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableWrap>
     }
     .into_any()
 }

@@ -9,9 +9,24 @@ pub enum Column {
     Hidden(&'static str),
 }
 
-/// The table; `children` are its rows.
+/// The box a wide table scrolls in: focusable and named, so that keyboard users can scroll it
+/// and screen readers say what it holds (WCAG 2.1.1).
 #[component]
-pub fn DataTable(columns: Vec<Column>, children: Children) -> impl IntoView {
+pub fn TableWrap(label: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div class="table-wrap" tabindex="0" role="region" aria-label=label>
+            {children()}
+        </div>
+    }
+}
+
+/// The table; `children` are its rows. `label` names its scrolling box.
+#[component]
+pub fn DataTable(
+    columns: Vec<Column>,
+    #[prop(default = "Table")] label: &'static str,
+    children: Children,
+) -> impl IntoView {
     let heads = columns
         .into_iter()
         .map(|c| match c {
@@ -23,13 +38,13 @@ pub fn DataTable(columns: Vec<Column>, children: Children) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <TableWrap label>
             <table class="table">
                 <thead>
                     <tr>{heads}</tr>
                 </thead>
                 <tbody>{children()}</tbody>
             </table>
-        </div>
+        </TableWrap>
     }
 }

@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::data_table::TableWrap;
+
 use crate::components::feedback::EmptyState;
 use crate::components::format::{badge, short_time, words};
 use crate::model::HistoryEntry;
@@ -38,7 +40,7 @@ pub fn HistoryTable(history: Vec<HistoryEntry>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <TableWrap label="History">
             <table class="table">
                 <thead>
                     <tr>
@@ -53,7 +55,7 @@ pub fn HistoryTable(history: Vec<HistoryEntry>) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableWrap>
     }
     .into_any()
 }

@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::data_table::TableWrap;
+
 use crate::components::feedback::EmptyState;
 use crate::components::format::{badge, short_time, words};
 use crate::model::MethodSummary;
@@ -13,7 +15,7 @@ pub fn MethodsTable(methods: Vec<MethodSummary>, #[prop(into)] empty: String) ->
         return view! { <EmptyState>{empty}</EmptyState> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <TableWrap label="Payment methods">
             <table class="table">
                 <thead>
                     <tr>
@@ -29,7 +31,7 @@ pub fn MethodsTable(methods: Vec<MethodSummary>, #[prop(into)] empty: String) ->
                     {methods.into_iter().map(|m| view! { <MethodRow m /> }).collect_view()}
                 </tbody>
             </table>
-        </div>
+        </TableWrap>
     }
     .into_any()
 }

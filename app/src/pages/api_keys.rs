@@ -3,6 +3,8 @@
 //! admin issued (dual control), and revoking one. Each change needs a step-up.
 
 use leptos::prelude::*;
+
+use crate::components::data_table::TableWrap;
 use leptos_meta::Title;
 
 use crate::api::admin::{ApproveApiKey, CreateApiKey, RevokeApiKey, list_api_keys};
@@ -106,7 +108,7 @@ fn KeysTable(
         .collect_view();
     let hint = step_up_until.map(|_| "Not needed for a few minutes after you entered one.");
     view! {
-        <div class="table-wrap">
+        <TableWrap label="API keys">
             <table class="table">
                 <thead>
                     <tr>
@@ -123,7 +125,7 @@ fn KeysTable(
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableWrap>
         <p class="field-hint">
             "Revoking and approving need the current code from your authenticator app. " {hint}
         </p>

@@ -1,4 +1,5 @@
-//! `/customers/:reference`: one customer's payment methods.
+//! `/customers/:reference`: one customer's payment methods, their re-verification links, and
+//! the way to the customer's timeline.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -37,6 +38,11 @@ pub fn CustomerPage() -> impl IntoView {
 #[component]
 fn Customer(found: CustomerView) -> impl IntoView {
     let count = found.methods.len();
+    let timeline = crate::model::TimelineQuery {
+        reference: found.reference.clone(),
+        ..Default::default()
+    }
+    .href();
     let summary = match count {
         1 => "1 payment method".to_owned(),
         n => format!("{n} payment methods"),
@@ -48,8 +54,11 @@ fn Customer(found: CustomerView) -> impl IntoView {
             <span aria-current="page">"Customer"</span>
         </nav>
         <div class="page-header">
-            <h1>"Customer " <span class="mono">{found.reference}</span></h1>
+            <h1>"Customer " <span class="mono">{found.reference.clone()}</span></h1>
             <p class="muted">{summary}</p>
+            <p>
+                <a href=timeline>"Timeline: uses, links, webhooks and the audit trail →"</a>
+            </p>
         </div>
         <section class="card" aria-label="Payment methods">
             <MethodsTable

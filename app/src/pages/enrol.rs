@@ -8,27 +8,34 @@ use crate::api::session::{ConfirmMfa, mfa_enrolment};
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FormError, SubmitButton, TextField, action_error, field_error};
 use crate::components::guard::{NextField, RequireStep};
+use crate::error::ConsoleError;
 use crate::model::Enrolment;
 
 /// Enrolment for someone who has no authenticator yet.
 #[component]
 pub fn EnrolPage() -> impl IntoView {
     let confirm = ServerAction::<ConfirmMfa>::new();
+    // Started once per page, here rather than under the guard: the guard may render its
+    // children more than once on the server, and each start makes a new key (the page would
+    // show one key while another is stored).
+    let enrolment = Resource::new(|| (), |()| mfa_enrolment());
     view! {
         <Title text="Set up two-step verification · Coffer" />
         <RequireStep pages=&["/account/mfa"] let:_state>
             <section class="card enrol" aria-labelledby="enrol-heading">
                 <h1 id="enrol-heading">"Set up two-step verification"</h1>
-                <EnrolmentSteps confirm />
+                <EnrolmentSteps enrolment confirm />
             </section>
         </RequireStep>
     }
 }
 
-/// Starts the enrolment once (each start makes a new key), then shows it.
+/// The started enrolment, once it is there.
 #[component]
-fn EnrolmentSteps(confirm: ServerAction<ConfirmMfa>) -> impl IntoView {
-    let enrolment = Resource::new(|| (), |()| mfa_enrolment());
+fn EnrolmentSteps(
+    enrolment: Resource<Result<Enrolment, ConsoleError>>,
+    confirm: ServerAction<ConfirmMfa>,
+) -> impl IntoView {
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {

@@ -4,6 +4,8 @@
 //! with its CSV download, and the lifecycle job's latest runs.
 
 use leptos::prelude::*;
+
+use crate::components::data_table::TableWrap;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -227,7 +229,7 @@ fn ExpiryTable(rows: Vec<ExpiryRow>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <TableWrap label="Expiring cards">
             <table class="table" data-testid="expiry-table">
                 <thead>
                     <tr>
@@ -240,7 +242,7 @@ fn ExpiryTable(rows: Vec<ExpiryRow>) -> impl IntoView {
                 </thead>
                 <tbody>{body}</tbody>
             </table>
-        </div>
+        </TableWrap>
     }
     .into_any()
 }

@@ -15,6 +15,7 @@ pub mod not_found;
 pub mod password;
 pub mod search;
 pub mod step_up;
+pub mod timeline;
 pub mod user;
 pub mod users;
 pub mod webhooks;

@@ -2,6 +2,8 @@
 //! one-time password shown once.
 
 use leptos::prelude::*;
+
+use crate::components::data_table::TableWrap;
 use leptos_meta::Title;
 
 use crate::api::admin::{CreateUser, list_users};
@@ -98,7 +100,7 @@ fn UsersTable(users: Vec<UserSummary>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <TableWrap label="Staff accounts">
             <table class="table">
                 <thead>
                     <tr>
@@ -112,7 +114,7 @@ fn UsersTable(users: Vec<UserSummary>) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableWrap>
     }
     .into_any()
 }

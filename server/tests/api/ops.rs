@@ -101,12 +101,12 @@ async fn protected_pages_redirect_to_sign_in_with_303() {
         .build()
         .unwrap();
     for (path, next) in [
-        ("/search", "/search"),
-        ("/search?q=cus_1", "/search%3Fq%3Dcus_1"),
-        ("/admin/users", "/admin/users"),
-        ("/console/audit", "/console/audit"),
-        ("/console/expiry", "/console/expiry"),
-        ("/", "/"),
+        ("/search", "%2Fsearch"),
+        ("/search?q=cus_1", "%2Fsearch%3Fq%3Dcus_1"),
+        ("/admin/users", "%2Fadmin%2Fusers"),
+        ("/console/audit", "%2Fconsole%2Faudit"),
+        ("/console/expiry", "%2Fconsole%2Fexpiry"),
+        ("/", "%2F"),
     ] {
         for accept in [None, Some("text/html,application/xhtml+xml")] {
             let mut req = client.get(app.url(path));

@@ -100,6 +100,8 @@ actions! {
     ReadPaymentMethod => "payment_method.read", Some(S::PaymentMethodsRead), Some(P::PaymentMethodsRead), false;
     /// Read a payment method's audit history.
     ReadPaymentMethodHistory => "payment_method.history", None, Some(P::PaymentMethodsHistory), false;
+    /// Read a customer's timeline (methods, uses, mandates, links, webhooks, audit events).
+    ReadCustomerTimeline => "customer.timeline", None, Some(P::PaymentMethodsHistory), false;
     /// Read a full PAN (or IBAN, account number) in clear.
     RevealPaymentMethod => "payment_method.reveal", Some(S::PaymentMethodsReveal), Some(P::PaymentMethodsReveal), true;
     /// Crypto-shred a payment method.
@@ -280,6 +282,7 @@ mod tests {
             Validate,
             ReadPaymentMethod,
             ReadPaymentMethodHistory,
+            ReadCustomerTimeline,
             RevealPaymentMethod,
             DeletePaymentMethod,
             ListUsers,
@@ -316,14 +319,22 @@ mod tests {
                 "support_agent",
                 staff(&[Role::SupportAgent], false, false),
                 staff(&[Role::SupportAgent], false, true),
-                &["payment_method.read", "payment_method.history"],
+                &[
+                    "payment_method.read",
+                    "payment_method.history",
+                    "customer.timeline",
+                ],
                 &["payment_method.delete"],
             ),
             (
                 "support_agent + reveal grant",
                 staff(&[Role::SupportAgent], true, false),
                 staff(&[Role::SupportAgent], true, true),
-                &["payment_method.read", "payment_method.history"],
+                &[
+                    "payment_method.read",
+                    "payment_method.history",
+                    "customer.timeline",
+                ],
                 &["payment_method.delete", "payment_method.reveal"],
             ),
             (
@@ -333,6 +344,7 @@ mod tests {
                 &[
                     "payment_method.read",
                     "payment_method.history",
+                    "customer.timeline",
                     "audit.search",
                     "audit.flag_review",
                 ],

@@ -126,7 +126,7 @@ pub struct SyntheticCard {
     pub replaced_by: Option<String>,
 }
 
-fn random_id(rng: &mut impl Rng, prefix: &str) -> String {
+pub(crate) fn random_id(rng: &mut impl Rng, prefix: &str) -> String {
     const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut out = String::with_capacity(prefix.len() + 25);
     out.push_str(prefix);
@@ -256,7 +256,7 @@ pub struct SeedReport {
 }
 
 /// Whether the table holds any payment method of a customer that is not synthetic.
-async fn holds_real_methods(conn: &mut AnyConnection) -> Result<bool, StoreError> {
+pub(crate) async fn holds_real_methods(conn: &mut AnyConnection) -> Result<bool, StoreError> {
     let found = sqlx::query(
         "SELECT id FROM payment_methods WHERE substr(customer, 1, 10) <> 'cus_synth_' LIMIT 1",
     )
@@ -265,7 +265,10 @@ async fn holds_real_methods(conn: &mut AnyConnection) -> Result<bool, StoreError
     Ok(found.is_some())
 }
 
-async fn insert(conn: &mut AnyConnection, cards: &[SyntheticCard]) -> Result<(), StoreError> {
+pub(crate) async fn insert(
+    conn: &mut AnyConnection,
+    cards: &[SyntheticCard],
+) -> Result<(), StoreError> {
     let sql = format!(
         "INSERT INTO payment_methods ({COLUMNS}, archived_at, replaced_by) VALUES {}",
         store::placeholders(conn, cards.len(), 23)

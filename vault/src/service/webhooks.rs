@@ -272,6 +272,10 @@ impl Vault {
             &event_type,
             &payload.to_string(),
             &row.channel,
+            webhooks::About {
+                customer: &row.customer,
+                payment_method: Some(&row.payment_method),
+            },
             now,
         )
         .await?;
@@ -308,7 +312,20 @@ impl Vault {
         });
         // No channel is named "" (channel names are 1-32 characters), so only the endpoints
         // registered for all channels match.
-        webhooks::enqueue(tx, &event_id, event_type, &payload.to_string(), "", now).await?;
+        let about = webhooks::About {
+            customer,
+            payment_method: None,
+        };
+        webhooks::enqueue(
+            tx,
+            &event_id,
+            event_type,
+            &payload.to_string(),
+            "",
+            about,
+            now,
+        )
+        .await?;
         Ok(())
     }
 
@@ -340,6 +357,10 @@ impl Vault {
             event_type,
             &payload.to_string(),
             &row.channel,
+            webhooks::About {
+                customer: &row.customer,
+                payment_method: Some(&row.id),
+            },
             now,
         )
         .await?;

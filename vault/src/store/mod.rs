@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod mandates;
 pub mod payment_methods;
 pub mod staff;
+pub mod timeline;
 pub mod webhooks;
 
 pub use api_keys::ApiKeyRow;

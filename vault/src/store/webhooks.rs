@@ -69,6 +69,13 @@ pub async fn find_endpoint(
     }))
 }
 
+/// What an event is about, for the customer's timeline.
+#[derive(Debug, Clone, Copy)]
+pub struct About<'a> {
+    pub customer: &'a str,
+    pub payment_method: Option<&'a str>,
+}
+
 /// Queues one event for every enabled endpoint of `channel` (and those of all channels).
 pub async fn enqueue(
     conn: &mut AnyConnection,
@@ -76,6 +83,7 @@ pub async fn enqueue(
     event_type: &str,
     payload: &str,
     channel: &str,
+    about: About<'_>,
     now: i64,
 ) -> Result<u64, StoreError> {
     let endpoints = sqlx::query(
@@ -90,8 +98,8 @@ pub async fn enqueue(
         let endpoint: String = e.try_get("id")?;
         sqlx::query(
             "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, payload, \
-             status, attempts, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
+             status, attempts, next_attempt_at, created_at, customer, payment_method) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6, $7, $8)",
         )
         .bind(crate::token::random_id("whd"))
         .bind(&endpoint)
@@ -99,6 +107,8 @@ pub async fn enqueue(
         .bind(event_type)
         .bind(payload)
         .bind(now)
+        .bind(about.customer)
+        .bind(about.payment_method)
         .execute(&mut *conn)
         .await?;
         queued += 1;

@@ -10,6 +10,7 @@ mod auth;
 mod errors;
 pub(super) mod lifecycle;
 mod methods;
+mod timeline;
 mod views;
 mod webhooks;
 
@@ -274,6 +275,9 @@ impl ConsoleBackend for VaultBackend {
     }
     fn customer(&self, reference: String) -> Reply<'_, CustomerView> {
         Box::pin(self.do_customer(reference))
+    }
+    fn customer_timeline(&self, query: TimelineQuery) -> Reply<'_, TimelineView> {
+        Box::pin(self.do_customer_timeline(query))
     }
     fn payment_method(&self, id: String) -> Reply<'_, MethodDetail> {
         Box::pin(self.do_payment_method(id))

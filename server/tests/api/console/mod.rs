@@ -10,6 +10,7 @@ mod lockout;
 mod resets;
 mod sessions;
 mod sign_in;
+mod timeline;
 
 use crate::helpers::TestApp;
 use coffer_vault::access::{Actor, Role};

@@ -298,7 +298,7 @@ async fn sign_in_returns_to_the_page_asked_for_and_never_to_another_site() {
     let (email, password) = (ada.email.clone(), ada.password.clone());
     // Each step checks `next` afresh: the password step already shows what is kept.
     for (next, after_password) in [
-        ("/search?q=cus_1", "/login/mfa?next=/search%3Fq%3Dcus_1"),
+        ("/search?q=cus_1", "/login/mfa?next=%2Fsearch%3Fq%3Dcus_1"),
         ("//evil.example/login", "/login/mfa"),
         ("https://evil.example/", "/login/mfa"),
         ("/\\evil.example", "/login/mfa"),
