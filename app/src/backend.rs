@@ -59,10 +59,18 @@ pub trait ConsoleBackend: Send + Sync + 'static {
     fn check_search(&self, query: String) -> Reply<'_, String>;
     fn customer(&self, reference: String) -> Reply<'_, CustomerView>;
     fn customer_timeline(&self, query: TimelineQuery) -> Reply<'_, TimelineView>;
+    fn issue_card_collection(&self, reference: String, reason: String)
+    -> Reply<'_, CollectionLink>;
     fn payment_method(&self, id: String) -> Reply<'_, MethodDetail>;
     fn reveal(&self, id: String, reason: String, code: Option<String>)
     -> Reply<'_, RevealedSecret>;
     fn delete_payment_method(&self, id: String, code: Option<String>) -> Reply<'_, ()>;
+    fn edit_payment_method(
+        &self,
+        id: String,
+        details: MethodDetails,
+        reason: String,
+    ) -> Reply<'_, ()>;
 
     // Administration (security admins).
     fn users(&self) -> Reply<'_, Vec<UserSummary>>;

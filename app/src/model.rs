@@ -148,7 +148,49 @@ pub struct MethodDetail {
     pub history: Vec<HistoryEntry>,
     pub can_reveal: bool,
     pub can_delete: bool,
+    /// The details form's current values, when the viewer may edit them (a live method).
+    #[serde(default)]
+    pub editable: Option<MethodDetails>,
 }
+
+/// A method's non-secret details as the edit form shows and sends them (empty: not set).
+/// Metadata is one `key=value` per line; the nickname is kept as metadata `nickname`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MethodDetails {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub line1: String,
+    pub line2: String,
+    pub city: String,
+    pub postal_code: String,
+    pub country: String,
+    pub nickname: String,
+    pub metadata: String,
+}
+
+/// A card-collection link for a caller, shown to the agent once (it is the caller's key to the
+/// card form; `Debug` hides it).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionLink {
+    pub url: String,
+    /// RFC 3339 UTC.
+    pub expires_at: String,
+}
+
+impl std::fmt::Debug for CollectionLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CollectionLink(<hidden>, until {})", self.expires_at)
+    }
+}
+
+/// Why a member changes a method's details: (code, label).
+pub const EDIT_REASONS: [(&str, &str); 3] = [
+    ("customer_request", "The customer asked"),
+    ("correction", "Correcting wrong details"),
+    ("fraud_review", "Fraud or dispute review"),
+];
 
 /// The clear details of a payment method, returned once by `reveal_payment_method`: each value
 /// in zeroizing memory, wiped when the panel lets go of it. `Debug` never prints the values.

@@ -3,6 +3,7 @@
 // before; no serious or critical violation is allowed. The skip link and a visible focus ring
 // are checked with the keyboard; wide tables scroll from the keyboard too.
 import AxeBuilder from "@axe-core/playwright";
+import { randomBytes } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
 import { PAGES, type Role, fillPage } from "./pages";
 import { createUser, firstSignIn, main, openHydrated, sql, tokenize } from "./support";
@@ -36,7 +37,7 @@ for (const role of ["support_agent", "compliance_officer", "security_admin"] as 
     request,
   }) => {
     test.setTimeout(120_000);
-    const customer = `cus_axe_${Date.now()}`;
+    const customer = `cus_axe_${randomBytes(4).toString("hex")}`;
     const pm = await tokenize(request, customer, "4242424242424242");
     const account = createUser(main, role);
     await firstSignIn(page, main, account);

@@ -4,7 +4,7 @@ import { main, openHydrated } from "./support";
 
 test("the console asks a signed-out visitor to sign in", async ({ page }) => {
   await openHydrated(page, `${main.url}/`);
-  await expect(page).toHaveURL(/\/login$/);
+  await expect(page).toHaveURL(/\/login\?next=%2F$/);
   await expect(page).toHaveTitle("Sign in · Coffer");
   await expect(page.getByRole("heading", { level: 1, name: "Sign in to Coffer" })).toBeVisible();
 });

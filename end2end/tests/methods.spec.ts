@@ -1,13 +1,14 @@
 // Payment methods in the console, in Chromium: an agent sees masked data only; without the
 // reveal permission a reveal is refused and the refusal is in the audit table; with it (granted
 // by a security admin), after a step-up and with a reason, the number is shown once.
+import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import { code, createUser, firstSignIn, main, openHydrated, sql, tokenize } from "./support";
 
 const PAN = "4242424242424242";
 
 test("an agent sees masked data only", async ({ page, request }) => {
-  const customer = `cus_e2e_${Date.now()}`;
+  const customer = `cus_e2e_${randomBytes(4).toString("hex")}`;
   const id = await tokenize(request, customer, PAN);
   const agent = createUser(main, "support_agent");
   await firstSignIn(page, main, agent);
@@ -37,7 +38,7 @@ test("an agent without the reveal permission is refused, and the refusal is audi
   page,
   request,
 }) => {
-  const id = await tokenize(request, `cus_e2e_${Date.now()}`, PAN);
+  const id = await tokenize(request, `cus_e2e_${randomBytes(4).toString("hex")}`, PAN);
   const agent = createUser(main, "support_agent");
   await firstSignIn(page, main, agent);
   await openHydrated(page, `${main.url}/payment-methods/${id}`);
@@ -60,7 +61,7 @@ test("an agent with the reveal grant reveals after a step-up and a reason", asyn
   browser,
   request,
 }) => {
-  const id = await tokenize(request, `cus_e2e_${Date.now()}`, PAN);
+  const id = await tokenize(request, `cus_e2e_${randomBytes(4).toString("hex")}`, PAN);
   const agent = createUser(main, "support_agent");
   const admin = createUser(main, "security_admin");
 
@@ -101,4 +102,37 @@ test("an agent with the reveal grant reveals after a step-up and a reason", asyn
     `SELECT reason FROM audit_events WHERE action = 'payment_method.reveal' AND outcome = 'success' AND actor_id = '${agentId}' AND resource_id = '${id}'`,
   );
   expect(reason).toBe("ticket 4711: chargeback");
+});
+
+test("an agent edits a method's details with a reason, and a card number is refused", async ({
+  page,
+  request,
+}) => {
+  const customer = `cus_edit_${randomBytes(4).toString("hex")}`;
+  const id = await tokenize(request, customer, PAN);
+  const agent = createUser(main, "support_agent");
+  await firstSignIn(page, main, agent);
+  await openHydrated(page, `${main.url}/payment-methods/${id}`);
+  const form = page.getByRole("region", { name: "Edit details" });
+
+  // A card number in the nickname is refused on that field; nothing is saved.
+  await form.getByLabel("Nickname").fill("4242 4242 4242 4242");
+  await form.getByRole("button", { name: "Save details" }).click();
+  await expect(form.getByText("looks like a card number")).toBeVisible();
+  expect(sql(main, `SELECT COUNT(*) FROM audit_events WHERE action = 'payment_method.update'
+    AND resource_id = '${id}'`)).toBe("0");
+
+  await form.getByLabel("Nickname").fill("Work card");
+  await form.getByLabel("Billing name").fill("Ada Lovelace");
+  await form.getByLabel("Why").selectOption("customer_request");
+  await form.getByRole("button", { name: "Save details" }).click();
+  await expect(page.getByText("Details saved.")).toBeVisible();
+  await expect(page.locator("dd", { hasText: "Work card" })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "Payment method update" })).toBeVisible();
+  expect(
+    sql(
+      main,
+      `SELECT reason || ' ' || json_extract(detail, '$.after.metadata.nickname') FROM audit_events WHERE action = 'payment_method.update' AND resource_id = '${id}'`,
+    ),
+  ).toBe("customer_request Work card");
 });

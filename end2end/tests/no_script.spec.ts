@@ -1,6 +1,7 @@
 // The console without JavaScript, as each role: every page is plain server-rendered HTML that
 // answers a real redirect, the page itself (200) or "not for your role" (403); signing in with
 // plain form posts returns to the page asked for; a search and sign-out work as plain forms.
+import { randomBytes } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
 import { PAGES, type Role, fillPage } from "./pages";
 import { base32, code, createUser, main, sql, tokenize, type Account } from "./support";
@@ -48,7 +49,7 @@ async function firstSignInWithoutScript(page: Page, account: Account, first: str
 for (const role of ["support_agent", "compliance_officer", "security_admin"] as Role[]) {
   test(`every console page works without JavaScript for a ${role}`, async ({ browser, request }) => {
     test.setTimeout(90_000);
-    const customer = `cus_noscript_${Date.now()}`;
+    const customer = `cus_noscript_${randomBytes(4).toString("hex")}`;
     const pm = await tokenize(request, customer, "4242424242424242");
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();

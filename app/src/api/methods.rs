@@ -64,6 +64,43 @@ pub async fn customer_timeline(
     )
 }
 
+/// Changes a method's billing details, metadata and nickname (form fields `details[name]`,
+/// `details[city]`, …), with a reason code; card-like text is refused on its field.
+/// Permission: `payment_methods.edit`. Audit: `payment_method.update` (reason, before, after).
+#[server(prefix = "/console/api", endpoint = "edit_payment_method")]
+pub async fn edit_payment_method(
+    id: String,
+    details: crate::model::MethodDetails,
+    reason: String,
+) -> Result<(), ConsoleError> {
+    crate::api::reply(
+        async move {
+            crate::backend::backend()?
+                .edit_payment_method(id, details, reason)
+                .await
+        }
+        .await,
+    )
+}
+
+/// A single-use card-collection link (30 minutes) for a caller to type their card on their own
+/// device; the card is stored for channel `call_centre`. Permission: `payment_methods.reverify`.
+/// Audit: `customer.card_collection_create` with the reason.
+#[server(prefix = "/console/api", endpoint = "issue_card_collection")]
+pub async fn issue_card_collection(
+    reference: String,
+    reason: String,
+) -> Result<crate::model::CollectionLink, ConsoleError> {
+    crate::api::reply(
+        async move {
+            crate::backend::backend()?
+                .issue_card_collection(reference, reason)
+                .await
+        }
+        .await,
+    )
+}
+
 /// A customer's methods. Permission: `payment_methods.read`. Audit: `payment_method.list`.
 #[server(prefix = "/console/api", endpoint = "customer")]
 pub async fn customer(reference: String) -> Result<CustomerView, ConsoleError> {

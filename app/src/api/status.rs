@@ -94,6 +94,9 @@ mod tests {
         fn customer_timeline(&self, _: TimelineQuery) -> Reply<'_, TimelineView> {
             nothing()
         }
+        fn issue_card_collection(&self, _: String, _: String) -> Reply<'_, CollectionLink> {
+            nothing()
+        }
         fn payment_method(&self, _: String) -> Reply<'_, MethodDetail> {
             nothing()
         }
@@ -101,6 +104,9 @@ mod tests {
             nothing()
         }
         fn delete_payment_method(&self, _: String, _: Option<String>) -> Reply<'_, ()> {
+            nothing()
+        }
+        fn edit_payment_method(&self, _: String, _: MethodDetails, _: String) -> Reply<'_, ()> {
             nothing()
         }
         fn users(&self) -> Reply<'_, Vec<UserSummary>> {

@@ -1,6 +1,7 @@
 //! The re-verification page: the card on file (masked) and two ways to keep paying with it:
 //! confirm the new expiry printed on the renewed card, or enter a replacement card.
 
+use super::card_form::card_form;
 use super::layout::{document, error_line};
 use leptos::prelude::*;
 
@@ -64,23 +65,7 @@ pub fn reverify_page(v: ReverifyView, error: Option<(ReverifyForm, String)>) -> 
             </section>
             <details open=open_replace>
                 <summary>"Use a different card instead"</summary>
-                <form method="post" action="?intent=replace" class="replace-form" autocomplete="on">
-                    <label for="number">"Card number"</label>
-                    <input id="number" name="number" inputmode="numeric" autocomplete="cc-number" maxlength="23" required />
-                    <fieldset class="expiry">
-                        <legend>"Expiry date"</legend>
-                        <label for="new_exp_month">"Month (MM)"</label>
-                        <input id="new_exp_month" name="exp_month" inputmode="numeric" autocomplete="cc-exp-month" maxlength="2" required />
-                        <label for="new_exp_year">"Year (YYYY)"</label>
-                        <input id="new_exp_year" name="exp_year" inputmode="numeric" autocomplete="cc-exp-year" maxlength="4" required />
-                    </fieldset>
-                    <label for="cvc">"Security code (CVC)"</label>
-                    <input id="cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" maxlength="4" required />
-                    <label for="name">"Name on card (optional)"</label>
-                    <input id="name" name="name" autocomplete="cc-name" maxlength="100" />
-                    {error_line(replace_error)}
-                    <button type="submit" class="primary">"Save this card"</button>
-                </form>
+                {card_form("?intent=replace", replace_error, "Save this card")}
             </details>
             <p class="hint">{tries}</p>
             <p class="hint">"The security code is checked and never stored."</p>

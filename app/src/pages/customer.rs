@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::methods::customer;
+use crate::components::collect_panel::CollectPanel;
 use crate::components::data_table::Column::Shown;
 use crate::components::data_table::DataTable;
 use crate::components::feedback::{ErrorNotice, Loading};
@@ -22,21 +23,27 @@ pub fn CustomerPage() -> impl IntoView {
     let view_data = Resource::new(move || reference.get(), customer);
     view! {
         <Title text=move || format!("Customer {} · Coffer", reference.get()) />
-        <RequireSignIn let:_me>
+        <RequireSignIn let:me>
             <Transition fallback=Loading>
-                {move || Suspend::new(async move {
+                {move || {
+                    let collect = me.can("payment_methods.reverify");
+                    Suspend::new(async move {
                     match view_data.await {
-                        Ok(found) => view! { <Customer found /> }.into_any(),
+                        Ok(found) => {
+                            view! { <Customer found collect /> }.into_any()
+                        }
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
-                })}
+                    })
+                }}
             </Transition>
         </RequireSignIn>
     }
 }
 
+/// `collect`: the viewer may send a caller a card link.
 #[component]
-fn Customer(found: CustomerView) -> impl IntoView {
+fn Customer(found: CustomerView, collect: bool) -> impl IntoView {
     let count = found.methods.len();
     let timeline = crate::model::TimelineQuery {
         reference: found.reference.clone(),
@@ -66,6 +73,7 @@ fn Customer(found: CustomerView) -> impl IntoView {
                 empty="This customer has no stored payment methods."
             />
         </section>
+        {collect.then(|| view! { <CollectPanel reference=found.reference.clone() /> })}
         <Reverifications items=found.reverifications />
     }
 }

@@ -1,12 +1,15 @@
-//! `/payment-methods/:id`: one payment method, masked, with its facts and history; the reveal
-//! and delete panels when the member's permissions allow them.
+//! `/payment-methods/:id`: one payment method, masked, with its facts and history; the reveal,
+//! delete and edit-details panels when the member's permissions allow them.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::methods::{DeletePaymentMethod, RevealPaymentMethod, payment_method};
+use crate::api::methods::{
+    DeletePaymentMethod, EditPaymentMethod, RevealPaymentMethod, payment_method,
+};
 use crate::components::delete_panel::DeletePanel;
+use crate::components::details_form::DetailsForm;
 use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::form::{FormSuccess, action_ok, success_count};
 use crate::components::format::{badge, short_time, words};
@@ -23,20 +26,26 @@ pub fn MethodPage() -> impl IntoView {
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let reveal = ServerAction::<RevealPaymentMethod>::new();
     let delete = ServerAction::<DeletePaymentMethod>::new();
+    let edit = ServerAction::<EditPaymentMethod>::new();
     // Revealed details belong to one method: drop them when the page shows another.
     Effect::watch(
         move || id.get(),
         move |_, _, _| {
             reveal.clear();
             delete.clear();
+            edit.clear();
         },
         false,
     );
-    // After a reveal or delete the history (and status) changed.
-    let (revealed, deleted) = (success_count(reveal), success_count(delete));
+    // After a reveal, delete or edit the history (and status, details) changed.
+    let (revealed, deleted, edited) = (
+        success_count(reveal),
+        success_count(delete),
+        success_count(edit),
+    );
     let detail = Resource::new(
-        move || (id.get(), revealed.get(), deleted.get()),
-        |(id, _, _)| payment_method(id),
+        move || (id.get(), revealed.get(), deleted.get(), edited.get()),
+        |(id, ..)| payment_method(id),
     );
     view! {
         <Title text="Payment method · Coffer" />
@@ -46,7 +55,9 @@ pub fn MethodPage() -> impl IntoView {
                     let me = me.clone();
                     Suspend::new(async move {
                         match detail.await {
-                            Ok(detail) => view! { <Method detail me reveal delete /> }.into_any(),
+                            Ok(detail) => {
+                                view! { <Method detail me reveal delete edit /> }.into_any()
+                            }
                             Err(error) => view! { <ErrorNotice error /> }.into_any(),
                         }
                     })
@@ -62,6 +73,7 @@ fn Method(
     me: Me,
     reveal: ServerAction<RevealPaymentMethod>,
     delete: ServerAction<DeletePaymentMethod>,
+    edit: ServerAction<EditPaymentMethod>,
 ) -> impl IntoView {
     let s = detail.summary;
     let last4: String = s
@@ -142,6 +154,9 @@ fn Method(
                     })}
             </div>
         </div>
+        {detail
+            .editable
+            .map(|details| view! { <DetailsForm id=id.clone() details action=edit /> })}
         <section class="card" aria-labelledby="history-heading">
             <h2 id="history-heading">"History"</h2>
             <HistoryTable history=detail.history />

@@ -4,6 +4,7 @@
 //! no-referrer` (the link token is in the URL) and under a strict Content Security Policy whose
 //! violation reports land in the audit log; state changes pass the console's same-origin check.
 
+mod collect;
 mod enrol;
 mod reverify;
 mod step_up;
@@ -130,6 +131,10 @@ pub fn routes(vault: Arc<Vault>, secure_cookies: bool) -> Router {
         .route(
             "/c/reverify/{token}",
             get(reverify::page).post(reverify::submit),
+        )
+        .route(
+            "/c/collect/{token}",
+            get(collect::page).post(collect::submit),
         )
         .route("/c/passkey.js", get(passkey_js))
         .route("/c/customer.css", get(customer_css))

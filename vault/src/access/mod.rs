@@ -104,6 +104,10 @@ actions! {
     ReadCustomerTimeline => "customer.timeline", None, Some(P::PaymentMethodsHistory), false;
     /// Read a full PAN (or IBAN, account number) in clear.
     RevealPaymentMethod => "payment_method.reveal", Some(S::PaymentMethodsReveal), Some(P::PaymentMethodsReveal), true;
+    /// Change a method's billing details, metadata or nickname (staff, with a reason code).
+    EditPaymentMethod => "payment_method.update", None, Some(P::PaymentMethodsEdit), false;
+    /// Send a caller a card-collection link (MOTO: the caller types the card, not the agent).
+    IssueCardCollection => "customer.card_collection_create", None, Some(P::PaymentMethodsReverify), false;
     /// Crypto-shred a payment method.
     DeletePaymentMethod => "payment_method.delete", Some(S::PaymentMethodsWrite), Some(P::PaymentMethodsDelete), true;
     /// List staff accounts.
@@ -283,6 +287,8 @@ mod tests {
             ReadPaymentMethod,
             ReadPaymentMethodHistory,
             ReadCustomerTimeline,
+            EditPaymentMethod,
+            IssueCardCollection,
             RevealPaymentMethod,
             DeletePaymentMethod,
             ListUsers,
@@ -323,6 +329,8 @@ mod tests {
                     "payment_method.read",
                     "payment_method.history",
                     "customer.timeline",
+                    "payment_method.update",
+                    "customer.card_collection_create",
                 ],
                 &["payment_method.delete"],
             ),
@@ -334,6 +342,8 @@ mod tests {
                     "payment_method.read",
                     "payment_method.history",
                     "customer.timeline",
+                    "payment_method.update",
+                    "customer.card_collection_create",
                 ],
                 &["payment_method.delete", "payment_method.reveal"],
             ),

@@ -27,6 +27,8 @@ pub enum Permission {
     /// Send a customer a link to re-verify or replace a card (an agent's task: it contacts the
     /// customer, which a read-only compliance role must not do).
     PaymentMethodsReverify,
+    /// Change a method's non-secret details: billing details, metadata, nickname.
+    PaymentMethodsEdit,
     /// Read the audit log.
     AuditRead,
     /// Create, disable and change staff accounts and their roles.
@@ -63,6 +65,7 @@ impl Role {
                 PaymentMethodsHistory,
                 PaymentMethodsDelete,
                 PaymentMethodsReverify,
+                PaymentMethodsEdit,
             ],
             Role::ComplianceOfficer => &[PaymentMethodsRead, PaymentMethodsHistory, AuditRead],
             Role::SecurityAdmin => &[UsersManage, ApiKeysManage],
@@ -71,12 +74,13 @@ impl Role {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Permission::PaymentMethodsRead,
         Permission::PaymentMethodsHistory,
         Permission::PaymentMethodsReveal,
         Permission::PaymentMethodsDelete,
         Permission::PaymentMethodsReverify,
+        Permission::PaymentMethodsEdit,
         Permission::AuditRead,
         Permission::UsersManage,
         Permission::ApiKeysManage,
@@ -89,6 +93,7 @@ impl Permission {
             Permission::PaymentMethodsReveal => "payment_methods.reveal",
             Permission::PaymentMethodsDelete => "payment_methods.delete",
             Permission::PaymentMethodsReverify => "payment_methods.reverify",
+            Permission::PaymentMethodsEdit => "payment_methods.edit",
             Permission::AuditRead => "audit.read",
             Permission::UsersManage => "users.manage",
             Permission::ApiKeysManage => "api_keys.manage",

@@ -33,6 +33,8 @@ pub enum LinkPurpose {
     StepUp,
     /// A customer confirms a new expiry or replaces a card.
     Reverify,
+    /// A caller types a card for a call-centre agent (MOTO) on their own device.
+    Collect,
 }
 
 impl LinkPurpose {
@@ -42,6 +44,7 @@ impl LinkPurpose {
             LinkPurpose::Session => "session",
             LinkPurpose::StepUp => "step_up",
             LinkPurpose::Reverify => "reverify",
+            LinkPurpose::Collect => "collect",
         }
     }
 }

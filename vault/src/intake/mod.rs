@@ -2,12 +2,20 @@
 //! The CVC is checked here and dropped before this function returns (PCI DSS 3.3.1.2).
 
 mod body;
+mod edit;
 mod error;
 mod fields;
 
 pub use body::{AddressBody, BillingBody};
+pub use edit::{DetailsEdit, DetailsForm, EditReason, NICKNAME_KEY};
 pub use error::{IntakeError, IntakeErrorKind};
 pub use fields::CustomerRef;
+
+/// Checks a free-text field elsewhere in the vault as intake does: at most `max` characters, no
+/// control characters, nothing that looks like a card number (named by `param`, never echoed).
+pub fn check_free_text(param: &str, value: &str, max: usize) -> Result<(), IntakeError> {
+    fields::free_text(param, value, max)
+}
 
 use crate::card::{Cvc, Expiry, HolderName, Pan, YearMonth};
 use crate::instrument::{

@@ -3,9 +3,11 @@
 
 mod api_keys;
 mod audit_log;
+mod collect;
 mod console;
 mod customer_mfa;
 mod delete;
+mod edit;
 mod expiry;
 mod fingerprints;
 mod idempotency;
@@ -27,6 +29,7 @@ mod webhooks;
 
 pub use api_keys::{KeyLimits, NewApiKey, VERIFIED_TTL};
 pub use audit_log::{AUDIT_PAGE, AuditPage, ChainStatus, EXPORT_LIMIT, RetentionRun, SignedExport};
+pub use collect::{CALL_CENTRE, COLLECT_LINK_MS, CollectPage};
 pub use console::{ApiKeyInfo, HistoryRecord, MethodSearch, SEARCH_LIMIT};
 pub use customer_mfa::{CustomerSession, FactorView, IssuedLink, PendingTotp};
 pub use expiry::{

@@ -479,7 +479,7 @@ impl Vault {
 }
 
 /// The intake JSON for a replacement card typed on the customer page, in zeroizing memory.
-fn intake_body(customer: &str, form: &[u8]) -> Zeroizing<Vec<u8>> {
+pub(super) fn intake_body(customer: &str, form: &[u8]) -> Zeroizing<Vec<u8>> {
     #[derive(serde::Serialize)]
     struct Card<'a> {
         number: &'a str,

@@ -8,6 +8,7 @@ pub mod audit_flags;
 pub mod audit_seals;
 pub mod audit_search;
 mod batch;
+pub mod collections;
 pub mod customers;
 pub mod data_keys;
 mod error;

@@ -211,6 +211,28 @@ pub async fn shred(conn: &mut AnyConnection, id: &str, now: i64) -> Result<bool,
     Ok(done.rows_affected() == 1)
 }
 
+/// Replaces an unshredded method's billing details and metadata (JSON text). Returns false if
+/// there is no such method.
+pub async fn set_details(
+    conn: &mut AnyConnection,
+    id: &str,
+    billing_details: Option<&str>,
+    metadata: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE payment_methods SET billing_details = $2, metadata = $3, updated_at = $4 \
+         WHERE id = $1 AND status <> 'shredded'",
+    )
+    .bind(id)
+    .bind(billing_details)
+    .bind(metadata)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Card methods with this last 4 whose BIN (first six) is `bin6`, newest first (console search).
 pub async fn search_bin_last4(
     conn: &mut AnyConnection,

@@ -118,6 +118,8 @@ impl VaultBackend {
             history,
             can_reveal: active && staff.has(Permission::PaymentMethodsReveal),
             can_delete: active && staff.has(Permission::PaymentMethodsDelete),
+            editable: (view.status != "shredded" && staff.has(Permission::PaymentMethodsEdit))
+                .then(|| super::edit::editable(&view)),
         })
     }
 

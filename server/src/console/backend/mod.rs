@@ -7,6 +7,8 @@ mod admin;
 mod audit;
 mod audit_views;
 mod auth;
+mod collect;
+mod edit;
 mod errors;
 pub(super) mod lifecycle;
 mod methods;
@@ -278,6 +280,21 @@ impl ConsoleBackend for VaultBackend {
     }
     fn customer_timeline(&self, query: TimelineQuery) -> Reply<'_, TimelineView> {
         Box::pin(self.do_customer_timeline(query))
+    }
+    fn issue_card_collection(
+        &self,
+        reference: String,
+        reason: String,
+    ) -> Reply<'_, CollectionLink> {
+        Box::pin(self.do_issue_card_collection(reference, reason))
+    }
+    fn edit_payment_method(
+        &self,
+        id: String,
+        details: MethodDetails,
+        reason: String,
+    ) -> Reply<'_, ()> {
+        Box::pin(self.do_edit_payment_method(id, details, reason))
     }
     fn payment_method(&self, id: String) -> Reply<'_, MethodDetail> {
         Box::pin(self.do_payment_method(id))

@@ -156,6 +156,13 @@ pub fn facts(v: &PaymentMethodView) -> Vec<(String, String)> {
     {
         out.push(("Billing name".to_owned(), name.to_owned()));
     }
+    if let Some(nickname) = v
+        .metadata
+        .get(coffer_vault::intake::NICKNAME_KEY)
+        .and_then(Value::as_str)
+    {
+        out.push(("Nickname".to_owned(), nickname.to_owned()));
+    }
     out
 }
 

@@ -5,6 +5,8 @@
 mod access;
 mod admin;
 mod audit;
+mod collect;
+mod edits;
 mod lifecycle;
 mod lockout;
 mod resets;
