@@ -51,6 +51,7 @@ pub trait ConsoleBackend: Send + Sync + 'static {
     fn confirm_mfa(&self, code: String) -> Reply<'_, SessionState>;
     fn sign_out(&self) -> Reply<'_, ()>;
     fn step_up(&self, code: String) -> Reply<'_, Me>;
+    fn replace_authenticator(&self) -> Reply<'_, SessionState>;
 
     // Payment methods (masked; reveal is the one exception).
     fn search(&self, query: String) -> Reply<'_, SearchResults>;

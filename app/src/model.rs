@@ -55,6 +55,9 @@ pub struct Me {
     pub step_up_until: Option<i64>,
     /// The session ends after this many seconds without a request (PCI DSS 8.2.8).
     pub idle_timeout_secs: u64,
+    /// Signed in with a recovery code minutes ago: may replace their own authenticator.
+    #[serde(default)]
+    pub can_replace_authenticator: bool,
 }
 
 impl Me {

@@ -141,6 +141,7 @@ mod tests {
             permissions: vec![],
             step_up_until: None,
             idle_timeout_secs: 900,
+            can_replace_authenticator: false,
         };
         let state = SessionState::SignedIn(me);
         let next = ReturnPath::parse("/console/expiry");

@@ -1,8 +1,9 @@
-// A security admin resets a support agent's password in Chromium: the one-time password is shown
-// once, the agent's open session ends at its next request, the kept authenticator is still asked
-// for, and the reset is in the audit log as the admin's.
+// Staff self-service in Chromium: a security admin resets a support agent's password (the
+// one-time password is shown once, the agent's open session ends at its next request, the kept
+// authenticator is still asked for, the reset is in the audit log as the admin's); and an agent
+// who lost their authenticator signs in with a recovery code and sets up a new one.
 import { expect, test } from "@playwright/test";
-import { code, createUser, firstSignIn, main, openHydrated, sql } from "./support";
+import { base32, code, createUser, firstSignIn, main, openHydrated, sql } from "./support";
 
 test("a security admin resets an agent's password and the agent's open session ends", async ({
   browser,
@@ -61,4 +62,36 @@ test("a security admin resets an agent's password and the agent's open session e
       ),
     ),
   ).toBeGreaterThanOrEqual(1);
+});
+
+test("an agent who lost their authenticator signs in with a recovery code and replaces it", async ({
+  page,
+}) => {
+  const agent = createUser(main, "support_agent");
+  await firstSignIn(page, main, agent);
+  // No offer after a normal sign-in.
+  await expect(page.getByRole("heading", { name: "You signed in with a recovery code" })).toHaveCount(0);
+  await page.getByRole("button", { name: "Sign out" }).click();
+
+  await openHydrated(page, `${main.url}/login`);
+  await page.getByLabel("Email").fill(agent.email);
+  await page.getByLabel("Password", { exact: true }).fill(agent.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Two-step verification" })).toBeVisible();
+  await page.getByLabel("Authentication code").fill(agent.recoveryCodes![0]);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByRole("heading", { name: "You signed in with a recovery code" })).toBeVisible();
+  await page.getByRole("button", { name: "Set up a new authenticator" }).click();
+
+  await expect(page.getByRole("heading", { name: "Set up two-step verification" })).toBeVisible();
+  agent.key = base32(await page.getByTestId("manual-key").innerText());
+  agent.lastStep = 0;
+  await page.getByLabel("Authentication code").fill(await code(agent));
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Console" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "You signed in with a recovery code" })).toHaveCount(0);
+  const id = sql(main, `SELECT id FROM staff_users WHERE email = '${agent.email}'`);
+  expect(
+    sql(main, `SELECT COUNT(*) FROM audit_events WHERE action = 'staff.mfa_replace' AND actor_id = '${id}'`),
+  ).toBe("1");
 });

@@ -50,6 +50,8 @@ export interface Account {
   password: string;
   key?: Buffer;
   lastStep: number;
+  /** The recovery codes shown at enrolment. */
+  recoveryCodes?: string[];
 }
 
 /** A new account with `role`, created like the first admin is: `coffer user create`. */
@@ -129,6 +131,7 @@ export async function firstSignIn(page: Page, server: Server, account: Account) 
   await expect(page.getByRole("heading", { name: "Set up two-step verification" })).toBeVisible();
   await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
   await expect(page.getByTestId("recovery-codes").locator("li")).toHaveCount(10);
+  account.recoveryCodes = await page.getByTestId("recovery-codes").locator("li").allInnerTexts();
   account.key = base32(await page.getByTestId("manual-key").innerText());
   await page.getByLabel("Authentication code").fill(await code(account));
   await page.getByRole("button", { name: "Confirm" }).click();

@@ -108,6 +108,21 @@ pub async fn sign_out() -> Result<(), ConsoleError> {
     )
 }
 
+/// Right after a sign-in with a recovery code: removes the member's own authenticator (and the
+/// remaining codes), ends their other sessions, and sends them to enrol a new one.
+/// Audit: `staff.mfa_replace`.
+#[server(prefix = "/console/api", endpoint = "replace_authenticator")]
+pub async fn replace_authenticator() -> Result<SessionState, ConsoleError> {
+    crate::api::reply(
+        async move {
+            let state = crate::backend::backend()?.replace_authenticator().await?;
+            go_on(&state, None);
+            Ok(state)
+        }
+        .await,
+    )
+}
+
 /// Verifies a fresh TOTP code for high-value actions (valid a few minutes); renews the session
 /// id. Audit: `staff.step_up`.
 #[server(prefix = "/console/api", endpoint = "step_up")]

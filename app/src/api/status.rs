@@ -82,6 +82,9 @@ mod tests {
         fn step_up(&self, _: String) -> Reply<'_, Me> {
             nothing()
         }
+        fn replace_authenticator(&self) -> Reply<'_, SessionState> {
+            nothing()
+        }
         fn check_search(&self, _: String) -> Reply<'_, String> {
             nothing()
         }

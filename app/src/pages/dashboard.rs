@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::session::ReplaceAuthenticator as Replace;
+use crate::components::form::{FormError, SubmitButton, action_error};
 use crate::components::format::role_name;
 use crate::components::guard::RequireSignIn;
 use crate::components::search_form::SearchForm;
@@ -20,6 +22,7 @@ pub fn DashboardPage() -> impl IntoView {
                 <h1>"Console"</h1>
                 <p class="muted">"Signed in as " {me.email.clone()}</p>
             </div>
+            {me.can_replace_authenticator.then(|| view! { <ReplaceAuthenticator /> })}
             {me
                 .can("payment_methods.read")
                 .then(|| {
@@ -34,6 +37,28 @@ pub fn DashboardPage() -> impl IntoView {
                 <Areas me />
             </div>
         </RequireSignIn>
+    }
+}
+
+/// After a sign-in with a recovery code: set up a new authenticator now (the old one is lost,
+/// or will be replaced). The old key, the remaining codes and the other sessions go.
+#[component]
+fn ReplaceAuthenticator() -> impl IntoView {
+    let replace = ServerAction::<Replace>::new();
+    let error = action_error(replace);
+    view! {
+        <section class="card alert-warn" aria-labelledby="replace-heading">
+            <h2 id="replace-heading">"You signed in with a recovery code"</h2>
+            <p>
+                "If you lost your authenticator, set up a new one now. The old one stops \
+                 working, your remaining recovery codes are replaced by new ones, and you are \
+                 signed out everywhere else."
+            </p>
+            <ActionForm action=replace>
+                <FormError error />
+                <SubmitButton label="Set up a new authenticator" pending=replace.pending() />
+            </ActionForm>
+        </section>
     }
 }
 

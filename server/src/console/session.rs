@@ -20,6 +20,9 @@ pub const KEY: &str = "staff";
 /// The mark a session ended by the idle timeout keeps until the next sign-in.
 pub const EXPIRED: &str = "expired";
 
+/// How long after signing in with a recovery code a member may replace their authenticator.
+pub const REPLACE_WINDOW_MS: i64 = 10 * 60 * 1000;
+
 /// What a console session knows about its staff member.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct StaffSession {
@@ -34,6 +37,10 @@ pub struct StaffSession {
     /// session. Sessions from before this field read 0, so any reset ends them.
     #[serde(default)]
     pub signed_in_at: i64,
+    /// When this session's second factor was a recovery code (unix ms): for a few minutes the
+    /// member may replace their authenticator themselves.
+    #[serde(default)]
+    pub recovered_at: Option<i64>,
 }
 
 /// The session store for the vault's database.

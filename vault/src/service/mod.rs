@@ -40,7 +40,7 @@ pub use lifecycle::{LifecycleRun, RunCounts};
 pub use mandates::MandateView;
 pub use read::Page;
 pub use reverify::{ReverifyOutcome, ReverifyPage, ReverifyStatus};
-pub use staff::{NewStaff, PasswordChangeRequest, PendingEnrolment};
+pub use staff::{Factor, NewStaff, PasswordChangeRequest, PendingEnrolment};
 pub use timeline::{TIMELINE_PAGE, TimelineEntry, TimelinePage, TimelineRequest};
 pub use tokenize::Tokenized;
 pub use uses::{StepUpPage, StepUpResult, UseView};

@@ -3,12 +3,12 @@
 
 use super::errors::{code_error, map};
 use super::{Req, VaultBackend, unavailable, views};
-use crate::console::session::{EXPIRED, KEY, StaffSession};
+use crate::console::session::{EXPIRED, KEY, REPLACE_WINDOW_MS, StaffSession};
 use coffer_app::backend::PasswordChange;
 use coffer_app::model::{Enrolment, Me, SessionState};
 use coffer_app::{ConsoleError, ErrorCode};
 use coffer_vault::VaultError;
-use coffer_vault::service::PasswordChangeRequest;
+use coffer_vault::service::{Factor, PasswordChangeRequest};
 use coffer_vault::staff::{StaffAccount, StaffStage};
 use coffer_vault::store::now_millis;
 use secrecy::SecretString;
@@ -109,6 +109,7 @@ impl VaultBackend {
             step_up_at: None,
             last_seen: now,
             signed_in_at: now,
+            recovered_at: None,
         };
         self.promote(&req, &state).await?;
         Ok(self.state_of(&state, &account))
@@ -118,7 +119,7 @@ impl VaultBackend {
         let req = self.req().await?;
         self.not_throttled(&req)?;
         let (mut state, _) = self.at_stage(&req, &[StaffStage::NeedsMfa]).await?;
-        let account = self
+        let (account, factor) = self
             .vault
             .verify_mfa(&state.user_id, code.trim(), &req.origin)
             .await
@@ -127,6 +128,34 @@ impl VaultBackend {
                 code_error(e, "code")
             })?;
         state.mfa_passed = true;
+        state.recovered_at = (factor == Factor::RecoveryCode).then(now_millis);
+        self.promote(&req, &state).await?;
+        Ok(self.state_of(&state, &account))
+    }
+
+    /// After a recovery-code sign-in (this session's, minutes ago): the old authenticator goes,
+    /// the account's other sessions end, and this one goes on to enrol a new one.
+    pub(super) async fn do_replace_authenticator(&self) -> Result<SessionState, ConsoleError> {
+        let req = self.req().await?;
+        let (mut state, _) = self.at_stage(&req, &[StaffStage::Active]).await?;
+        let recent = state
+            .recovered_at
+            .is_some_and(|at| now_millis() - at < REPLACE_WINDOW_MS);
+        if !recent {
+            return Err(ConsoleError::new(
+                ErrorCode::Forbidden,
+                "Only right after signing in with a recovery code can you replace your \
+                 authenticator here. A security admin can reset it too.",
+            ));
+        }
+        let account = self
+            .vault
+            .replace_own_authenticator(&state.user_id, &req.origin)
+            .await
+            .map_err(map)?;
+        // The reset ended every session signed in before it; this one carries on.
+        state.signed_in_at = now_millis();
+        state.recovered_at = None;
         self.promote(&req, &state).await?;
         Ok(self.state_of(&state, &account))
     }

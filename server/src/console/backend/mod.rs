@@ -223,7 +223,12 @@ impl VaultBackend {
             .step_up_at
             .map(|at| at + STEP_UP_MS)
             .filter(|until| *until > now_millis());
-        views::me_of(account, permissions, until, self.idle_timeout)
+        let recovered = state
+            .recovered_at
+            .is_some_and(|at| now_millis() - at < crate::console::session::REPLACE_WINDOW_MS);
+        let mut me = views::me_of(account, permissions, until, self.idle_timeout);
+        me.can_replace_authenticator = recovered;
+        me
     }
 }
 
@@ -268,6 +273,9 @@ impl ConsoleBackend for VaultBackend {
     }
     fn step_up(&self, code: String) -> Reply<'_, Me> {
         Box::pin(self.do_step_up(code))
+    }
+    fn replace_authenticator(&self) -> Reply<'_, SessionState> {
+        Box::pin(self.do_replace_authenticator())
     }
     fn check_search(&self, query: String) -> Reply<'_, String> {
         Box::pin(async move { methods::check_search(&query) })

@@ -31,6 +31,7 @@ pub fn me_of(
         permissions,
         step_up_until: until,
         idle_timeout_secs: idle.as_secs(),
+        can_replace_authenticator: false,
     }
 }
 

@@ -210,3 +210,67 @@ async fn an_mfa_reset_ends_the_session_so_it_cannot_enrol_its_own_authenticator(
     // Only the first enrolment, at the account's first sign-in.
     assert_eq!(app.count(&enrolments).await, 1);
 }
+
+/// "Forgot my authenticator": a recovery code signs the member in, and then (only in that
+/// session, minutes after) they replace the authenticator themselves. The lost one stops
+/// working, so do the old recovery codes, and any other session of the account ends (whoever
+/// has the lost phone may be signed in somewhere).
+#[tokio::test]
+async fn after_a_recovery_code_the_member_replaces_their_own_authenticator() {
+    let app = spawn_app().await;
+    let issued = super::bootstrap(&app, "lost-phone@example.com", &[Role::SupportAgent]).await;
+    let mut ada = Staff::new(&app, "lost-phone@example.com", &issued);
+    let codes = ada.first_sign_in().await;
+    // A session that used the authenticator itself may not.
+    ada.err("replace_authenticator", &[], "forbidden").await;
+    // A second session, signed in with the (soon lost) authenticator.
+    let mut other = Staff::new(&app, "lost-phone@example.com", &ada.password);
+    other.key = ada.key.clone();
+    other.last_step = ada.last_step;
+    other.sign_in().await;
+    ada.last_step = other.last_step;
+
+    ada.ok("sign_out", &[]).await;
+    let (email, password) = (ada.email.clone(), ada.password.clone());
+    ada.ok("sign_in", &[("email", &email), ("password", &password)])
+        .await;
+    let state = ada.ok("verify_mfa", &[("code", &codes[0])]).await;
+    assert_eq!(
+        state["SignedIn"]["can_replace_authenticator"], true,
+        "{state}"
+    );
+    let state = ada.ok("replace_authenticator", &[]).await;
+    assert!(state.get("NeedsMfaEnrolment").is_some(), "{state}");
+    other.err("session", &[], "unauthenticated").await;
+
+    // A new authenticator and new recovery codes.
+    let old_key = ada.key.clone();
+    let enrolment = ada.ok("mfa_enrolment", &[]).await;
+    ada.key = Some(
+        coffer_vault::staff::totp::key_from_manual(enrolment["manual_key"].as_str().unwrap())
+            .unwrap(),
+    );
+    let code = ada.code().await;
+    let state = ada.ok("confirm_mfa", &[("code", &code)]).await;
+    assert!(state.get("SignedIn").is_some(), "{state}");
+    assert_eq!(state["SignedIn"]["can_replace_authenticator"], false);
+
+    // The lost authenticator and the old recovery codes no longer sign in.
+    ada.ok("sign_out", &[]).await;
+    ada.ok("sign_in", &[("email", &email), ("password", &password)])
+        .await;
+    let mut lost = Staff::new(&app, &email, &password);
+    lost.key = old_key;
+    let old_code = lost.code().await;
+    ada.err("verify_mfa", &[("code", &old_code)], "invalid_code")
+        .await;
+    ada.err("verify_mfa", &[("code", &codes[1])], "invalid_code")
+        .await;
+    let id = user_id(&app, "lost-phone@example.com").await;
+    assert!(
+        app.audit()
+            .await
+            .iter()
+            .any(|e| e.action == "staff.mfa_replace" && e.actor_id == id && e.outcome == "success")
+    );
+}

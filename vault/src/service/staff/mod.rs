@@ -8,6 +8,7 @@ mod password;
 
 pub use password::PasswordChangeRequest;
 mod sign_in;
+pub use sign_in::Factor;
 
 pub use admin::NewStaff;
 pub use enrol::PendingEnrolment;

@@ -12,6 +12,22 @@ use crate::staff::{recovery, totp};
 use crate::store::{self, StaffRow};
 use secrecy::SecretString;
 
+/// The second factor that was accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Factor {
+    Totp,
+    RecoveryCode,
+}
+
+impl Factor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Factor::Totp => "totp",
+            Factor::RecoveryCode => "recovery_code",
+        }
+    }
+}
+
 impl Vault {
     /// Checks email and password. Every failure is `Unauthenticated` whatever the cause (the
     /// cause goes to the audit event). Audit: `staff.sign_in`.
@@ -84,19 +100,57 @@ impl Vault {
     }
 
     /// The second factor at sign-in: a TOTP code (never one already used) or an unused
-    /// recovery code. Audit: `staff.mfa`.
+    /// recovery code; says which. Audit: `staff.mfa`.
     pub async fn verify_mfa(
         &self,
         user_id: &str,
         code: &str,
         origin: &Origin,
-    ) -> Result<StaffAccount, VaultError> {
+    ) -> Result<(StaffAccount, Factor), VaultError> {
         let row = self.usable_row(user_id, "staff.mfa", origin).await?;
         if !row.totp_enabled {
             return Err(VaultError::Unauthenticated);
         }
-        self.second_factor(&row, code, true, "staff.mfa", origin)
+        let factor = self
+            .second_factor(&row, code, true, "staff.mfa", origin)
             .await?;
+        let row = self
+            .find_staff(user_id)
+            .await?
+            .ok_or(VaultError::Unauthenticated)?;
+        Ok((account(&row), factor))
+    }
+
+    /// A member who lost their authenticator and signed in with a recovery code replaces it:
+    /// the old key and the remaining recovery codes go, every other session of the account
+    /// ends, and the account enrols a new authenticator (the console checks the recovery-code
+    /// sign-in was this session's, minutes ago). Audit: `staff.mfa_replace`.
+    pub async fn replace_own_authenticator(
+        &self,
+        user_id: &str,
+        origin: &Origin,
+    ) -> Result<StaffAccount, VaultError> {
+        let row = self
+            .usable_row(user_id, "staff.mfa_replace", origin)
+            .await?;
+        if !row.totp_enabled {
+            return Err(VaultError::Unauthenticated);
+        }
+        let now = store::now_millis();
+        let mut tx = self.store.writer().begin().await?;
+        store::staff::set_totp(&mut tx, &row.id, None, false, now).await?;
+        store::staff::delete_codes(&mut tx, &row.id).await?;
+        store::staff::end_sessions(&mut tx, &row.id, now).await?;
+        AuditEvent::new(
+            &self_actor(&row),
+            "staff.mfa_replace",
+            Outcome::Success,
+            origin,
+        )
+        .resource(USER, &row.id)
+        .write(&mut tx)
+        .await?;
+        tx.commit().await?;
         let row = self
             .find_staff(user_id)
             .await?
@@ -118,6 +172,7 @@ impl Vault {
         }
         self.second_factor(&row, code, false, "staff.step_up", origin)
             .await
+            .map(|_| ())
     }
 
     /// The account, if it may still authenticate (exists, enabled, not locked).
@@ -156,7 +211,7 @@ impl Vault {
         allow_recovery: bool,
         action: &'static str,
         origin: &Origin,
-    ) -> Result<(), VaultError> {
+    ) -> Result<Factor, VaultError> {
         let now = store::now_millis();
         let key = self.open_totp(row).await?;
         let step = key.as_ref().and_then(|k| totp::check(k, code, now_secs()));
@@ -166,12 +221,12 @@ impl Vault {
                 let step = i64::try_from(step).unwrap_or(i64::MAX);
                 store::staff::accept_totp_step(&mut tx, &row.id, step)
                     .await?
-                    .then_some("totp")
+                    .then_some(Factor::Totp)
             }
             None if allow_recovery && recovery::looks_like_code(code) => {
                 store::staff::use_code(&mut tx, &row.id, &recovery::hash(code), now)
                     .await?
-                    .then_some("recovery_code")
+                    .then_some(Factor::RecoveryCode)
             }
             None => None,
         };
@@ -188,11 +243,11 @@ impl Vault {
         store::staff::record_success(&mut tx, &row.id, now).await?;
         AuditEvent::new(&self_actor(row), action, Outcome::Success, origin)
             .resource(USER, &row.id)
-            .detail(serde_json::json!({ "factor": factor }))
+            .detail(serde_json::json!({ "factor": factor.as_str() }))
             .write(&mut tx)
             .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(factor)
     }
 
     /// Counts a failed attempt (locking at the tenth) with its audit event.
