@@ -6,7 +6,7 @@ use super::{Vault, grant_actor};
 use crate::access::{Grant, ReadCustomerTimeline};
 use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::error::VaultError;
-use crate::intake::IntakeError;
+use crate::intake::{CustomerRef, IntakeError};
 use crate::store::timeline::{self, Cursor, Entry, Event, Source};
 
 /// Entries per page.
@@ -45,8 +45,8 @@ impl Vault {
         request: &TimelineRequest,
         origin: &Origin,
     ) -> Result<TimelinePage, VaultError> {
-        if request.customer.is_empty() || request.customer.len() > 200 {
-            return Err(IntakeError::invalid_because("customer", "1 to 200 characters").into());
+        if CustomerRef::parse(&request.customer).is_none() {
+            return Err(IntakeError::invalid("customer").into());
         }
         let sources = if request.sources.is_empty() {
             Source::ALL.to_vec()

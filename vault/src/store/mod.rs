@@ -276,6 +276,47 @@ async fn checkpoint_wal(pool: AnyPool) {
     }
 }
 
+/// Test support shared by the store's tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    #![allow(clippy::unwrap_used)]
+    use super::Store;
+
+    /// Runs `check` with the URL of a fresh SQLite file, then, when `COFFER_TEST_POSTGRES_URL`
+    /// is set, of a PostgreSQL database of its own (seeding refuses one holding other tests'
+    /// methods), dropped afterwards.
+    pub async fn on_each_database<F, Fut>(name: &str, check: F)
+    where
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let dir = tempfile::tempdir().unwrap();
+        check(format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("t.db").display()
+        ))
+        .await;
+        let Ok(pg) = std::env::var("COFFER_TEST_POSTGRES_URL") else {
+            return;
+        };
+        let db = format!("coffer_test_{name}_{}", super::now_millis());
+        let admin = Store::connect(&pg, 1).await.unwrap();
+        let mut c = admin.writer().acquire().await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {db}"))
+            .execute(&mut *c)
+            .await
+            .unwrap();
+        let base = pg.rsplit_once('/').map_or(pg.as_str(), |(b, _)| b);
+        check(format!("{base}/{db}")).await;
+        sqlx::query(&format!("DROP DATABASE {db}"))
+            .execute(&mut *c)
+            .await
+            .unwrap();
+        drop(c);
+        admin.close().await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

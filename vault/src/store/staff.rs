@@ -277,6 +277,18 @@ pub async fn reset_password(
     add_history(conn, id, hash, now).await
 }
 
+/// Removes the account's authenticator and recovery codes and ends its sessions that signed in
+/// before `now` (a session that passed the old factor must not enrol a new one of its own).
+pub async fn remove_authenticator(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    set_totp(conn, id, None, false, now).await?;
+    delete_codes(conn, id).await?;
+    end_sessions(conn, id, now).await
+}
+
 /// Ends every console session of the account that signed in before `now`.
 pub async fn end_sessions(conn: &mut AnyConnection, id: &str, now: i64) -> Result<(), StoreError> {
     sqlx::query("UPDATE staff_users SET sessions_valid_from = $2, updated_at = $2 WHERE id = $1")

@@ -233,10 +233,7 @@ impl Vault {
         self.find_staff(id).await?.ok_or(VaultError::NotFound)?;
         let now = store::now_millis();
         let mut tx = self.store.writer().begin().await?;
-        store::staff::set_totp(&mut tx, id, None, false, now).await?;
-        store::staff::delete_codes(&mut tx, id).await?;
-        // A session that passed the old factor must not enrol a new one of its own.
-        store::staff::end_sessions(&mut tx, id, now).await?;
+        store::staff::remove_authenticator(&mut tx, id, now).await?;
         AuditEvent::new(actor, "user.mfa_reset", Outcome::Success, origin)
             .resource(USER, id)
             .write(&mut tx)
@@ -304,8 +301,7 @@ impl Vault {
         let mut tx = self.store.writer().begin().await?;
         store::staff::reset_password(&mut tx, id, &hash, now).await?;
         if reset_mfa {
-            store::staff::set_totp(&mut tx, id, None, false, now).await?;
-            store::staff::delete_codes(&mut tx, id).await?;
+            store::staff::remove_authenticator(&mut tx, id, now).await?;
         }
         AuditEvent::new(actor, "user.password_reset", Outcome::Success, origin)
             .resource(USER, id)

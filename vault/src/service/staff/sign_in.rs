@@ -138,9 +138,7 @@ impl Vault {
         }
         let now = store::now_millis();
         let mut tx = self.store.writer().begin().await?;
-        store::staff::set_totp(&mut tx, &row.id, None, false, now).await?;
-        store::staff::delete_codes(&mut tx, &row.id).await?;
-        store::staff::end_sessions(&mut tx, &row.id, now).await?;
+        store::staff::remove_authenticator(&mut tx, &row.id, now).await?;
         AuditEvent::new(
             &self_actor(&row),
             "staff.mfa_replace",

@@ -504,26 +504,10 @@ mod tests {
 
     #[tokio::test]
     async fn keyset_pages_cover_the_timeline_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
-        pages_cover_the_timeline_once(&url).await;
-        if let Ok(pg) = std::env::var("COFFER_TEST_POSTGRES_URL") {
-            let name = format!("coffer_test_timeline_{}", now_millis());
-            let admin = Store::connect(&pg, 1).await.unwrap();
-            let mut c = admin.writer().acquire().await.unwrap();
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut *c)
-                .await
-                .unwrap();
-            let base = pg.rsplit_once('/').map_or(pg.as_str(), |(b, _)| b);
-            pages_cover_the_timeline_once(&format!("{base}/{name}")).await;
-            sqlx::query(&format!("DROP DATABASE {name}"))
-                .execute(&mut *c)
-                .await
-                .unwrap();
-            drop(c);
-            admin.close().await;
-        }
+        crate::store::test_support::on_each_database("timeline", |url| async move {
+            pages_cover_the_timeline_once(&url).await;
+        })
+        .await;
     }
 
     #[test]
