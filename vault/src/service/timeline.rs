@@ -7,6 +7,8 @@ use crate::access::{Grant, ReadCustomerTimeline};
 use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::error::VaultError;
 use crate::intake::{CustomerRef, IntakeError};
+use crate::model::PaymentMethodView;
+use crate::store;
 use crate::store::timeline::{self, Cursor, Entry, Event, Source};
 
 /// Entries per page.
@@ -29,16 +31,18 @@ pub struct TimelineEntry {
     pub actor_label: Option<String>,
 }
 
-/// A page of the timeline and where the next (older) one starts.
+/// A page of the timeline, where the next (older) one starts, and the customer's methods
+/// (masked, oldest first, at most 100) for the filter and the entries' labels.
 #[derive(Debug, Clone)]
 pub struct TimelinePage {
     pub entries: Vec<TimelineEntry>,
     pub next: Option<Cursor>,
+    pub methods: Vec<PaymentMethodView>,
 }
 
 impl Vault {
     /// A page of `request.customer`'s timeline. Audit: `customer.timeline` (the customer, the
-    /// sources and the number of entries shown).
+    /// sources, the number of entries and of methods shown).
     pub async fn customer_timeline(
         &self,
         grant: &Grant<ReadCustomerTimeline>,
@@ -60,9 +64,18 @@ impl Vault {
             before: request.before.as_ref(),
             limit: TIMELINE_PAGE,
         };
-        let mut entries = {
+        let (mut entries, methods) = {
             let mut conn = self.store.reader().acquire().await?;
-            timeline::page(&mut conn, self.store.dialect(), &query).await?
+            let entries = timeline::page(&mut conn, self.store.dialect(), &query).await?;
+            let methods = store::payment_methods::list_by_customer(
+                &mut conn,
+                &request.customer,
+                None,
+                None,
+                100,
+            )
+            .await?;
+            (entries, methods)
         };
         let limit = usize::try_from(TIMELINE_PAGE).unwrap_or(50);
         let next = (entries.len() > limit).then(|| entries[limit - 1].cursor());
@@ -91,6 +104,7 @@ impl Vault {
             "sources": names,
             "payment_method": request.payment_method,
             "count": entries.len(),
+            "methods": methods.len(),
             "older": request.before.is_some(),
         }));
         self.audit_alone(&event).await?;
@@ -104,6 +118,10 @@ impl Vault {
                 TimelineEntry { entry, actor_label }
             })
             .collect();
-        Ok(TimelinePage { entries, next })
+        Ok(TimelinePage {
+            entries,
+            next,
+            methods: methods.iter().map(PaymentMethodView::from_row).collect(),
+        })
     }
 }
