@@ -49,7 +49,9 @@ test("a support agent sees expiring cards by period, brand and channel, and down
   await expect(tile).toBeVisible();
   expect(Number(await tile.locator(".tile-count").innerText())).toBeGreaterThanOrEqual(2);
   await expect(page.getByTestId("month-chart").locator("rect")).not.toHaveCount(0);
-  await expect(page.getByTestId("runs").locator("li").first()).toContainText("turned expiring");
+  // The job's run from the command line is listed (the server's own scheduled run may have come
+  // just after it, with nothing left to do, and be listed first).
+  await expect(page.getByTestId("runs").locator("li").filter({ hasText: "turned expiring" })).not.toHaveCount(0);
 
   await tile.click();
   await expect(page).toHaveURL(/bucket=this_month/);
