@@ -4,7 +4,9 @@
 
 use crate::error::ConsoleError;
 use crate::model::{AuditQuery, FlagView};
-use crate::search_query::{contains_card_number, encode};
+use crate::search_query::encode;
+use coffer_dlp::calendar::parse_time;
+use coffer_dlp::contains_card_number;
 
 /// The audit log page.
 pub const AUDIT_PATH: &str = "/console/audit";
@@ -13,7 +15,6 @@ pub const OUTCOMES: [&str; 3] = ["success", "denied", "failure"];
 /// The longest filter field accepted.
 pub const MAX_LEN: usize = 200;
 
-const DAY_MS: i64 = 86_400_000;
 const DATE_HINT: &str = "Use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC).";
 
 impl AuditQuery {
@@ -157,84 +158,6 @@ pub fn parse_before(text: &str) -> Option<i64> {
     text.parse::<i64>().ok().filter(|n| *n > 0)
 }
 
-/// `YYYY-MM-DD` (midnight UTC, or the next midnight when `end_of_day`), or
-/// `YYYY-MM-DDTHH:MM[:SS][Z]` (a space for the `T` too) as unix milliseconds.
-pub fn parse_time(text: &str, end_of_day: bool) -> Option<i64> {
-    let text = text.trim();
-    let text = text
-        .strip_suffix('Z')
-        .or_else(|| text.strip_suffix('z'))
-        .unwrap_or(text);
-    if !text.is_ascii() || text.len() < 10 {
-        return None;
-    }
-    let (date, rest) = text.split_at(10);
-    let day = parse_date(date)?;
-    if rest.is_empty() {
-        return Some((day + i64::from(end_of_day)) * DAY_MS);
-    }
-    let time = rest.strip_prefix(['T', 't', ' '])?;
-    let parts: Vec<&str> = time.split(':').collect();
-    let (h, m, s) = match parts.as_slice() {
-        [h, m] => (h, m, &"00"),
-        [h, m, s] => (h, m, s),
-        _ => return None,
-    };
-    let h = two_digits(h).filter(|h| *h < 24)?;
-    let m = two_digits(m).filter(|m| *m < 60)?;
-    let s = two_digits(s).filter(|s| *s < 60)?;
-    Some(day * DAY_MS + ((h * 60 + m) * 60 + s) * 1000)
-}
-
-fn two_digits(text: &str) -> Option<i64> {
-    (text.len() == 2 && text.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| text.parse().ok())
-        .flatten()
-}
-
-/// Days since 1970-01-01 of a `YYYY-MM-DD` date (years 1970 to 9999).
-fn parse_date(date: &str) -> Option<i64> {
-    let b = date.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let number = |s: &str| {
-        s.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| s.parse::<i64>().ok())
-            .flatten()
-    };
-    let (y, m, d) = (
-        number(date.get(..4)?)?,
-        number(date.get(5..7)?)?,
-        number(date.get(8..)?)?,
-    );
-    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || d < 1 || d > month_days(y, m) {
-        return None;
-    }
-    Some(days_from_civil(y, m, d))
-}
-
-fn month_days(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// The search showing a flag's events: its day, and its subject as actor, IP or resource.
 pub fn flag_events(flag: &FlagView) -> AuditQuery {
     let mut q = AuditQuery {
@@ -286,65 +209,6 @@ pub fn flag_events(flag: &FlagView) -> AuditQuery {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
-
-    #[test]
-    fn dates_and_times_read_as_utc_milliseconds() {
-        assert_eq!(parse_time("1970-01-01", false), Some(0));
-        assert_eq!(parse_time("2026-12-01", false), Some(1_796_083_200_000));
-        assert_eq!(
-            parse_time("2026-12-01", true),
-            Some(1_796_083_200_000 + DAY_MS)
-        );
-        assert_eq!(parse_time("2024-02-29", false), Some(1_709_164_800_000));
-        assert_eq!(parse_time("2000-03-01", false), Some(951_868_800_000));
-        for t in [
-            "2026-12-01T09:30:15",
-            "2026-12-01 09:30:15Z",
-            " 2026-12-01t09:30:15 ",
-        ] {
-            assert_eq!(parse_time(t, true), Some(1_796_117_415_000), "{t}");
-        }
-        assert_eq!(
-            parse_time("2026-12-01T09:30", false),
-            Some(1_796_117_400_000)
-        );
-    }
-
-    #[test]
-    fn impossible_dates_are_refused() {
-        for t in [
-            "",
-            "2026-13-01",
-            "2026-02-29",
-            "2023-04-31",
-            "1969-12-31",
-            "2026-1-01",
-            "2026-12-01T24:00",
-            "2026-12-01T09:60",
-            "2026-12-01T9:30",
-            "2026-12-01T09",
-            "2026-12-01X09:30",
-            "+026-12-01",
-            "２０２６-12-01",
-            "yesterday",
-        ] {
-            assert_eq!(parse_time(t, false), None, "{t}");
-        }
-    }
-
-    #[test]
-    fn every_day_from_1970_to_2100_follows_the_one_before() {
-        let mut expected = 0;
-        for y in 1970..2100 {
-            for m in 1..=12 {
-                for d in 1..=month_days(y, m) {
-                    let text = format!("{y:04}-{m:02}-{d:02}");
-                    assert_eq!(parse_time(&text, false), Some(expected * DAY_MS), "{text}");
-                    expected += 1;
-                }
-            }
-        }
-    }
 
     #[test]
     fn check_trims_and_names_the_wrong_field() {

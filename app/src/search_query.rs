@@ -17,8 +17,8 @@ pub enum SearchKind {
     Customer(String),
 }
 
-/// Trims and checks a query; a full card number (12–19 digits passing Luhn, spaces and dashes
-/// ignored) is refused without being echoed.
+/// Trims and checks a query; a full card number (the one detector, `coffer_dlp`) is refused
+/// without being echoed.
 pub fn check(q: &str) -> Result<String, ConsoleError> {
     let q = q.trim();
     if q.is_empty() {
@@ -27,7 +27,7 @@ pub fn check(q: &str) -> Result<String, ConsoleError> {
             "Type a customer reference, a token (pm_…), or the first 6 and last 4 digits.",
         ));
     }
-    if looks_like_pan(q) {
+    if coffer_dlp::contains_card_number(q) {
         return Err(ConsoleError::field(
             "q",
             "Full card numbers are not accepted. Search with the first 6 and last 4 digits, \
@@ -66,45 +66,6 @@ pub fn classify(q: &str) -> SearchKind {
         };
     }
     SearchKind::Customer(q.to_owned())
-}
-
-/// Whether `text` holds a card number (see [`check`]): other free-text fields refuse it too.
-pub fn contains_card_number(text: &str) -> bool {
-    looks_like_pan(text)
-}
-
-/// Whether the text holds a card number: 12–19 digits passing Luhn, written together or split
-/// by spaces, dashes, dots or slashes, anywhere in the text (`cus 4242…`, `pm_4242…`).
-fn looks_like_pan(q: &str) -> bool {
-    let mut run: Vec<u32> = Vec::new();
-    let mut runs: Vec<Vec<u32>> = Vec::new();
-    for c in q.chars() {
-        match c.to_digit(10) {
-            Some(d) => run.push(d),
-            None if matches!(c, ' ' | '-' | '.' | '/') => {}
-            None => runs.push(std::mem::take(&mut run)),
-        }
-    }
-    runs.push(run);
-    runs.iter()
-        .any(|digits| (12..=19).contains(&digits.len()) && luhn(digits))
-}
-
-fn luhn(digits: &[u32]) -> bool {
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &d)| {
-            if i % 2 == 1 {
-                let doubled = d * 2;
-                if doubled > 9 { doubled - 9 } else { doubled }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
 }
 
 /// Percent-encodes a query for `/search?q=`.

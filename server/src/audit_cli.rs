@@ -11,7 +11,7 @@ use coffer_vault::store::now_millis;
 use coffer_vault::{Vault, VaultConfig};
 use std::time::Instant;
 
-const DAY_MS: i64 = 86_400_000;
+use coffer_dlp::calendar::DAY_MS;
 
 /// Checks an export against a PEM public key without opening anything else (the assessor's
 /// path). Returns the process exit code.
@@ -41,7 +41,7 @@ fn check_export(file: &std::path::Path, key: &[u8]) -> anyhow::Result<i32> {
 /// Midnight UTC of a `YYYY-MM-DD` day, in unix ms (the console's own date reading).
 fn parse_day(day: &str) -> anyhow::Result<i64> {
     (day.trim().len() == 10)
-        .then(|| coffer_app::audit_query::parse_time(day, false))
+        .then(|| coffer_dlp::calendar::parse_time(day, false))
         .flatten()
         .context("--day must be YYYY-MM-DD")
 }

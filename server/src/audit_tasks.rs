@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 const REVIEW_EVERY: Duration = Duration::from_secs(3600);
 const DAILY: Duration = Duration::from_secs(86_400);
-const DAY_MS: i64 = 86_400_000;
+use coffer_dlp::calendar::DAY_MS;
 
 fn every<F, Fut>(period: Duration, first_delay: Duration, mut job: F) -> JoinHandle<()>
 where

@@ -93,7 +93,7 @@ pub async fn request_context(
                 .take(256)
                 .collect::<String>()
         })
-        .filter(|ua| !coffer_vault::pan_like::contains_pan_like(ua));
+        .filter(|ua| !coffer_dlp::contains_card_number(ua));
     let route = req
         .extensions()
         .get::<MatchedPath>()

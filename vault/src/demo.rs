@@ -11,7 +11,7 @@ use serde_json::json;
 /// A Luhn-valid test number: `prefix`, `n` zero-padded, then the check digit.
 fn test_pan(prefix: &str, n: u32, len: usize) -> String {
     let body_len = len - prefix.len() - 1;
-    crate::card::with_check_digit(&format!("{prefix}{n:0body_len$}"))
+    coffer_dlp::with_check_digit(&format!("{prefix}{n:0body_len$}"))
 }
 
 fn bodies() -> Vec<serde_json::Value> {

@@ -14,7 +14,6 @@ pub mod keys;
 pub mod lifecycle;
 pub mod model;
 pub mod net;
-pub mod pan_like;
 pub mod seal;
 pub mod service;
 pub mod staff;

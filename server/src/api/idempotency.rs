@@ -19,7 +19,7 @@ pub fn key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     };
     let key = value.to_str().unwrap_or("");
     let plain = !key.is_empty() && key.len() <= 255 && key.bytes().all(|b| b.is_ascii_graphic());
-    if !plain || coffer_vault::pan_like::contains_pan_like(key) {
+    if !plain || coffer_dlp::contains_card_number(key) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "idempotency_error",

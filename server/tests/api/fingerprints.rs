@@ -17,7 +17,7 @@ fn guesses() -> Vec<String> {
     let mut out = Vec::new();
     for middle in 0..200_000u32 {
         let n = format!("400005{:06}5556", middle * 5);
-        if coffer_vault::card::luhn_valid(&n) {
+        if coffer_dlp::luhn_valid(&n) {
             out.push(n);
         }
         if out.len() == 40 {
@@ -199,7 +199,7 @@ async fn bursts_of_validations_and_rejected_numbers_are_flagged_by_the_review() 
     // Card testing: numbers that fail, one after another.
     for last in 0..4 {
         let bad = format!("400005665566555{last}");
-        if coffer_vault::card::luhn_valid(&bad) {
+        if coffer_dlp::luhn_valid(&bad) {
             continue;
         }
         app.post(&key, "/api/v1/payment_methods", &card_body("c", &bad))

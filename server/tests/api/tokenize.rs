@@ -132,7 +132,7 @@ async fn format_preserving_alias_keeps_bin_and_last4_and_fails_luhn() {
     assert_eq!(alias.len(), 16);
     assert!(alias.starts_with("424242") && alias.ends_with("4242"));
     assert_ne!(alias, "4242424242424242");
-    assert!(!coffer_vault::card::luhn_valid(alias));
+    assert!(!coffer_dlp::luhn_valid(alias));
 }
 
 #[tokio::test]

@@ -129,7 +129,7 @@ impl<'a> AuditEvent<'a> {
     /// a card number is replaced, so a careless caller cannot put a PAN into the log.
     pub(crate) fn to_row(&self) -> AuditRow {
         let clean = |s: &str| {
-            if crate::pan_like::contains_pan_like(s) {
+            if coffer_dlp::contains_card_number(s) {
                 REDACTED.to_owned()
             } else {
                 s.to_owned()

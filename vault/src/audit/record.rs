@@ -19,14 +19,7 @@ pub struct EventRecord {
 
 /// RFC 3339 of unix milliseconds (UTC).
 pub fn rfc3339(ms: i64) -> String {
-    let nanos = i128::from(ms) * 1_000_000;
-    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| ms.to_string())
+    coffer_dlp::calendar::rfc3339(ms)
 }
 
 impl From<&StoredEvent> for EventRecord {

@@ -75,7 +75,7 @@ pub fn severity(kind: &str) -> &'static str {
 /// `Scope::needs_second_approval`, as the audit detail names them).
 const PRIVILEGED_SCOPES: [&str; 2] = ["payment_methods:reveal", "channels:all"];
 
-const DAY_MS: i64 = 86_400_000;
+use coffer_dlp::calendar::DAY_MS;
 const BURST_WINDOW_MS: i64 = 600_000;
 const READS: [&str; 5] = [
     "payment_method.read",

@@ -15,7 +15,7 @@ use std::path::Path;
 
 /// Events read per page while walking the hot table.
 const PAGE: i64 = 5_000;
-const DAY_MS: i64 = 86_400_000;
+use coffer_dlp::calendar::DAY_MS;
 
 /// The first thing found wrong. Positions are sequence numbers (`seq`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

@@ -1,7 +1,7 @@
 //! `Cvc`: a checked card security code that can be validated and dropped but never read back.
 
-use super::brand::Brand;
 use super::error::CardError;
+use coffer_dlp::Brand;
 use std::fmt;
 use zeroize::Zeroizing;
 

@@ -1,7 +1,7 @@
 //! `HolderName`: a checked cardholder name that cannot smuggle a card number.
 
 use super::error::CardError;
-use crate::pan_like::contains_pan_like;
+use coffer_dlp::contains_card_number;
 use std::fmt;
 
 /// The longest accepted name, in characters.
@@ -22,7 +22,7 @@ impl HolderName {
         if chars == 0
             || chars > MAX_CHARS
             || name.chars().any(char::is_control)
-            || contains_pan_like(name)
+            || contains_card_number(name)
         {
             return Err(CardError::InvalidName);
         }

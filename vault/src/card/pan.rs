@@ -1,7 +1,7 @@
 //! `Pan`: a validated primary account number held in zeroizing memory, plus the Luhn check.
 
-use super::brand::Brand;
 use super::error::CardError;
+use coffer_dlp::{Brand, luhn_valid};
 use std::fmt;
 use zeroize::Zeroizing;
 
@@ -104,39 +104,11 @@ pub(crate) fn mask_digits(digits: &str) -> String {
         .collect()
 }
 
-/// Whether `digits` is a non-empty string of ASCII digits whose Luhn (mod 10) check passes.
-pub fn luhn_valid(digits: &str) -> bool {
-    if digits.is_empty() {
-        return false;
-    }
-    let mut sum = 0u32;
-    for (i, b) in digits.bytes().rev().enumerate() {
-        if !b.is_ascii_digit() {
-            return false;
-        }
-        let d = u32::from(b - b'0');
-        let d = if i % 2 == 1 {
-            if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
-        } else {
-            d
-        };
-        sum = (sum + d) % 10;
-    }
-    sum == 0
-}
-
-/// `payload` followed by the digit that makes it pass Luhn (tests and the demo data).
-pub(crate) fn with_check_digit(payload: &str) -> String {
-    (b'0'..=b'9')
-        .map(|d| format!("{payload}{}", char::from(d)))
-        .find(|candidate| luhn_valid(candidate))
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
+    use coffer_dlp::with_check_digit;
     use proptest::prelude::*;
 
     const BRAND_SAMPLES: &[(&str, Brand)] = &[

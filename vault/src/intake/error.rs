@@ -118,7 +118,7 @@ impl IntakeError {
                 && name.len() <= 40
                 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
                 && name.bytes().filter(u8::is_ascii_digit).count() < 12
-                && !crate::pan_like::contains_pan_like(name);
+                && !coffer_dlp::contains_card_number(name);
             let name = if plain { name } else { "?" };
             // The path usually already ends at the unknown key; append it only if not.
             let already = param == name || param.ends_with(&format!("[{name}]"));
@@ -161,7 +161,7 @@ fn stripe_param(path: &serde_path_to_error::Path) -> String {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
             && part.bytes().filter(u8::is_ascii_digit).count() < 12
-            && !crate::pan_like::contains_pan_like(&part);
+            && !coffer_dlp::contains_card_number(&part);
         let part = if plain { part } else { "?".to_owned() };
         if i == 0 {
             out.push_str(&part);

@@ -3,7 +3,7 @@
 
 use super::IntakeError;
 use super::body::{AddressBody, BillingBody};
-use crate::pan_like::contains_pan_like;
+use coffer_dlp::contains_card_number;
 use std::collections::BTreeMap;
 
 /// The OMS's reference for a customer: 1–64 characters of `[A-Za-z0-9_.:@-]`.
@@ -15,7 +15,7 @@ impl CustomerRef {
         let ok = (1..=64).contains(&s.len())
             && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"_.:@-".contains(&b))
-            && !contains_pan_like(s);
+            && !contains_card_number(s);
         ok.then(|| CustomerRef(s.to_owned()))
     }
 
@@ -34,7 +34,7 @@ pub(super) fn free_text(param: &str, value: &str, max: usize) -> Result<(), Inta
     if value.chars().count() > max || value.chars().any(char::is_control) {
         return Err(IntakeError::invalid(param));
     }
-    if contains_pan_like(value) {
+    if contains_card_number(value) {
         return Err(IntakeError::invalid_because(
             param,
             "it looks like a card number, which must never be sent here",
@@ -54,7 +54,7 @@ pub(super) fn metadata(
     for (key, value) in &map {
         let plain_key =
             !key.is_empty() && key.len() <= 40 && key.bytes().all(|b| b.is_ascii_graphic());
-        if !plain_key || contains_pan_like(key) {
+        if !plain_key || contains_card_number(key) {
             return Err(IntakeError::invalid_because(
                 "metadata",
                 "keys are 1-40 printable characters",

@@ -2,7 +2,7 @@
 //! arithmetic that turns a card's expiry month into instants (a card is valid through the last
 //! day of its month, UTC).
 
-pub mod calendar;
+pub use coffer_dlp::calendar;
 pub mod synthetic;
 
 pub use calendar::{expires_at, month_index, month_label, month_start};
@@ -20,7 +20,7 @@ pub fn usable(status: &str) -> bool {
 /// How long after creation a re-verification link works, by default.
 pub const REVERIFY_TTL_DAYS: u32 = 7;
 
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+use coffer_dlp::calendar::DAY_MS;
 
 /// Milliseconds in `days` days.
 pub fn days_ms(days: u32) -> i64 {

@@ -7,9 +7,9 @@
 //! Every customer id starts with [`CUSTOMER_PREFIX`], and seeding refuses a database holding any
 //! other payment method, so it never runs against a real vault.
 
-use super::calendar;
 use crate::store::payment_methods::COLUMNS;
 use crate::store::{self, Dialect, Store, StoreError};
+use coffer_dlp::calendar;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::{AnyConnection, Connection};
@@ -42,7 +42,7 @@ const PER_STATEMENT: usize = 500;
 const PER_TRANSACTION: usize = 20_000;
 /// SQLite: truncate the WAL every this many rows (see `audit::synthetic`).
 const WAL_TRUNCATE_EVERY: u64 = 200_000;
-const DAY_MS: i64 = 86_400_000;
+use coffer_dlp::calendar::DAY_MS;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {

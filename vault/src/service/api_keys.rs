@@ -117,7 +117,7 @@ impl Vault {
         if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
             return Err(IntakeError::invalid_because("name", "use 1 to 100 characters").into());
         }
-        if crate::pan_like::contains_pan_like(name) {
+        if coffer_dlp::contains_card_number(name) {
             return Err(IntakeError::invalid("name").into());
         }
         if scopes.is_empty() {

@@ -12,10 +12,10 @@ use crate::customer::{Amount, Currency};
 use crate::error::VaultError;
 use crate::intake::IntakeError;
 use crate::lifecycle;
-use crate::pan_like::contains_pan_like;
 use crate::store;
 use crate::store::customers::{self, UseRow};
 use crate::store::mandates::{self, MandateRow};
+use coffer_dlp::contains_card_number;
 use serde::{Deserialize, Serialize};
 
 const MANDATE: &str = "mandate";
@@ -98,7 +98,7 @@ fn text_field(param: &str, value: Option<String>) -> Result<String, IntakeError>
     if !ok {
         return Err(IntakeError::invalid(param));
     }
-    if contains_pan_like(&v) {
+    if contains_card_number(&v) {
         return Err(IntakeError::invalid_because(
             param,
             "it looks like a card number, which must never be sent here",

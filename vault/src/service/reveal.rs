@@ -7,9 +7,9 @@ use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::error::VaultError;
 use crate::intake::IntakeError;
 use crate::model::RevealedBody;
-use crate::pan_like::contains_pan_like;
 use crate::seal::{self, Sealed};
 use crate::store;
+use coffer_dlp::contains_card_number;
 
 /// Checks a reveal reason: 3–500 characters, no control characters, nothing card-like.
 fn check_reason(reason: &str) -> Result<&str, IntakeError> {
@@ -19,7 +19,7 @@ fn check_reason(reason: &str) -> Result<&str, IntakeError> {
     }
     if reason.chars().count() > 500
         || reason.chars().any(char::is_control)
-        || contains_pan_like(reason)
+        || contains_card_number(reason)
     {
         return Err(IntakeError::invalid("reason"));
     }

@@ -11,9 +11,9 @@ use crate::customer::link::{
 use crate::customer::{Amount, Channel, Currency, LinkPurpose, LinkToken, Unenrolled};
 use crate::error::VaultError;
 use crate::intake::IntakeError;
-use crate::pan_like::contains_pan_like;
 use crate::store::customers::{self, LinkRow, UseRow};
 use crate::store::{self, PaymentMethodRow};
+use coffer_dlp::contains_card_number;
 use serde::{Deserialize, Serialize};
 
 pub(crate) const USE: &str = "payment_method_use";
@@ -52,7 +52,7 @@ fn parse_body(body: &[u8]) -> Result<UseRequest, IntakeError> {
     if !order_ok {
         return Err(IntakeError::invalid("order_reference"));
     }
-    if contains_pan_like(&order_reference) {
+    if contains_card_number(&order_reference) {
         return Err(IntakeError::invalid_because(
             "order_reference",
             "it looks like a card number, which must never be sent here",

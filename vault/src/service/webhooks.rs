@@ -10,13 +10,13 @@ use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::error::VaultError;
 use crate::intake::IntakeError;
 use crate::model::PaymentMethodView;
-use crate::pan_like::contains_pan_like;
 use crate::seal::{self, Sealed};
 use crate::store::PaymentMethodRow;
 use crate::store::customers::UseRow;
 use crate::store::webhooks::{self, EndpointRow};
 use crate::store::{self, StoreError};
 use crate::webhook;
+use coffer_dlp::contains_card_number;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -134,7 +134,7 @@ fn internal_host(host: &url::Host<&str>) -> bool {
 fn check_url(url: &str, insecure: bool) -> Result<(), IntakeError> {
     let well_formed = url.len() <= 2048
         && !url.chars().any(|c| c.is_whitespace() || c.is_control())
-        && !contains_pan_like(url);
+        && !contains_card_number(url);
     let parsed = url::Url::parse(url).ok().filter(|_| well_formed);
     let Some(parsed) = parsed else {
         return Err(IntakeError::invalid("url"));
@@ -174,7 +174,7 @@ fn parse_endpoint(body: &[u8], insecure: bool) -> Result<(String, Option<String>
     if let Some(c) = &b.channel {
         let ok = (1..=100).contains(&c.chars().count())
             && !c.chars().any(char::is_control)
-            && !contains_pan_like(c);
+            && !contains_card_number(c);
         if !ok {
             return Err(IntakeError::invalid("channel"));
         }

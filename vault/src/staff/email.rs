@@ -25,7 +25,7 @@ impl Email {
                 }
                 None => false,
             };
-        if ok && !crate::pan_like::contains_pan_like(&email) {
+        if ok && !coffer_dlp::contains_card_number(&email) {
             Ok(Email(email))
         } else {
             Err(IntakeError::invalid("email"))

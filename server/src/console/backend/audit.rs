@@ -6,11 +6,12 @@
 use super::audit_views::{self, Labels};
 use super::errors::map;
 use super::{Req, VaultBackend};
-use coffer_app::audit_query::{self, parse_before, parse_time};
+use coffer_app::audit_query::{self, parse_before};
 use coffer_app::model::{
     AuditEventDetail, AuditQuery, AuditResults, ChainStatusView, FlagView, ReviewQueue,
 };
 use coffer_app::{ConsoleError, ErrorCode};
+use coffer_dlp::calendar::parse_time;
 use coffer_vault::access::{Action, ExportAuditLog, Grant, ReadAuditLog, ReviewAuditFlag};
 use coffer_vault::audit::export::ExportFormat;
 use coffer_vault::service::SignedExport;
@@ -23,7 +24,7 @@ pub const NOTE_MAX: usize = 500;
 fn checked(query: &AuditQuery) -> Result<AuditQuery, ConsoleError> {
     let query = audit_query::check(query)?;
     for (name, value) in query.fields() {
-        if coffer_vault::pan_like::contains_pan_like(value) {
+        if coffer_dlp::contains_card_number(value) {
             return Err(ConsoleError::field(
                 name,
                 "Full card numbers are not accepted here, and the audit log never holds one.",
@@ -50,9 +51,7 @@ fn review_note(note: &str) -> Result<String, ConsoleError> {
     {
         return refuse("The note contains control characters.");
     }
-    if coffer_vault::pan_like::contains_pan_like(note)
-        || coffer_app::search_query::contains_card_number(note)
-    {
+    if coffer_dlp::contains_card_number(note) {
         return refuse("Full card numbers are not accepted in notes.");
     }
     Ok(note.to_owned())

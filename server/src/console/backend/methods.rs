@@ -17,7 +17,7 @@ const PM: &str = "payment_method";
 /// The vault's own detector, on anything typed that is used as a key: a card number inside it,
 /// however separated, is refused without echo (it must not reach a query, an audit row or a URL).
 pub(super) fn refuse_card_numbers(text: &str, field: &str) -> Result<(), ConsoleError> {
-    if coffer_vault::pan_like::contains_pan_like(text) {
+    if coffer_dlp::contains_card_number(text) {
         return Err(ConsoleError::field(
             field,
             "Full card numbers are not accepted. Search with the first 6 and last 4 digits, \

@@ -13,7 +13,7 @@ use sqlx::{AnyConnection, Connection};
 
 pub use crate::lifecycle::synthetic::CUSTOMER_PREFIX;
 
-const DAY_MS: i64 = 86_400_000;
+use coffer_dlp::calendar::DAY_MS;
 
 /// What was stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! `Brand`: the card network a PAN belongs to, with its API name, PAN lengths and CVC length.
 
-use super::brand_table;
+use crate::brand_table;
 
 /// A card network, detected from the leading digits of the PAN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,7 +1,8 @@
-//! Data-loss prevention for free text: spotting card numbers hidden in metadata, names and
-//! reasons before they are stored or logged.
+//! The one card-number detector for free text: metadata, names, reasons, search queries,
+//! idempotency keys and user agents are checked with it before they are stored, logged or sent.
 
-use crate::card::{Brand, luhn_valid};
+use crate::brand::Brand;
+use crate::luhn::luhn_valid;
 use zeroize::Zeroizing;
 
 const MIN_LEN: usize = 12;
@@ -10,11 +11,11 @@ const MAX_LEN: usize = 19;
 /// Whether `text` contains something that looks like a card number.
 ///
 /// A candidate is a run of ASCII digits in which consecutive digits may be separated by a
-/// single space or dash (`4242 4242-4242 4242`). Every window of 12 to 19 digits inside every
+/// single space, dash, dot or slash (`4242 4242-4242.4242`). Every window of 12 to 19 digits inside every
 /// run is tried; the text is flagged when a window passes the Luhn check **and** starts with a
 /// known brand's BIN **and** has a length that brand issues. Digits glued to letters still
 /// count (`ref4242424242424242` is flagged).
-pub fn contains_pan_like(text: &str) -> bool {
+pub fn contains_card_number(text: &str) -> bool {
     // The digits of the current run: possibly a PAN, so wiped when dropped.
     let mut run: Zeroizing<Vec<u8>> = Zeroizing::new(Vec::new());
     // A single separator seen right after a digit, not yet followed by another digit.
@@ -25,7 +26,9 @@ pub fn contains_pan_like(text: &str) -> bool {
                 pending_separator = false;
                 run.push(b);
             }
-            b' ' | b'-' if !run.is_empty() && !pending_separator => pending_separator = true,
+            b' ' | b'-' | b'.' | b'/' if !run.is_empty() && !pending_separator => {
+                pending_separator = true
+            }
             _ => {
                 if run_contains_pan(&run) {
                     return true;
@@ -63,7 +66,7 @@ fn is_plausible_pan(digits: &str) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
-    use crate::card::with_check_digit;
+    use crate::luhn::with_check_digit;
     use proptest::prelude::*;
 
     #[test]
@@ -79,18 +82,21 @@ mod tests {
             "6011111111111117, 4000056655665556",
             "x 9 4242424242424242 9 y",
             "0004242424242424242000",
+            "4242.4242.4242.4242",
+            "4242/4242/4242/4242",
+            "cus 4242424242424242",
         ] {
-            assert!(contains_pan_like(text), "{text}");
+            assert!(contains_card_number(text), "{text}");
         }
     }
 
     #[test]
     fn windows_inside_longer_runs_are_tried() {
         // A valid Visa hidden at an offset inside a 22-digit run.
-        assert!(contains_pan_like("1234424242424242424212"));
+        assert!(contains_card_number("1234424242424242424212"));
         // A 12-digit Maestro inside a longer run of unrelated digits.
         let maestro = with_check_digit("50123456789");
-        assert!(contains_pan_like(&format!("99{maestro}99")));
+        assert!(contains_card_number(&format!("99{maestro}99")));
     }
 
     #[test]
@@ -107,17 +113,19 @@ mod tests {
             "4242  4242 4242 4242", // double space breaks the run
             "4242--4242-4242-4242", // double dash breaks the run
             "4242_4242_4242_4242",
+            "4242..4242.4242.4242", // double dot breaks the run
+            "12/05/2024 10.30",
             "４２４２４２４２４２４２４２４２", // full-width digits are not ASCII digits
         ] {
-            assert!(!contains_pan_like(text), "{text}");
+            assert!(!contains_card_number(text), "{text}");
         }
     }
 
     #[test]
     fn separators_must_sit_between_digits() {
-        assert!(!contains_pan_like("- 4242"));
-        assert!(contains_pan_like("--4242424242424242--"));
-        assert!(contains_pan_like("4242424242424242 -"));
+        assert!(!contains_card_number("- 4242"));
+        assert!(contains_card_number("--4242424242424242--"));
+        assert!(contains_card_number("4242424242424242 -"));
     }
 
     fn visa16() -> impl Strategy<Value = String> {
@@ -129,18 +137,18 @@ mod tests {
         fn embedded_visa_numbers_are_always_found(prefix in ".{0,40}", pan in visa16(), suffix in ".{0,40}", sep in prop::sample::select(vec!["", " ", "-"])) {
             let grouped: Vec<&str> = (0..4).map(|i| &pan[i * 4..i * 4 + 4]).collect();
             let text = format!("{prefix}{}{suffix}", grouped.join(sep));
-            prop_assert!(contains_pan_like(&text), "{}", text);
+            prop_assert!(contains_card_number(&text), "{}", text);
         }
 
         #[test]
         fn short_digit_strings_are_never_flagged(digits in "[0-9]{0,11}", prefix in "[a-z ]{0,10}", suffix in "[a-z ]{0,10}") {
             let text = format!("{prefix}{digits}{suffix}");
-            prop_assert!(!contains_pan_like(&text));
+            prop_assert!(!contains_card_number(&text));
         }
 
         #[test]
         fn never_panics(text in any::<String>()) {
-            let _ = contains_pan_like(&text);
+            let _ = contains_card_number(&text);
         }
     }
 }

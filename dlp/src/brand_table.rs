@@ -23,7 +23,7 @@
 //!   routed as JCB outside India, so they are labelled JCB. The entries are kept to document
 //!   the range.
 
-use super::brand::Brand;
+use crate::brand::Brand;
 use Brand::{
     Amex, Diners, Discover, Elo, Hipercard, Jcb, Maestro, Mastercard, Mir, RuPay, UnionPay, Visa,
 };
