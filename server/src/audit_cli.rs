@@ -6,8 +6,8 @@ use crate::cli::AuditCommand;
 use anyhow::Context;
 use coffer_vault::access::{Actor, ReadAuditLog, Role};
 use coffer_vault::audit::{Origin, export, signing, synthetic};
+use coffer_vault::clock::now_millis;
 use coffer_vault::store::audit_search::AuditFilter;
-use coffer_vault::store::now_millis;
 use coffer_vault::{Vault, VaultConfig};
 use std::time::Instant;
 

@@ -7,7 +7,7 @@ use crate::audit_config::AuditConfig;
 use coffer_vault::Vault;
 use coffer_vault::access::Actor;
 use coffer_vault::audit::Origin;
-use coffer_vault::store::now_millis;
+use coffer_vault::clock::now_millis;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;

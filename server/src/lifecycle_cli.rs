@@ -5,9 +5,10 @@ use crate::cli::LifecycleCommand;
 use anyhow::Context;
 use coffer_vault::access::{Grant, Role, ViewExpiryDashboard};
 use coffer_vault::audit::Origin;
+use coffer_vault::clock::now_millis;
 use coffer_vault::lifecycle::synthetic;
 use coffer_vault::service::{ExpiryBucket, ExpiryQuery};
-use coffer_vault::store::{Dialect, now_millis};
+use coffer_vault::store::Dialect;
 use coffer_vault::{Vault, VaultConfig};
 use std::time::Instant;
 

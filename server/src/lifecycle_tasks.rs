@@ -15,7 +15,7 @@ pub fn spawn(vault: Arc<Vault>, interval: Duration) -> tokio::task::JoinHandle<(
         let mut tick = tokio::time::interval_at(first, interval);
         loop {
             tick.tick().await;
-            let now = coffer_vault::store::now_millis();
+            let now = coffer_vault::clock::now_millis();
             match vault.run_lifecycle(&node, now).await {
                 Ok(Some(run)) => {
                     tracing::info!(run = %run.id, counts = ?run.counts, "lifecycle run")

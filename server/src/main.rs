@@ -115,7 +115,7 @@ async fn main() -> anyhow::Result<()> {
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let limits = coffer_vault::service::KeyLimits {
                 expires_at: expires_in_days
-                    .map(|d| coffer_vault::store::now_millis() + i64::from(d) * 86_400_000),
+                    .map(|d| coffer_vault::clock::now_millis() + i64::from(d) * 86_400_000),
                 allowed_ips,
             };
             let vault = Vault::open(&vault_config()).await?;

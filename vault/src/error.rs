@@ -2,9 +2,9 @@
 //! Messages never carry request contents.
 
 use crate::access::Denied;
-use crate::intake::IntakeError;
-use crate::keys::{HsmError, KeyRingError};
-use crate::seal::SealError;
+use crate::cde::intake::IntakeError;
+use crate::cde::keys::{HsmError, KeyRingError};
+use crate::cde::seal::SealError;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]

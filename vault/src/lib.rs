@@ -4,17 +4,13 @@
 
 pub mod access;
 pub mod audit;
-pub mod card;
+mod cde;
+pub mod clock;
 pub mod customer;
 pub mod demo;
 pub mod error;
-pub mod instrument;
-pub mod intake;
-pub mod keys;
 pub mod lifecycle;
-pub mod model;
 pub mod net;
-pub mod seal;
 pub mod service;
 pub mod staff;
 pub mod store;
@@ -23,3 +19,25 @@ pub mod webhook;
 
 pub use error::VaultError;
 pub use service::{Vault, VaultConfig};
+
+/// Field-level errors and the checked inputs every caller shares; the parsers of card data that
+/// produce them stay in the CDE.
+pub mod intake {
+    pub use crate::cde::intake::{
+        CustomerRef, DetailsEdit, DetailsForm, EditReason, IntakeError, IntakeErrorKind,
+        NICKNAME_KEY,
+    };
+}
+
+/// The HSM's settings, key labels and seal limits (the keys themselves never leave the CDE).
+pub mod keys {
+    pub use crate::cde::keys::{
+        AUDIT_SIGNING_KEY_LABEL, FINGERPRINT_KEY_LABEL, Hsm, HsmConfig, KEK_LABEL, KeyAttributes,
+        SealLimits,
+    };
+}
+
+/// Masked views of payment methods, and the one labelled reveal body.
+pub mod model {
+    pub use crate::cde::model::{DeletedView, PaymentMethodView, RevealedBody};
+}

@@ -1,4 +1,4 @@
-//! Random identifiers and format-preserving aliases. Nothing here is ever derived from a PAN.
+//! Random identifiers (tokens, request and incident ids). Nothing here is ever derived from a PAN.
 
 use rand::Rng;
 
@@ -17,24 +17,6 @@ pub fn random_id(prefix: &str) -> String {
     out
 }
 
-/// A format-preserving alias for a card: the real BIN6 and last 4 around random middle digits,
-/// with the whole number deliberately failing the Luhn check so it can never pass for a PAN.
-pub fn format_preserving_alias(bin6: &str, last4: &str, len: usize) -> String {
-    let mut rng = rand::rng();
-    let middle_len = len.saturating_sub(10).max(2);
-    loop {
-        let mut alias = String::with_capacity(len);
-        alias.push_str(bin6);
-        for _ in 0..middle_len {
-            alias.push(char::from(b'0' + rng.random_range(0..10u8)));
-        }
-        alias.push_str(last4);
-        if !crate::card::luhn_valid(&alias) {
-            return alias;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -49,16 +31,6 @@ mod tests {
             assert!(id.starts_with("pm_"));
             assert_eq!(id.len(), 27);
             assert!(id[3..].bytes().all(|b| b.is_ascii_alphanumeric()));
-        }
-    }
-
-    #[test]
-    fn aliases_keep_bin_and_last4_but_never_pass_luhn() {
-        for _ in 0..2_000 {
-            let alias = format_preserving_alias("424242", "4242", 16);
-            assert_eq!(alias.len(), 16);
-            assert!(alias.starts_with("424242") && alias.ends_with("4242"));
-            assert!(!crate::card::luhn_valid(&alias));
         }
     }
 }

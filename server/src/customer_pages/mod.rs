@@ -61,7 +61,7 @@ impl ReportBudgets {
     /// `None` if a report from `address` about `page` may be recorded, else the budget it is
     /// over and whether this is the minute's first drop.
     fn take(&self, address: &str, page: &str) -> Option<(&'static str, bool)> {
-        let minute = coffer_vault::store::now_millis() / 60_000;
+        let minute = coffer_vault::clock::now_millis() / 60_000;
         let mut all = self
             .all
             .lock()

@@ -199,7 +199,7 @@ async fn an_archive_record_naming_a_file_elsewhere_deletes_nothing() {
     .await
     .unwrap();
     let archive_dir = tempfile::tempdir().unwrap();
-    let far = coffer_vault::store::now_millis() + 3 * 365 * 86_400_000;
+    let far = coffer_vault::clock::now_millis() + 3 * 365 * 86_400_000;
     let run = app
         .vault
         .apply_audit_retention(archive_dir.path(), 5000, 400, far)

@@ -8,8 +8,9 @@ use coffer_vault::audit::chain::{self, Hash};
 use coffer_vault::audit::export::{self, ExportFormat};
 use coffer_vault::audit::verify::{ChainProblem, VerifyReport};
 use coffer_vault::audit::{Origin, signing};
+use coffer_vault::clock::now_millis;
+use coffer_vault::store::Dialect;
 use coffer_vault::store::audit_search::AuditFilter;
-use coffer_vault::store::{Dialect, now_millis};
 use sqlx::Row;
 
 /// What a DBA with full access (the schema's owner) could do: switch the append-only triggers

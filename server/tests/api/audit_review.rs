@@ -6,9 +6,9 @@ use coffer_vault::VaultError;
 use coffer_vault::access::{Actor, ReadPaymentMethod, RevealPaymentMethod, ReviewAuditFlag, Role};
 use coffer_vault::audit::Origin;
 use coffer_vault::audit::review::{ReviewRules, kind};
+use coffer_vault::clock::now_millis;
 use coffer_vault::service::MethodSearch;
 use coffer_vault::store::audit_flags;
-use coffer_vault::store::now_millis;
 use secrecy::SecretString;
 
 fn origin(ip: &str) -> Origin {

@@ -6,7 +6,8 @@
 use crate::helpers::{TestApp, card_body, spawn_app, spawn_configured};
 use coffer_vault::access::Scope;
 use coffer_vault::audit::review::{ReviewRules, kind, severity};
-use coffer_vault::store::{audit_flags, now_millis};
+use coffer_vault::clock::now_millis;
+use coffer_vault::store::audit_flags;
 use serde_json::Value;
 
 const TARGET: &str = "4000056655665556";

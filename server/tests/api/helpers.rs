@@ -323,7 +323,7 @@ impl TestApp {
         self.vault
             .staff_actor(
                 &created.account.id,
-                stepped_up.then(coffer_vault::store::now_millis),
+                stepped_up.then(coffer_vault::clock::now_millis),
             )
             .await
             .expect("staff actor")
@@ -382,8 +382,13 @@ impl TestApp {
     }
 }
 
+/// The current year, UTC.
+pub fn this_year() -> i64 {
+    coffer_dlp::calendar::month_index(coffer_vault::clock::now_millis()).div_euclid(12)
+}
+
 pub fn next_year() -> i64 {
-    i64::from(coffer_vault::card::YearMonth::now_utc().year) + 2
+    this_year() + 2
 }
 
 pub fn card_body(customer: &str, number: &str) -> Value {

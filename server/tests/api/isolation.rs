@@ -398,7 +398,7 @@ async fn keys_stop_at_their_expiry_and_outside_their_allow_list() {
     };
     let path = "/api/v1/customers/cus_lim/payment_methods";
     let soon = create(KeyLimits {
-        expires_at: Some(coffer_vault::store::now_millis() + 1_500),
+        expires_at: Some(coffer_vault::clock::now_millis() + 1_500),
         allowed_ips: Vec::new(),
     })
     .await;

@@ -7,8 +7,9 @@
 use crate::customer_pages::path_of;
 use crate::helpers::{TestApp, spawn_app};
 use coffer_vault::audit::review::{ReviewRules, kind};
+use coffer_vault::clock::now_millis;
 use coffer_vault::customer::csp;
-use coffer_vault::store::{audit_flags, now_millis};
+use coffer_vault::store::audit_flags;
 use serde_json::{Value, json};
 
 const PAN: &str = "4242424242424242";

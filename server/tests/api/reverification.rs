@@ -16,7 +16,7 @@ const OLD_PAN: &str = "4000056655665556";
 const NEW_PAN: &str = "5555555555554444";
 
 fn this_year() -> i64 {
-    i64::from(coffer_vault::card::YearMonth::now_utc().year)
+    crate::helpers::this_year()
 }
 
 /// Stores a card for `customer` and returns its id.

@@ -7,8 +7,8 @@ use super::record::EventRecord;
 use super::signing;
 use super::{AuditEvent, Origin, Outcome};
 use crate::access::Actor;
+use crate::cde::keys::Hsm;
 use crate::error::VaultError;
-use crate::keys::Hsm;
 use crate::store::{self, ArchiveRow, Store, StoredEvent};
 use flate2::Compression;
 use flate2::read::GzDecoder;
@@ -149,7 +149,7 @@ pub async fn archive_before(
         file_name: file_name(first.seq, last.seq),
         file_sha256: Sha256::digest(&bytes).to_vec(),
         signature: Vec::new(),
-        created_at: store::now_millis(),
+        created_at: crate::clock::now_millis(),
     };
     row.signature = signing::sign(hsm, &statement(&row))?;
     let (dir2, name) = (dir.to_path_buf(), row.file_name.clone());

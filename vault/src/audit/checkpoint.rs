@@ -7,8 +7,8 @@
 use super::chain::{GENESIS, Hash, to_hash};
 use super::signing;
 use super::verify::{ChainProblem, Step, Walker};
+use crate::cde::keys::Hsm;
 use crate::error::VaultError;
-use crate::keys::Hsm;
 use crate::store::{self, CheckpointRow, Store};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Connection};
@@ -126,7 +126,7 @@ pub async fn write(db: &Store, hsm: &Hsm) -> Result<Option<CheckpointRow>, Vault
     let mut row = CheckpointRow {
         seq: head.seq,
         hash: head.hash.to_vec(),
-        signed_at: store::now_millis(),
+        signed_at: crate::clock::now_millis(),
         key_id: signing::key_id(hsm.audit_public_key()),
         signature: Vec::new(),
         version: VERSION,

@@ -14,7 +14,8 @@ pub mod synthetic;
 pub mod verify;
 
 use crate::access::Actor;
-use crate::store::{AuditRow, StoreError, now_millis};
+use crate::clock::now_millis;
+use crate::store::{AuditRow, StoreError};
 use sqlx::AnyConnection;
 
 /// How the service keeps its audit log, as verification needs to know it.

@@ -374,7 +374,7 @@ pub async fn review_day(
     let mut write = db.writer().acquire().await?;
     let mut raiser = Raiser {
         day: day_name(day),
-        now: store::now_millis(),
+        now: crate::clock::now_millis(),
         new: Vec::new(),
         conn: &mut write,
     };

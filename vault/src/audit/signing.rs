@@ -2,7 +2,7 @@
 //! HSM with a non-extractable key, checked in software with the public key alone, so an assessor
 //! needs no HSM (OpenSSL verifies them too: see `docs/audit.md`).
 
-use crate::keys::{Hsm, HsmError};
+use crate::cde::keys::{Hsm, HsmError};
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 use p256::pkcs8::{EncodePublicKey, LineEnding};

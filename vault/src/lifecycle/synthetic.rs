@@ -527,7 +527,7 @@ mod tests {
         let db = Store::connect(&url, 1).await.unwrap();
         db.migrate().await.unwrap();
         let key = store::data_keys::insert_placeholder(&db).await.unwrap();
-        let now = crate::store::now_millis();
+        let now = crate::clock::now_millis();
         let report = seed(&db, &key, 1_234, now, 60, |_| {}).await.unwrap();
         assert_eq!(report.methods, 1_234);
         assert!((250..=1_234).contains(&report.customers));

@@ -6,8 +6,8 @@
 use super::Vault;
 use crate::access::{Actor, Scope};
 use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::intake::IntakeError;
 use crate::error::VaultError;
-use crate::intake::IntakeError;
 use crate::net::{self, IpNet};
 use crate::store::{self, ApiKeyRow};
 use base64::Engine;
@@ -123,7 +123,7 @@ impl Vault {
         if scopes.is_empty() {
             return Err(IntakeError::missing("scopes").into());
         }
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         if limits.expires_at.is_some_and(|t| t <= now) {
             return Err(IntakeError::invalid_because("expires_at", "must be in the future").into());
         }
@@ -180,7 +180,7 @@ impl Vault {
     ) -> Result<Actor, VaultError> {
         let (id, secret) = presented.split_once('.').unwrap_or(("", presented));
         let presented_hash = hash(secret);
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         if let Some(actor) = self.verified_keys.get(id, &presented_hash, origin, now) {
             return Ok(actor);
         }
@@ -237,7 +237,8 @@ impl Vault {
     ) -> Result<bool, VaultError> {
         let mut tx = self.store.writer().begin().await?;
         self.verified_keys.forget(id);
-        let done = allowed && store::api_keys::revoke(&mut tx, id, store::now_millis()).await?;
+        let done =
+            allowed && store::api_keys::revoke(&mut tx, id, crate::clock::now_millis()).await?;
         let outcome = match (allowed, done) {
             (false, _) => Outcome::Denied,
             (true, true) => Outcome::Success,

@@ -174,7 +174,7 @@ impl Vault {
         let event = AuditEvent::new(grant_actor(grant), "audit.export", Outcome::Success, origin)
             .detail(detail);
         self.audit_alone(&event).await?;
-        let stamp = crate::audit::record::rfc3339(store::now_millis()).replace(':', "");
+        let stamp = crate::audit::record::rfc3339(crate::clock::now_millis()).replace(':', "");
         Ok(SignedExport {
             file_name: format!("coffer-audit-{}.{}", &stamp[..15], format.extension()),
             content_type: format.content_type(),
@@ -238,7 +238,7 @@ impl Vault {
         archive_dir: &Path,
         origin: &Origin,
     ) -> Result<VerifyReport, VaultError> {
-        self.verify_audit_at(actor, archive_dir, store::now_millis(), origin)
+        self.verify_audit_at(actor, archive_dir, crate::clock::now_millis(), origin)
             .await
     }
 
@@ -299,7 +299,7 @@ impl Vault {
         let actor = grant_actor(grant);
         let mut conn = self.store.writer().acquire().await?;
         let mut tx = conn.begin().await?;
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         if !audit_flags::mark_reviewed(&mut tx, id, actor.id(), note, now).await? {
             return Err(VaultError::NotFound);
         }

@@ -8,8 +8,8 @@ use crate::access::{
     ReadPaymentMethodHistory, RevokeApiKey, Scope,
 };
 use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::model::PaymentMethodView;
 use crate::error::VaultError;
-use crate::model::PaymentMethodView;
 use crate::store::{self, AuditRow};
 use std::collections::HashMap;
 
@@ -258,8 +258,9 @@ impl Vault {
         let own = row
             .as_ref()
             .is_some_and(|r| r.created_by.as_deref() == Some(actor.id()));
-        let approved =
-            !own && store::api_keys::approve(&mut tx, id, actor.id(), store::now_millis()).await?;
+        let approved = !own
+            && store::api_keys::approve(&mut tx, id, actor.id(), crate::clock::now_millis())
+                .await?;
         let (outcome, detail) = match (approved, own) {
             (true, _) => (
                 Outcome::Success,
@@ -282,7 +283,7 @@ impl Vault {
         tx.commit().await?;
         match (approved, own) {
             (true, _) => Ok(()),
-            (false, true) => Err(crate::intake::IntakeError::invalid_because(
+            (false, true) => Err(crate::cde::intake::IntakeError::invalid_because(
                 "api_key",
                 "another security admin must approve a key you issued",
             )

@@ -5,13 +5,13 @@
 use super::Vault;
 use crate::access::{Actor, CreateEnrolmentLink, Grant};
 use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::intake::{CustomerRef, IntakeError};
+use crate::cde::seal::{self, Sealed};
 use crate::customer::link::{self, ENROL_TTL_MS, SESSION_TTL_MS};
 use crate::customer::{LinkPurpose, LinkToken};
 use crate::error::VaultError;
-use crate::intake::{CustomerRef, IntakeError};
-use crate::seal::{self, Sealed};
 use crate::staff::totp;
-use crate::store::{self, customers, customers::FactorRow, customers::LinkRow};
+use crate::store::{customers, customers::FactorRow, customers::LinkRow};
 use zeroize::Zeroizing;
 
 pub(crate) const CUSTOMER: &str = "customer";
@@ -138,7 +138,7 @@ impl Vault {
         let customer =
             CustomerRef::parse(customer).ok_or_else(|| IntakeError::invalid("customer"))?;
         let token = LinkToken::generate();
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let row = LinkRow {
             id: token.id().to_owned(),
             customer: customer.as_str().to_owned(),
@@ -181,7 +181,7 @@ impl Vault {
             Some(r)
                 if r.purpose == purpose.as_str()
                     && r.used_at.is_none()
-                    && r.expires_at > store::now_millis() =>
+                    && r.expires_at > crate::clock::now_millis() =>
             {
                 Ok(r)
             }
@@ -220,7 +220,7 @@ impl Vault {
             return Err(VaultError::LinkExpired);
         };
         let actor = customer_actor(&found.customer);
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let session = LinkToken::generate();
         let mut tx = self.store.writer().begin().await?;
         if !customers::redeem_link(&mut tx, &id, now).await? {
@@ -279,7 +279,7 @@ impl Vault {
         origin: &Origin,
     ) -> Result<(), VaultError> {
         let mut tx = self.store.writer().begin().await?;
-        customers::redeem_link(&mut tx, session.link_id(), store::now_millis()).await?;
+        customers::redeem_link(&mut tx, session.link_id(), crate::clock::now_millis()).await?;
         AuditEvent::new(
             &session.actor(),
             "customer_mfa.session_end",
@@ -358,7 +358,7 @@ impl Vault {
             credential: None,
             confirmed: false,
             last_step: None,
-            created_at: store::now_millis(),
+            created_at: crate::clock::now_millis(),
             last_used_at: None,
         };
         // totp-rs refuses ':' in the account name (it separates issuer and account).
@@ -406,7 +406,7 @@ impl Vault {
             return Err(VaultError::NotFound);
         };
         let key = self.open_factor(&row).await?;
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let step = totp::check(&key, code, super::staff::now_secs())
             .map(|s| i64::try_from(s).unwrap_or(i64::MAX));
         let mut tx = self.store.writer().begin().await?;
@@ -453,7 +453,7 @@ impl Vault {
         origin: &Origin,
     ) -> Result<(), VaultError> {
         session.require_proof()?;
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         let kind = customers::factors(&mut tx, session.customer())
             .await?
@@ -492,7 +492,7 @@ impl Vault {
         origin: &Origin,
     ) -> Result<(), VaultError> {
         session.require_proof()?;
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         let factors = customers::factors(&mut tx, session.customer()).await?;
         if always && !factors.iter().any(|f| f.confirmed) {
@@ -544,7 +544,7 @@ impl Vault {
         origin: &Origin,
     ) -> Result<(), VaultError> {
         let matched = self.totp_matches(session.customer(), code).await?;
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         let passed = accept_first(&mut tx, &matched, now).await?;
         self.settle_session_proof(&mut tx, session, passed, "totp", origin)
@@ -567,7 +567,7 @@ impl Vault {
         factor: &'static str,
         origin: &Origin,
     ) -> Result<(), VaultError> {
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let actor = session.actor();
         if passed {
             customers::verify_session(tx, session.link_id(), now).await?;

@@ -5,8 +5,8 @@
 use super::Vault;
 use crate::access::{Grant, ViewExpiryDashboard};
 use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::intake::IntakeError;
 use crate::error::VaultError;
-use crate::intake::IntakeError;
 use crate::lifecycle::{calendar, days_ms};
 use crate::store::expiry::{self, ExpiryCursor, ExpiryFilter};
 use crate::store::lifecycle::{self as lc, RunRow};

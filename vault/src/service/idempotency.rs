@@ -13,10 +13,14 @@ impl Vault {
         request_hash: &str,
     ) -> Result<IdempotencyBegin, VaultError> {
         let mut conn = self.store.writer().acquire().await?;
-        Ok(
-            store::idempotency::begin(&mut conn, client, key, request_hash, store::now_millis())
-                .await?,
+        Ok(store::idempotency::begin(
+            &mut conn,
+            client,
+            key,
+            request_hash,
+            crate::clock::now_millis(),
         )
+        .await?)
     }
 
     /// Stores the answer to replay (masked views and errors only; never a reveal).

@@ -69,7 +69,7 @@ impl Vault {
     ) -> Result<Option<LifecycleRun>, VaultError> {
         // The lease is held in wall-clock time, whatever clock the policy is applied at: a run
         // at another clock (`--at`) must not lock the other nodes out until then.
-        let started_at = store::now_millis();
+        let started_at = crate::clock::now_millis();
         let mut conn = self.store.writer().acquire().await?;
         if !lc::acquire_lease(&mut conn, LEASE, node, started_at, started_at + LEASE_MS).await? {
             return Ok(None);
@@ -77,7 +77,7 @@ impl Vault {
         drop(conn);
         let result = self.run_steps(now).await;
         let mut conn = self.store.writer().acquire().await?;
-        lc::release_lease(&mut conn, LEASE, node, store::now_millis()).await?;
+        lc::release_lease(&mut conn, LEASE, node, crate::clock::now_millis()).await?;
         drop(conn);
         let counts = result?;
         let run = RunRow {
@@ -85,7 +85,7 @@ impl Vault {
             node: node.to_owned(),
             clock: now,
             started_at,
-            finished_at: store::now_millis(),
+            finished_at: crate::clock::now_millis(),
             counts: serde_json::to_string(&counts).unwrap_or_default(),
         };
         let mut tx = self.store.writer().begin().await?;
@@ -230,8 +230,14 @@ impl Vault {
             let mut after = s.row.clone();
             after.status = s.to.to_owned();
             // The outbox row is due at the wall clock, not at the job's.
-            self.enqueue_method_event(tx, &after, event, s.extra.clone(), store::now_millis())
-                .await?;
+            self.enqueue_method_event(
+                tx,
+                &after,
+                event,
+                s.extra.clone(),
+                crate::clock::now_millis(),
+            )
+            .await?;
         }
         if let Some(action) = s.audit {
             AuditEvent::new(&actor, action, Outcome::Success, &Origin::default())
@@ -301,7 +307,7 @@ impl Vault {
                                     row,
                                     "payment_method.expiring",
                                     extra,
-                                    store::now_millis(),
+                                    crate::clock::now_millis(),
                                 )
                                 .await?;
                             }

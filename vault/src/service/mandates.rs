@@ -8,9 +8,9 @@ use super::uses::UseView;
 use super::{PM, Vault};
 use crate::access::{Actor, Grant, Reach, UsePaymentMethod};
 use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::intake::IntakeError;
 use crate::customer::{Amount, Currency};
 use crate::error::VaultError;
-use crate::intake::IntakeError;
 use crate::lifecycle;
 use crate::store;
 use crate::store::customers::{self, UseRow};
@@ -134,7 +134,7 @@ impl Vault {
         if first.status == "failed" {
             return Err(VaultError::UseNotApproved);
         }
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let row = MandateRow {
             id: crate::token::random_id("mdt"),
             payment_method: first.payment_method.clone(),
@@ -228,7 +228,7 @@ impl Vault {
         if first.is_none_or(|u| u.status != "approved") {
             return Err(VaultError::UseNotApproved);
         }
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         let activated = mandates::activate(&mut tx, id, &nti, now).await?;
         let outcome = if activated {
@@ -300,7 +300,7 @@ impl Vault {
             self.audit_alone(&event).await?;
             return Err(err);
         }
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let row = UseRow {
             id: crate::token::random_id("use"),
             payment_method: m.payment_method.clone(),
@@ -349,7 +349,7 @@ impl Vault {
         self.mandate_for(grant.actor(), id, "mandate.cancel", origin)
             .await?;
         let mut tx = self.store.writer().begin().await?;
-        let cancelled = mandates::cancel(&mut tx, id, store::now_millis()).await?;
+        let cancelled = mandates::cancel(&mut tx, id, crate::clock::now_millis()).await?;
         let outcome = if cancelled {
             Outcome::Success
         } else {

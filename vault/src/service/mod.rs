@@ -3,33 +3,26 @@
 
 mod api_keys;
 mod audit_log;
-mod collect;
 mod console;
 mod customer_mfa;
-mod delete;
-mod edit;
 mod expiry;
-mod fingerprints;
 mod idempotency;
-mod lifecycle;
+pub(crate) mod lifecycle;
 mod mandates;
 mod page_integrity;
 mod passkeys;
-mod read;
-mod refresh;
-mod reveal;
-mod reverify;
 mod staff;
 mod timeline;
-mod tokenize;
-mod uses;
-mod wallet;
+pub(crate) mod uses;
 mod webhook_endpoints;
 mod webhooks;
 
+pub use crate::cde::{
+    CALL_CENTRE, COLLECT_LINK_MS, CollectPage, Page, ReverifyOutcome, ReverifyPage, ReverifyStatus,
+    Tokenized, WalletMethod,
+};
 pub use api_keys::{KeyLimits, NewApiKey, VERIFIED_TTL};
 pub use audit_log::{AUDIT_PAGE, AuditPage, ChainStatus, EXPORT_LIMIT, RetentionRun, SignedExport};
-pub use collect::{CALL_CENTRE, COLLECT_LINK_MS, CollectPage};
 pub use console::{ApiKeyInfo, HistoryRecord, MethodSearch, SEARCH_LIMIT};
 pub use customer_mfa::{CustomerSession, FactorView, IssuedLink, PendingTotp};
 pub use expiry::{
@@ -38,20 +31,16 @@ pub use expiry::{
 };
 pub use lifecycle::{LifecycleRun, RunCounts};
 pub use mandates::MandateView;
-pub use read::Page;
-pub use reverify::{ReverifyOutcome, ReverifyPage, ReverifyStatus};
 pub use staff::{Factor, NewStaff, PasswordChangeRequest, PendingEnrolment};
 pub use timeline::{TIMELINE_PAGE, TimelineEntry, TimelinePage, TimelineRequest};
-pub use tokenize::Tokenized;
 pub use uses::{StepUpPage, StepUpResult, UseView};
-pub use wallet::WalletMethod;
 pub use webhook_endpoints::EndpointSummary;
 pub use webhooks::{DeadLetter, EndpointView, OutgoingDelivery, RegisteredEndpoint, RetryPolicy};
 
 use crate::access::{self, Action, Actor, Grant};
 use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::keys::{Hsm, HsmConfig, KeyRing};
 use crate::error::VaultError;
-use crate::keys::{Hsm, HsmConfig, KeyRing};
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -66,7 +55,7 @@ pub struct VaultConfig {
     /// Expiry alerts and retention.
     pub lifecycle: crate::lifecycle::LifecyclePolicy,
     /// Encryptions per data key before rotation (the default: 2^32, reserved 2^20 at a time).
-    pub seal_limits: crate::keys::SealLimits,
+    pub seal_limits: crate::cde::keys::SealLimits,
     /// Audit retention and checkpoint interval (what verification holds the log to).
     pub audit: crate::audit::AuditSettings,
     /// When SQLite's writer makes a commit durable (`Full` unless measuring).
@@ -81,15 +70,15 @@ pub struct Readiness {
 }
 
 pub struct Vault {
-    store: Store,
-    hsm: Arc<Hsm>,
-    keys: Arc<KeyRing>,
+    pub(crate) store: Store,
+    pub(crate) hsm: Arc<Hsm>,
+    pub(crate) keys: Arc<KeyRing>,
     verified_keys: api_keys::VerifiedKeys,
-    customer: crate::customer::CustomerSettings,
-    lifecycle: crate::lifecycle::LifecyclePolicy,
-    audit: crate::audit::AuditSettings,
+    pub(crate) customer: crate::customer::CustomerSettings,
+    pub(crate) lifecycle: crate::lifecycle::LifecyclePolicy,
+    pub(crate) audit: crate::audit::AuditSettings,
     /// The passkey relying party (`None` when the public URL has no domain name).
-    webauthn: Option<webauthn_rs::Webauthn>,
+    pub(crate) webauthn: Option<webauthn_rs::Webauthn>,
 }
 
 impl std::fmt::Debug for Vault {

@@ -6,10 +6,10 @@ use super::Vault;
 use super::customer_mfa::{CustomerSession, FACTOR, FactorView};
 use super::uses::StepUpResult;
 use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::intake::IntakeError;
+use crate::cde::seal::Sealed;
 use crate::error::VaultError;
-use crate::intake::IntakeError;
-use crate::seal::Sealed;
-use crate::store::{self, customers, customers::FactorRow};
+use crate::store::{customers, customers::FactorRow};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use webauthn_rs::Webauthn;
@@ -116,7 +116,7 @@ impl Vault {
         let id = crate::token::random_id("cf");
         let json = serde_json::to_vec(&passkey).map_err(|_| VaultError::Unavailable)?;
         let sealed = self.seal_factor(&id, &json)?;
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let row = FactorRow {
             id: id.clone(),
             customer: session.customer().to_owned(),
@@ -229,7 +229,7 @@ impl Vault {
         let updated = self
             .check_assertion(&row.customer, link.ceremony.as_deref(), credential)
             .await?;
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         customers::set_ceremony(&mut tx, &link.id, None).await?;
         if let Some((id, old_nonce, sealed)) = &updated {
@@ -276,7 +276,7 @@ impl Vault {
         let updated = self
             .check_assertion(session.customer(), ceremony.as_deref(), credential)
             .await?;
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         if let Some((id, old_nonce, sealed)) = &updated {
             customers::update_secret(&mut tx, id, old_nonce, sealed, now).await?;

@@ -5,9 +5,9 @@
 use super::{Vault, grant_actor};
 use crate::access::{Grant, ReadCustomerTimeline};
 use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::intake::{CustomerRef, IntakeError};
+use crate::cde::model::PaymentMethodView;
 use crate::error::VaultError;
-use crate::intake::{CustomerRef, IntakeError};
-use crate::model::PaymentMethodView;
 use crate::store;
 use crate::store::timeline::{self, Cursor, Entry, Event, Source};
 

@@ -5,12 +5,12 @@
 use super::{PM, Vault};
 use crate::access::{Actor, Grant, Reach, ReadPaymentMethodUse, UsePaymentMethod};
 use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::intake::IntakeError;
 use crate::customer::link::{
     LOCKOUT_WINDOW_MS, MAX_ATTEMPTS, MAX_WRONG_PER_WINDOW, STEP_UP_TTL_MS,
 };
 use crate::customer::{Amount, Channel, Currency, LinkPurpose, LinkToken, Unenrolled};
 use crate::error::VaultError;
-use crate::intake::IntakeError;
 use crate::store::customers::{self, LinkRow, UseRow};
 use crate::store::{self, PaymentMethodRow};
 use coffer_dlp::contains_card_number;
@@ -260,7 +260,7 @@ impl Vault {
             req.amount,
         );
         let threshold = required.is_some();
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut row = UseRow {
             id: crate::token::random_id("use"),
             payment_method: method.id.clone(),
@@ -370,7 +370,8 @@ impl Vault {
     /// that waits for webhooks hears of them without polling. Run by the server every second.
     pub async fn expire_open_challenges(&self, limit: i64) -> Result<usize, VaultError> {
         let mut conn = self.store.reader().acquire().await?;
-        let ids = customers::expired_open_uses(&mut conn, store::now_millis(), limit).await?;
+        let ids =
+            customers::expired_open_uses(&mut conn, crate::clock::now_millis(), limit).await?;
         drop(conn);
         let origin = Origin::default();
         for id in &ids {
@@ -390,7 +391,7 @@ impl Vault {
         let row = customers::find_use(&mut conn, use_id).await?;
         drop(conn);
         let Some(mut row) = row else { return Ok(None) };
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         if row.status == "requires_action" && row.expires_at.is_some_and(|e| e <= now) {
             let mut tx = self.store.writer().begin().await?;
             if customers::decide_use(&mut tx, &row.id, "failed", Some("expired"), None, now).await?
@@ -468,7 +469,7 @@ impl Vault {
     ) -> Result<StepUpResult, VaultError> {
         let (link, row, _) = self.challenge(token, origin).await?;
         let matched = self.totp_matches(&row.customer, code).await?;
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         // A locked-out customer's code is not looked at, so it is not spent either.
         let locked =
@@ -502,7 +503,7 @@ impl Vault {
         origin: &Origin,
     ) -> Result<StepUpResult, VaultError> {
         let actor = Actor::customer(row.customer.clone());
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let wrong_before =
             customers::recent_wrong_answers(tx, &row.customer, now - LOCKOUT_WINDOW_MS).await?;
         let attempts = customers::count_attempt(tx, &row.id)
@@ -589,7 +590,7 @@ impl Vault {
         method_id: &str,
         use_id: &str,
     ) -> Result<bool, VaultError> {
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut conn = self.store.writer().acquire().await?;
         Ok(customers::spend_for_reveal(
             &mut conn,

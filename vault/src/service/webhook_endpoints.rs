@@ -7,7 +7,6 @@ use super::webhooks::{ENDPOINT, EndpointView};
 use crate::access::{Actor, Grant, ManageWebhookEndpoints};
 use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::error::VaultError;
-use crate::store;
 use crate::store::webhooks::{self, EndpointSummaryRow};
 use serde::Serialize;
 
@@ -105,7 +104,7 @@ impl Vault {
             return Err(VaultError::NotFound);
         }
         let mut tx = self.store.writer().begin().await?;
-        let cancelled = webhooks::disable_endpoint(&mut tx, id, store::now_millis()).await?;
+        let cancelled = webhooks::disable_endpoint(&mut tx, id, crate::clock::now_millis()).await?;
         let (outcome, detail) = match cancelled {
             Some(n) => (
                 Outcome::Success,

@@ -7,14 +7,14 @@ use super::uses::UseView;
 use crate::access::Actor;
 use crate::access::{Grant, ManageWebhookDeliveries, ManageWebhooks};
 use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::intake::IntakeError;
+use crate::cde::model::PaymentMethodView;
+use crate::cde::seal::{self, Sealed};
 use crate::error::VaultError;
-use crate::intake::IntakeError;
-use crate::model::PaymentMethodView;
-use crate::seal::{self, Sealed};
 use crate::store::PaymentMethodRow;
+use crate::store::StoreError;
 use crate::store::customers::UseRow;
 use crate::store::webhooks::{self, EndpointRow};
-use crate::store::{self, StoreError};
 use crate::webhook;
 use coffer_dlp::contains_card_number;
 use serde::{Deserialize, Serialize};
@@ -222,7 +222,7 @@ impl Vault {
             key_id: sealed.key_id,
             nonce: sealed.nonce,
             secret: sealed.ciphertext,
-            created_at: store::now_millis(),
+            created_at: crate::clock::now_millis(),
         };
         let mut tx = self.store.writer().begin().await?;
         webhooks::insert_endpoint(&mut tx, &row).await?;
@@ -258,7 +258,7 @@ impl Vault {
     ) -> Result<(), StoreError> {
         let event_id = crate::token::random_id("evt");
         let event_type = format!("payment_method_use.{}", row.status);
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let payload = serde_json::json!({
             "id": event_id,
             "object": "event",
@@ -300,7 +300,7 @@ impl Vault {
         } else {
             "customer.factor_removed"
         };
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let payload = serde_json::json!({
             "id": event_id,
             "object": "event",
@@ -397,7 +397,7 @@ impl Vault {
         origin: &Origin,
     ) -> Result<(), VaultError> {
         let mut tx = self.store.writer().begin().await?;
-        let replayed = webhooks::replay(&mut tx, id, store::now_millis()).await?;
+        let replayed = webhooks::replay(&mut tx, id, crate::clock::now_millis()).await?;
         let outcome = if replayed {
             Outcome::Success
         } else {
@@ -423,7 +423,7 @@ impl Vault {
         limit: i64,
         lease: Duration,
     ) -> Result<Vec<OutgoingDelivery>, VaultError> {
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(60_000);
         let mut writer = self.store.writer().acquire().await?;
         let claimed = webhooks::claim_due(&mut writer, now, now + lease_ms, limit).await?;
@@ -471,7 +471,7 @@ impl Vault {
         result: Result<(), String>,
         retry: RetryPolicy,
     ) -> Result<(), VaultError> {
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let tries = u32::try_from(delivery.attempts + 1).unwrap_or(u32::MAX);
         let mut conn = self.store.writer().acquire().await?;
         match result {

@@ -1,6 +1,6 @@
 //! `Email`: a staff account's sign-in name, trimmed and lower-cased.
 
-use crate::intake::IntakeError;
+use crate::cde::intake::IntakeError;
 
 /// A plausible email address: 3–254 characters, one `@` with text either side and a dot in the
 /// domain, no whitespace or control characters. Stored lower-cased.

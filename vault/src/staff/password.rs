@@ -2,7 +2,7 @@
 //! argon2id hashing and verification off the async threads, a dummy verification so an unknown
 //! account costs the same time as a wrong password, and issued one-time passwords (8.3.5).
 
-use crate::intake::IntakeError;
+use crate::cde::intake::IntakeError;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::Rng;

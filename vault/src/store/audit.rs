@@ -91,7 +91,7 @@ pub async fn insert(conn: &mut AnyConnection, e: &AuditRow) -> Result<(), StoreE
 /// Appends events to the chain in the order given, inside the caller's transaction (the head
 /// stays locked until it commits or rolls back).
 pub async fn insert_many(conn: &mut AnyConnection, events: &[&AuditRow]) -> Result<(), StoreError> {
-    let now = super::now_millis();
+    let now = crate::clock::now_millis();
     let stamped = events.iter().map(|e| AuditRow {
         occurred_at: now,
         ..(*e).clone()

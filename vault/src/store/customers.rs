@@ -147,7 +147,7 @@ pub async fn update_secret(
     conn: &mut AnyConnection,
     id: &str,
     old_nonce: &[u8],
-    sealed: &crate::seal::Sealed,
+    sealed: &crate::cde::seal::Sealed,
     now: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(

@@ -150,8 +150,9 @@ pub async fn list(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::clock::now_millis;
     use crate::lifecycle::{calendar, synthetic};
-    use crate::store::{Store, data_keys, now_millis};
+    use crate::store::{Store, data_keys};
 
     /// Every page after the first starts right after the cursor: paging through a range returns
     /// exactly the rows of one unpaged query, in order, on each dialect.

@@ -249,12 +249,6 @@ pub(crate) fn placeholders(conn: &AnyConnection, rows: usize, cols: usize) -> St
     out
 }
 
-/// Milliseconds since the Unix epoch, UTC.
-pub fn now_millis() -> i64 {
-    let now = time::OffsetDateTime::now_utc();
-    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
-}
-
 /// Checkpoints the SQLite WAL in the background (auto-checkpointing is off), so the writer never
 /// stalls on a checkpoint's fsync. Only PASSIVE checkpoints: they never wait for readers or block
 /// the writer (a TRUNCATE or RESTART checkpoint holds the write lock while it waits for readers,
@@ -299,7 +293,7 @@ pub(crate) mod test_support {
         let Ok(pg) = std::env::var("COFFER_TEST_POSTGRES_URL") else {
             return;
         };
-        let db = format!("coffer_test_{name}_{}", super::now_millis());
+        let db = format!("coffer_test_{name}_{}", crate::clock::now_millis());
         let admin = Store::connect(&pg, 1).await.unwrap();
         let mut c = admin.writer().acquire().await.unwrap();
         sqlx::query(&format!("CREATE DATABASE {db}"))

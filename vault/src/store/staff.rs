@@ -196,7 +196,7 @@ pub async fn accept_totp_step(
     )
     .bind(id)
     .bind(step)
-    .bind(super::now_millis())
+    .bind(crate::clock::now_millis())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -206,7 +206,7 @@ pub async fn accept_totp_step(
 pub async fn set_totp(
     conn: &mut AnyConnection,
     id: &str,
-    sealed: Option<&crate::seal::Sealed>,
+    sealed: Option<&crate::cde::seal::Sealed>,
     enabled: bool,
     now: i64,
 ) -> Result<(), StoreError> {

@@ -12,8 +12,8 @@ use coffer_vault::access::{
     ApproveApiKey, CreateApiKey, CreateUser, DisableUser, GrantAccess, ListApiKeys, ListUsers,
     ReadStepUpPolicy, ResetMfa, ResetPassword, RevokeApiKey, Role, Scope,
 };
+use coffer_vault::clock::now_millis;
 use coffer_vault::service::KeyLimits;
-use coffer_vault::store::now_millis;
 use secrecy::ExposeSecret;
 
 const USER: &str = "staff_user";

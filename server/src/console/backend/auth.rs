@@ -8,9 +8,9 @@ use coffer_app::backend::PasswordChange;
 use coffer_app::model::{Enrolment, Me, SessionState};
 use coffer_app::{ConsoleError, ErrorCode};
 use coffer_vault::VaultError;
+use coffer_vault::clock::now_millis;
 use coffer_vault::service::{Factor, PasswordChangeRequest};
 use coffer_vault::staff::{StaffAccount, StaffStage};
-use coffer_vault::store::now_millis;
 use secrecy::SecretString;
 
 impl VaultBackend {

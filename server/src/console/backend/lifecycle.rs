@@ -9,9 +9,9 @@ use coffer_app::model::{
     ReverifyLinkView,
 };
 use coffer_vault::access::{IssueReverification, ReadPaymentMethod, ViewExpiryDashboard};
+use coffer_vault::clock::now_millis;
 use coffer_vault::lifecycle::month_label;
 use coffer_vault::service::{self as vs, ExpiryBucket, ExpiryOverview};
-use coffer_vault::store::now_millis;
 
 /// A filter value: at most 32 characters of letters, digits, `_`, `-`, `.` or a space.
 fn plain(field: &str, value: &str) -> Result<Option<String>, ConsoleError> {

@@ -183,7 +183,7 @@ pub fn history(records: &[HistoryRecord]) -> Vec<HistoryEntry> {
 }
 
 pub fn user(a: &StaffAccount) -> UserSummary {
-    let now = coffer_vault::store::now_millis();
+    let now = coffer_vault::clock::now_millis();
     let status = if a.is_disabled() {
         "disabled"
     } else if a.is_locked(now) {

@@ -258,7 +258,7 @@ async fn a_reveal_key_issued_in_the_console_works_only_after_a_second_admin_appr
         && e.actor_id == second_id));
     let flags = app
         .vault
-        .review_day(coffer_vault::store::now_millis(), &ReviewRules::default())
+        .review_day(coffer_vault::clock::now_millis(), &ReviewRules::default())
         .await
         .unwrap();
     for wanted in [kind::PRIVILEGED_KEY_ISSUED, kind::PRIVILEGED_KEY_APPROVED] {

@@ -111,7 +111,7 @@ async fn an_officer_searches_with_filters_newest_first_page_by_page_and_is_audit
     assert!(seqs(&none).is_empty());
 
     // A time range: from today (UTC) matches, a range ending yesterday does not.
-    let today = coffer_vault::audit::review::day_name(coffer_vault::store::now_millis());
+    let today = coffer_vault::audit::review::day_name(coffer_vault::clock::now_millis());
     let dated = officer
         .ok(
             "audit_search",

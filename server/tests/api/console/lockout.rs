@@ -4,7 +4,7 @@
 use super::{Staff, bootstrap, enrolled, user_id};
 use crate::helpers::spawn_app;
 use coffer_vault::access::Role;
-use coffer_vault::store::now_millis;
+use coffer_vault::clock::now_millis;
 
 #[tokio::test]
 async fn ten_wrong_passwords_lock_the_account_for_thirty_minutes() {

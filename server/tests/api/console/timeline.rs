@@ -44,8 +44,7 @@ async fn an_agent_sees_every_source_of_a_customer_newest_first_and_nothing_clear
     let first = app.tokenize_card("cus_tl", PAN).await;
     let pm = first["id"].as_str().unwrap().to_owned();
     // A card expiring next month: the lifecycle job marks it expiring and tells the OMS.
-    let soon = coffer_vault::card::YearMonth::now_utc();
-    let month = i64::from(soon.year) * 12 + i64::from(soon.month);
+    let month = coffer_dlp::calendar::month_index(coffer_vault::clock::now_millis()) + 1;
     let mut body = crate::helpers::card_body("cus_tl", "5555555555554444");
     body["card"]["exp_month"] = json!(month % 12 + 1);
     body["card"]["exp_year"] = json!(month / 12);
@@ -55,7 +54,7 @@ async fn an_agent_sees_every_source_of_a_customer_newest_first_and_nothing_clear
     assert_eq!(res.status(), 201);
     let second: Value = res.json().await.unwrap();
     app.vault
-        .run_lifecycle("node-a", coffer_vault::store::now_millis())
+        .run_lifecycle("node-a", coffer_vault::clock::now_millis())
         .await
         .unwrap()
         .expect("the lease");

@@ -8,8 +8,8 @@ use crate::access::{
     format_roles,
 };
 use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::intake::IntakeError;
 use crate::error::VaultError;
-use crate::intake::IntakeError;
 use crate::service::{Vault, grant_actor};
 use crate::staff::{Email, StaffAccount, password};
 use crate::store::{self, StaffRow};
@@ -130,7 +130,7 @@ impl Vault {
         let hash = password::hash(issued.clone())
             .await
             .map_err(|_| VaultError::Unavailable)?;
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let row = StaffRow {
             id: crate::token::random_id("usr"),
             email: email.as_str().to_owned(),
@@ -180,7 +180,8 @@ impl Vault {
         let before = self.find_staff(id).await?.ok_or(VaultError::NotFound)?;
         let roles = format_roles(roles);
         let mut tx = self.store.writer().begin().await?;
-        store::staff::set_access(&mut tx, id, &roles, can_reveal, store::now_millis()).await?;
+        store::staff::set_access(&mut tx, id, &roles, can_reveal, crate::clock::now_millis())
+            .await?;
         AuditEvent::new(actor, "user.access_change", Outcome::Success, origin)
             .resource(USER, id)
             .detail(serde_json::json!({
@@ -211,7 +212,7 @@ impl Vault {
             ("user.enable", None)
         };
         let mut tx = self.store.writer().begin().await?;
-        store::staff::set_disabled(&mut tx, id, reason, store::now_millis()).await?;
+        store::staff::set_disabled(&mut tx, id, reason, crate::clock::now_millis()).await?;
         AuditEvent::new(actor, action, Outcome::Success, origin)
             .resource(USER, id)
             .write(&mut tx)
@@ -231,7 +232,7 @@ impl Vault {
         let actor = grant_actor(grant);
         not_self(actor, id)?;
         self.find_staff(id).await?.ok_or(VaultError::NotFound)?;
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         store::staff::remove_authenticator(&mut tx, id, now).await?;
         AuditEvent::new(actor, "user.mfa_reset", Outcome::Success, origin)
@@ -297,7 +298,7 @@ impl Vault {
         let hash = password::hash(issued.clone())
             .await
             .map_err(|_| VaultError::Unavailable)?;
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         store::staff::reset_password(&mut tx, id, &hash, now).await?;
         if reset_mfa {

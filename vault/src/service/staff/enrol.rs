@@ -42,7 +42,7 @@ impl Vault {
         let sealed = self.seal_totp(&row.id, &key)?;
         let codes = recovery::generate();
         let hashes: Vec<String> = codes.iter().map(|c| recovery::hash(c)).collect();
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         store::staff::set_totp(&mut tx, &row.id, Some(&sealed), false, now).await?;
         store::staff::set_pending_codes(&mut tx, &row.id, &hashes).await?;
@@ -81,7 +81,7 @@ impl Vault {
                 .await?;
             return Err(VaultError::InvalidCode);
         };
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         store::staff::enable_totp(&mut tx, &row.id, now).await?;
         let accepted = store::staff::accept_totp_step(

@@ -14,8 +14,8 @@ pub use admin::NewStaff;
 pub use enrol::PendingEnrolment;
 
 use crate::access::{Actor, StaffActor, parse_roles};
+use crate::cde::seal::{self, Sealed};
 use crate::error::VaultError;
-use crate::seal::{self, Sealed};
 use crate::staff::StaffAccount;
 use crate::store::{self, StaffRow};
 use zeroize::Zeroizing;
@@ -118,7 +118,7 @@ impl Vault {
         id: &str,
         step_up_at: Option<i64>,
     ) -> Result<Option<Actor>, VaultError> {
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let Some(account) = self.staff_account(id).await? else {
             return Ok(None);
         };
@@ -132,7 +132,7 @@ impl Vault {
     }
 
     pub async fn staff_account(&self, id: &str) -> Result<Option<StaffAccount>, VaultError> {
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         Ok(self
             .find_staff(id)
             .await?
@@ -143,5 +143,5 @@ impl Vault {
 
 /// Current unix time in seconds.
 pub(crate) fn now_secs() -> u64 {
-    u64::try_from(store::now_millis() / 1000).unwrap_or(0)
+    u64::try_from(crate::clock::now_millis() / 1000).unwrap_or(0)
 }

@@ -3,8 +3,8 @@
 
 use super::{USER, account, self_actor};
 use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::intake::IntakeError;
 use crate::error::VaultError;
-use crate::intake::IntakeError;
 use crate::service::Vault;
 use crate::staff::{StaffAccount, password};
 use crate::store;
@@ -85,7 +85,7 @@ impl Vault {
         let hash = password::hash(change.new)
             .await
             .map_err(|_| VaultError::Unavailable)?;
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         store::staff::set_password(&mut tx, &row.id, &hash, false, now).await?;
         AuditEvent::new(&actor, "staff.password_change", Outcome::Success, origin)

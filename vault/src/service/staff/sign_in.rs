@@ -37,7 +37,7 @@ impl Vault {
         password: SecretString,
         origin: &Origin,
     ) -> Result<StaffAccount, VaultError> {
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let email = Email::parse(email).ok();
         let row = match &email {
             Some(e) => {
@@ -136,7 +136,7 @@ impl Vault {
         if !row.totp_enabled {
             return Err(VaultError::Unauthenticated);
         }
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         store::staff::remove_authenticator(&mut tx, &row.id, now).await?;
         AuditEvent::new(
@@ -180,7 +180,7 @@ impl Vault {
         action: &'static str,
         origin: &Origin,
     ) -> Result<StaffRow, VaultError> {
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let row = self
             .find_staff(user_id)
             .await?
@@ -210,7 +210,7 @@ impl Vault {
         action: &'static str,
         origin: &Origin,
     ) -> Result<Factor, VaultError> {
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let key = self.open_totp(row).await?;
         let step = key.as_ref().and_then(|k| totp::check(k, code, now_secs()));
         let mut tx = self.store.writer().begin().await?;
@@ -256,7 +256,7 @@ impl Vault {
         why: &'static str,
         origin: &Origin,
     ) -> Result<(), VaultError> {
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         let locked = store::staff::record_failure(
             &mut tx,
@@ -303,7 +303,7 @@ impl Vault {
 
     /// Disables every account unused for 90 days; run periodically. Returns how many.
     pub async fn disable_inactive_staff(&self) -> Result<usize, VaultError> {
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let ids = {
             let mut conn = self.store.reader().acquire().await?;
             store::staff::inactive_since(&mut conn, now - INACTIVE_MS).await?

@@ -419,7 +419,8 @@ pub async fn page(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::store::{Store, data_keys, now_millis};
+    use crate::clock::now_millis;
+    use crate::store::{Store, data_keys};
 
     fn query<'a>(
         customer: &'a str,

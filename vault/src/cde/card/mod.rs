@@ -7,7 +7,6 @@ mod expiry;
 mod holder;
 mod pan;
 
-pub use coffer_dlp::{Brand, luhn_valid};
 pub use cvc::Cvc;
 pub use error::CardError;
 pub use expiry::{Expiry, YearMonth};

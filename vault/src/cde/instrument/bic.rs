@@ -13,7 +13,7 @@ impl Bic {
         let bic = input.trim().to_ascii_uppercase();
         let b = bic.as_bytes();
         if b.len() != 8 && b.len() != 11 {
-            return Err(InstrumentError::InvalidBic);
+            return Err(InstrumentError::Bic);
         }
         let letters = |r: std::ops::Range<usize>| {
             b.get(r)
@@ -28,18 +28,13 @@ impl Bic {
         if letters(0..4) && letters(4..6) && alnum(6..b.len()) {
             Ok(Bic(bic))
         } else {
-            Err(InstrumentError::InvalidBic)
+            Err(InstrumentError::Bic)
         }
     }
 
     /// The BIC, uppercase.
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-
-    /// The ISO 3166-1 alpha-2 country code (characters 5 and 6).
-    pub fn country(&self) -> &str {
-        self.0.get(4..6).unwrap_or_default()
     }
 }
 
@@ -61,7 +56,7 @@ mod tests {
         ] {
             let bic = Bic::parse(raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
             assert_eq!(bic.as_str(), norm);
-            assert_eq!(bic.country(), country);
+            assert_eq!(&bic.as_str()[4..6], country);
         }
     }
 
@@ -82,7 +77,7 @@ mod tests {
         ] {
             assert_eq!(
                 Bic::parse(bad).unwrap_err(),
-                InstrumentError::InvalidBic,
+                InstrumentError::Bic,
                 "{bad:?}"
             );
         }

@@ -7,41 +7,41 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum InstrumentError {
     #[error("the IBAN is invalid")]
-    InvalidIban,
+    Iban,
     #[error("the BIC is invalid")]
-    InvalidBic,
+    Bic,
     #[error("the routing number is invalid")]
-    InvalidRoutingNumber,
+    RoutingNumber,
     #[error("the account number is invalid")]
-    InvalidAccountNumber,
+    AccountNumber,
     #[error("the Alipay account is invalid")]
-    InvalidAlipayAccount,
+    AlipayAccount,
     /// An enumerated field (account type, holder type) had a value outside its options.
     #[error("the value is not one of the allowed options")]
-    InvalidOption,
+    Option,
 }
 
 impl InstrumentError {
     /// Every variant, for exhaustive tests.
     #[cfg(test)]
     pub(crate) const ALL: [InstrumentError; 6] = [
-        InstrumentError::InvalidIban,
-        InstrumentError::InvalidBic,
-        InstrumentError::InvalidRoutingNumber,
-        InstrumentError::InvalidAccountNumber,
-        InstrumentError::InvalidAlipayAccount,
-        InstrumentError::InvalidOption,
+        InstrumentError::Iban,
+        InstrumentError::Bic,
+        InstrumentError::RoutingNumber,
+        InstrumentError::AccountNumber,
+        InstrumentError::AlipayAccount,
+        InstrumentError::Option,
     ];
 
     /// The stable machine-readable code for API error bodies.
     pub fn code(self) -> &'static str {
         match self {
-            InstrumentError::InvalidIban => "invalid_iban",
-            InstrumentError::InvalidBic => "invalid_bic",
-            InstrumentError::InvalidRoutingNumber => "invalid_routing_number",
-            InstrumentError::InvalidAccountNumber => "invalid_account_number",
-            InstrumentError::InvalidAlipayAccount => "invalid_alipay_account",
-            InstrumentError::InvalidOption => "parameter_invalid",
+            InstrumentError::Iban => "invalid_iban",
+            InstrumentError::Bic => "invalid_bic",
+            InstrumentError::RoutingNumber => "invalid_routing_number",
+            InstrumentError::AccountNumber => "invalid_account_number",
+            InstrumentError::AlipayAccount => "invalid_alipay_account",
+            InstrumentError::Option => "parameter_invalid",
         }
     }
 }

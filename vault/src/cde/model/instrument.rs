@@ -1,8 +1,8 @@
 //! `Instrument`: a checked card, SEPA account, US bank account or Alipay account, with its
 //! fingerprint input, its secret payload (sealed at rest) and its masked display.
 
-use crate::card::{Expiry, HolderName, Pan};
-use crate::instrument::{
+use crate::cde::card::{Expiry, HolderName, Pan};
+use crate::cde::instrument::{
     AccountHolderType, AccountNumber, AccountType, AlipayAccount, Bic, Iban, RoutingNumber,
 };
 use serde::Serialize;

@@ -3,11 +3,11 @@
 //! re-seal under the method's own id, update the masked metadata, back to `active`, record the
 //! transition, and announce `payment_method.updated`.
 
-use super::Vault;
-use super::lifecycle::record_transition;
 use crate::access::Actor;
+use crate::cde::seal::Sealed;
 use crate::error::VaultError;
-use crate::seal::Sealed;
+use crate::service::Vault;
+use crate::service::lifecycle::record_transition;
 use crate::store::PaymentMethodRow;
 use crate::store::lifecycle::{self as lc, NewExpiry};
 use sqlx::AnyConnection;

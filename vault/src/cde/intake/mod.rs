@@ -6,7 +6,7 @@ mod edit;
 mod error;
 mod fields;
 
-pub use body::{AddressBody, BillingBody};
+pub use body::BillingBody;
 pub use edit::{DetailsEdit, DetailsForm, EditReason, NICKNAME_KEY};
 pub use error::{IntakeError, IntakeErrorKind};
 pub use fields::CustomerRef;
@@ -17,11 +17,11 @@ pub fn check_free_text(param: &str, value: &str, max: usize) -> Result<(), Intak
     fields::free_text(param, value, max)
 }
 
-use crate::card::{Cvc, Expiry, HolderName, Pan, YearMonth};
-use crate::instrument::{
+use crate::cde::card::{Cvc, Expiry, HolderName, Pan, YearMonth};
+use crate::cde::instrument::{
     AccountHolderType, AccountNumber, AccountType, AlipayAccount, Bic, Iban, RoutingNumber,
 };
-use crate::model::Instrument;
+use crate::cde::model::Instrument;
 use body::{AchBody, AlipayBody, CardBody, CreateBody, SepaBody};
 use secrecy::ExposeSecret;
 use std::collections::BTreeMap;
@@ -115,7 +115,7 @@ fn card(c: CardBody, today: YearMonth) -> Result<Instrument, IntakeError> {
         .ok_or_else(|| IntakeError::missing("card[exp_year]"))?
         .into_string();
     let expiry = Expiry::parse(&month, &year, today).map_err(|e| {
-        let param = if e == crate::card::CardError::InvalidExpiryMonth {
+        let param = if e == crate::cde::card::CardError::InvalidExpiryMonth {
             "card[exp_month]"
         } else {
             "card[exp_year]"
@@ -199,7 +199,7 @@ mod tests {
     fn luhn_complete(prefix: &str) -> String {
         (0..10)
             .map(|d| format!("{prefix}{d}"))
-            .find(|n| crate::card::luhn_valid(n))
+            .find(|n| coffer_dlp::luhn_valid(n))
             .unwrap()
     }
 

@@ -58,15 +58,6 @@ impl Pan {
         self.0.get(..6).unwrap_or_default()
     }
 
-    /// The first eight digits, for PANs of 16 digits or more (8-digit BINs).
-    pub fn bin8(&self) -> Option<&str> {
-        if self.0.len() >= 16 {
-            self.0.get(..8)
-        } else {
-            None
-        }
-    }
-
     /// The last four digits.
     pub fn last4(&self) -> &str {
         self.0
@@ -264,10 +255,8 @@ mod tests {
     fn bin_and_last4() {
         let pan = Pan::parse("4000056655665556").unwrap();
         assert_eq!(pan.bin6(), "400005");
-        assert_eq!(pan.bin8(), Some("40000566"));
         assert_eq!(pan.last4(), "5556");
         let amex = Pan::parse("378282246310005").unwrap();
-        assert_eq!(amex.bin8(), None);
         assert_eq!(amex.bin6(), "378282");
         assert_eq!(amex.last4(), "0005");
     }

@@ -1,13 +1,13 @@
 //! The customer's wallet for rapid checkout: a default method, and the usable methods listed
 //! masked, the default first and then by most recent use.
 
-use super::{PM, Vault};
 use crate::access::{Grant, Reach, ReadPaymentMethod, SetDefaultPaymentMethod};
 use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::intake::{CustomerRef, IntakeError};
+use crate::cde::model::PaymentMethodView;
 use crate::error::VaultError;
-use crate::intake::{CustomerRef, IntakeError};
 use crate::lifecycle;
-use crate::model::PaymentMethodView;
+use crate::service::{PM, Vault};
 use crate::store::{self, customers};
 
 /// A method as the checkout lists it.
@@ -40,7 +40,7 @@ impl Vault {
             .as_ref()
             .is_some_and(|m| grant.actor().reach(&m.channel) == Reach::Hidden)
         {
-            super::other_channel_event(grant.actor(), action, (PM, id), origin)
+            crate::service::other_channel_event(grant.actor(), action, (PM, id), origin)
                 .write(&mut tx)
                 .await?;
             tx.commit().await?;
@@ -55,7 +55,7 @@ impl Vault {
             tx.commit().await?;
             return Err(VaultError::NotFound);
         };
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         customers::set_default_method(&mut tx, customer.as_str(), &method.channel, id, now).await?;
         AuditEvent::new(grant.actor(), action, Outcome::Success, origin)
             .resource(PM, id)

@@ -17,7 +17,7 @@ impl RoutingNumber {
     pub fn parse(input: &str) -> Result<RoutingNumber, InstrumentError> {
         let s = input.trim();
         if s.len() != 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(InstrumentError::InvalidRoutingNumber);
+            return Err(InstrumentError::RoutingNumber);
         }
         let digits: Vec<u32> = s.bytes().map(|b| u32::from(b - b'0')).collect();
         let prefix = digits.iter().take(2).fold(0, |acc, d| acc * 10 + d);
@@ -26,7 +26,7 @@ impl RoutingNumber {
         if prefix_ok && sum.is_multiple_of(10) {
             Ok(RoutingNumber(s.to_owned()))
         } else {
-            Err(InstrumentError::InvalidRoutingNumber)
+            Err(InstrumentError::RoutingNumber)
         }
     }
 
@@ -67,7 +67,7 @@ mod tests {
         for bad in ["110000001", "021000022", "011401534", "111000000"] {
             assert_eq!(
                 RoutingNumber::parse(bad).unwrap_err(),
-                InstrumentError::InvalidRoutingNumber,
+                InstrumentError::RoutingNumber,
                 "{bad}"
             );
         }

@@ -21,11 +21,11 @@ impl AccountNumber {
             match c {
                 ' ' | '-' => {}
                 '0'..='9' if digits.len() < MAX_LEN => digits.push(c),
-                _ => return Err(InstrumentError::InvalidAccountNumber),
+                _ => return Err(InstrumentError::AccountNumber),
             }
         }
         if digits.len() < MIN_LEN {
-            return Err(InstrumentError::InvalidAccountNumber);
+            return Err(InstrumentError::AccountNumber);
         }
         Ok(AccountNumber(digits))
     }
@@ -34,13 +34,6 @@ impl AccountNumber {
     /// never log, format or persist the result.
     pub fn expose(&self) -> &str {
         &self.0
-    }
-
-    /// The last four digits (the whole number when it has only four).
-    pub fn last4(&self) -> &str {
-        self.0
-            .get(self.0.len().saturating_sub(4)..)
-            .unwrap_or_default()
     }
 
     /// One `*` per hidden digit, then at most the last four digits, never more than half of
@@ -67,12 +60,12 @@ pub enum AccountHolderType {
 }
 
 impl AccountHolderType {
-    /// `"individual"` or `"company"` (exact), else [`InstrumentError::InvalidOption`].
+    /// `"individual"` or `"company"` (exact), else [`InstrumentError::Option`].
     pub fn parse(s: &str) -> Result<AccountHolderType, InstrumentError> {
         match s {
             "individual" => Ok(AccountHolderType::Individual),
             "company" => Ok(AccountHolderType::Company),
-            _ => Err(InstrumentError::InvalidOption),
+            _ => Err(InstrumentError::Option),
         }
     }
 
@@ -93,12 +86,12 @@ pub enum AccountType {
 }
 
 impl AccountType {
-    /// `"checking"` or `"savings"` (exact), else [`InstrumentError::InvalidOption`].
+    /// `"checking"` or `"savings"` (exact), else [`InstrumentError::Option`].
     pub fn parse(s: &str) -> Result<AccountType, InstrumentError> {
         match s {
             "checking" => Ok(AccountType::Checking),
             "savings" => Ok(AccountType::Savings),
-            _ => Err(InstrumentError::InvalidOption),
+            _ => Err(InstrumentError::Option),
         }
     }
 
@@ -121,12 +114,10 @@ mod tests {
     fn account_numbers_parse_with_separators() {
         let a = AccountNumber::parse("000123456789").unwrap();
         assert_eq!(a.expose(), "000123456789");
-        assert_eq!(a.last4(), "6789");
         assert_eq!(
             AccountNumber::parse(" 0001-2345 6789 ").unwrap().expose(),
             "000123456789"
         );
-        assert_eq!(AccountNumber::parse("1234").unwrap().last4(), "1234");
         assert_eq!(
             AccountNumber::parse("12345678901234567")
                 .unwrap()
@@ -149,7 +140,7 @@ mod tests {
         ] {
             assert_eq!(
                 AccountNumber::parse(bad).unwrap_err(),
-                InstrumentError::InvalidAccountNumber,
+                InstrumentError::AccountNumber,
                 "{bad:?}"
             );
         }
@@ -191,11 +182,11 @@ mod tests {
         for bad in ["", "Individual", "business", " company"] {
             assert_eq!(
                 AccountHolderType::parse(bad),
-                Err(InstrumentError::InvalidOption)
+                Err(InstrumentError::Option)
             );
         }
         for bad in ["", "Checking", "current", "savings "] {
-            assert_eq!(AccountType::parse(bad), Err(InstrumentError::InvalidOption));
+            assert_eq!(AccountType::parse(bad), Err(InstrumentError::Option));
         }
     }
 

@@ -1,10 +1,10 @@
 //! Reading masked payment methods: one by id, or a customer's list. Every read is audited.
 
-use super::{PM, Vault, grant_actor};
 use crate::access::{Grant, ReadPaymentMethod};
 use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::model::PaymentMethodView;
 use crate::error::VaultError;
-use crate::model::PaymentMethodView;
+use crate::service::{PM, Vault, grant_actor};
 use crate::store;
 
 /// One page of a customer's methods.
@@ -68,7 +68,7 @@ impl Vault {
                 {
                     Some((row.created_at, row.id))
                 }
-                _ => return Err(crate::intake::IntakeError::invalid("starting_after").into()),
+                _ => return Err(crate::cde::intake::IntakeError::invalid("starting_after").into()),
             },
             None => None,
         };

@@ -69,7 +69,7 @@ impl PaymentMethodView {
             kind: kind.to_owned(),
             customer: customer.to_owned(),
             status: "unsaved".into(),
-            created: crate::store::now_millis() / 1000,
+            created: crate::clock::now_millis() / 1000,
             channel: String::new(),
             billing_details: billing,
             metadata: metadata.unwrap_or_else(|| Value::Object(Map::new())),

@@ -1,13 +1,13 @@
 //! Tokenize and validate: intake → fingerprint in the HSM → duplicate check → seal → one
 //! transaction with the row and its audit event.
 
-use super::{PM, Vault, grant_actor};
 use crate::access::{Grant, Tokenize, Validate};
 use crate::audit::{AuditEvent, Origin, Outcome};
-use crate::card::YearMonth;
+use crate::cde::card::YearMonth;
+use crate::cde::intake::{self, IntakeError, NewPaymentMethod};
+use crate::cde::model::PaymentMethodView;
 use crate::error::VaultError;
-use crate::intake::{self, IntakeError, NewPaymentMethod};
-use crate::model::PaymentMethodView;
+use crate::service::{PM, Vault, grant_actor};
 use crate::store::{self, PaymentMethodRow, StoreError, WriteOp};
 
 /// The result of a tokenize call: the masked view, and whether it is new or an existing one.
@@ -98,16 +98,17 @@ impl Vault {
             return Ok(None);
         };
         let typed_month = i64::from(typed.year()) * 12 + i64::from(typed.month()) - 1;
-        let later = super::lifecycle::expires_month(found).is_some_and(|m| typed_month > m);
+        let later =
+            crate::service::lifecycle::expires_month(found).is_some_and(|m| typed_month > m);
         if !later {
             return Ok(None);
         }
-        let sealed = crate::seal::seal(
+        let sealed = crate::cde::seal::seal(
             &self.keys.current(),
             &found.id,
             &new.instrument.secret_payload(),
         )?;
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         let renewed = self
             .apply_new_expiry(
@@ -208,8 +209,8 @@ impl Vault {
     ) -> Result<PaymentMethodRow, VaultError> {
         let id = crate::token::random_id("pm");
         let alias = match (&new.instrument, new.alias) {
-            (crate::model::Instrument::Card { pan, .. }, true) => {
-                Some(crate::token::format_preserving_alias(
+            (crate::cde::model::Instrument::Card { pan, .. }, true) => {
+                Some(crate::cde::alias::format_preserving_alias(
                     pan.bin6(),
                     pan.last4(),
                     pan.expose_digits().len(),
@@ -218,8 +219,8 @@ impl Vault {
             _ => None,
         };
         let key = self.keys.current();
-        let sealed = crate::seal::seal(&key, &id, &new.instrument.secret_payload())?;
-        let now = store::now_millis();
+        let sealed = crate::cde::seal::seal(&key, &id, &new.instrument.secret_payload())?;
+        let now = crate::clock::now_millis();
         let expiry = new.instrument.expiry();
         Ok(PaymentMethodRow {
             display: new.instrument.display(alias.as_deref()).to_string(),

@@ -1,11 +1,11 @@
 //! Delete: crypto-shreds a method (ciphertext, nonce and key reference destroyed in the row;
 //! SQLite's secure_delete overwrites the freed bytes), keeping the masked metadata for history.
 
-use super::{PM, Vault, grant_actor};
 use crate::access::{DeletePaymentMethod, Grant, Reach};
 use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::model::DeletedView;
 use crate::error::VaultError;
-use crate::model::DeletedView;
+use crate::service::{PM, Vault, grant_actor};
 use crate::store;
 
 impl Vault {
@@ -24,20 +24,27 @@ impl Vault {
         if let Some(row) = &before {
             match actor.reach(&row.channel) {
                 Reach::Own => {}
-                Reach::CrossChannel => cross = Some(super::cross_channel_detail(&row.channel)),
+                Reach::CrossChannel => {
+                    cross = Some(crate::service::cross_channel_detail(&row.channel))
+                }
                 Reach::Hidden => {
-                    super::other_channel_event(actor, "payment_method.delete", (PM, id), origin)
-                        .write(&mut tx)
-                        .await?;
+                    crate::service::other_channel_event(
+                        actor,
+                        "payment_method.delete",
+                        (PM, id),
+                        origin,
+                    )
+                    .write(&mut tx)
+                    .await?;
                     tx.commit().await?;
                     return Err(VaultError::NotFound);
                 }
             }
         }
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let shredded = store::payment_methods::shred(&mut tx, id, now).await?;
         if let (true, Some(before)) = (shredded, before.as_ref()) {
-            super::lifecycle::record_transition(
+            crate::service::lifecycle::record_transition(
                 &mut tx,
                 id,
                 &before.status,

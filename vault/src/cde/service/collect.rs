@@ -4,15 +4,15 @@
 //! customer's, naming the agent who asked and why.
 
 use super::reverify::intake_body;
-use super::uses::masked_label;
-use super::{PM, Vault};
 use crate::access::{Actor, Grant, IssueCardCollection};
 use crate::audit::{AuditEvent, Origin, Outcome};
-use crate::card::YearMonth;
+use crate::cde::card::YearMonth;
+use crate::cde::intake::{self, CustomerRef, IntakeError};
 use crate::customer::link::{LinkPurpose, LinkToken, MAX_ATTEMPTS};
 use crate::error::VaultError;
-use crate::intake::{self, CustomerRef, IntakeError};
 use crate::service::IssuedLink;
+use crate::service::uses::masked_label;
+use crate::service::{PM, Vault};
 use crate::store::customers::{self, LinkRow};
 use crate::store::{self, collections};
 
@@ -57,7 +57,7 @@ impl Vault {
         let why = reason(why)?;
         let actor = grant.actor();
         let token = LinkToken::generate();
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let row = LinkRow {
             id: token.id().to_owned(),
             customer: customer.as_str().to_owned(),
@@ -146,7 +146,7 @@ impl Vault {
         };
         let fingerprint = hex::encode(self.hsm.hmac(&new.instrument.fingerprint_input())?);
         let scoped = self.channel_fingerprint(CALL_CENTRE, &fingerprint)?;
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         if !customers::redeem_link(&mut tx, &link.id, now).await? {
             return Err(VaultError::LinkExpired);

@@ -3,17 +3,17 @@
 //! expiry or enters a replacement card, validated like any intake. A replacement gets a new
 //! token and the old method becomes `replaced`.
 
-use super::lifecycle::{expires_month, record_transition};
-use super::{IssuedLink, PM, Vault};
 use crate::access::{Actor, Grant, IssueReverification, Reach};
 use crate::audit::{AuditEvent, Origin, Outcome};
-use crate::card::{Expiry, YearMonth};
+use crate::cde::card::{Expiry, YearMonth};
+use crate::cde::intake::{self, IntakeError};
+use crate::cde::seal::{self, Sealed};
 use crate::customer::link::MAX_ATTEMPTS;
 use crate::customer::{LinkPurpose, LinkToken};
 use crate::error::VaultError;
-use crate::intake::{self, IntakeError};
 use crate::lifecycle::{self as lifecycle, calendar, days_ms};
-use crate::seal::{self, Sealed};
+use crate::service::lifecycle::{expires_month, record_transition};
+use crate::service::{IssuedLink, PM, Vault};
 use crate::store::customers::{self, LinkRow, ReverifyLinkRow};
 use crate::store::lifecycle as lc;
 use crate::store::{self, PaymentMethodRow};
@@ -102,9 +102,11 @@ impl Vault {
         if let Some(m) = &method {
             match grant.actor().reach(&m.channel) {
                 Reach::Own => {}
-                Reach::CrossChannel => cross = Some(super::cross_channel_detail(&m.channel)),
+                Reach::CrossChannel => {
+                    cross = Some(crate::service::cross_channel_detail(&m.channel))
+                }
                 Reach::Hidden => {
-                    super::other_channel_event(grant.actor(), action, (PM, id), origin)
+                    crate::service::other_channel_event(grant.actor(), action, (PM, id), origin)
                         .write(&mut tx)
                         .await?;
                     tx.commit().await?;
@@ -126,7 +128,7 @@ impl Vault {
             .into());
         };
         let token = LinkToken::generate();
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let row = LinkRow {
             id: token.id().to_owned(),
             customer: method.customer.clone(),
@@ -160,7 +162,7 @@ impl Vault {
     ) -> Result<Vec<ReverifyStatus>, VaultError> {
         let mut conn = self.store.reader().acquire().await?;
         let rows = customers::reverify_links(&mut conn, customer).await?;
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         Ok(rows
             .into_iter()
             .map(|r| ReverifyStatus::of(r, now))
@@ -191,7 +193,7 @@ impl Vault {
         let attempts = customers::link_attempts(&mut conn, &link.id).await?;
         Ok(ReverifyPage {
             merchant: self.customer.merchant_name.clone(),
-            card: super::uses::masked_label(&m),
+            card: crate::service::uses::masked_label(&m),
             expiry: expires_month(&m)
                 .map(calendar::month_label)
                 .unwrap_or_default(),
@@ -233,7 +235,7 @@ impl Vault {
             Ok(e) => e,
             Err(e) => {
                 let param = match e {
-                    crate::card::CardError::InvalidExpiryMonth => "exp_month",
+                    crate::cde::card::CardError::InvalidExpiryMonth => "exp_month",
                     _ => "exp_year",
                 };
                 let err = IntakeError::card(param, e);
@@ -249,11 +251,12 @@ impl Vault {
             return self.reverify_rejected(&link, &method, err, origin).await;
         }
         let secret = self.open_method(&method).await?;
-        let payload = crate::model::card_secret_with_expiry(&secret, expiry.month(), expiry.year())
-            .ok_or(VaultError::NotFound)?;
+        let payload =
+            crate::cde::model::card_secret_with_expiry(&secret, expiry.month(), expiry.year())
+                .ok_or(VaultError::NotFound)?;
         let sealed = seal::seal(&self.keys.current(), &method.id, &payload)?;
         let actor = Actor::customer(link.customer.clone());
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         if !customers::redeem_link(&mut tx, &link.id, now).await? {
             return Err(VaultError::LinkExpired);
@@ -317,7 +320,7 @@ impl Vault {
             return self.reverify_rejected(&link, &old, err, origin).await;
         }
         let actor = Actor::customer(link.customer.clone());
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         if !customers::redeem_link(&mut tx, &link.id, now).await? {
             return Err(VaultError::LinkExpired);
@@ -456,7 +459,7 @@ impl Vault {
             .await?;
         tx.commit().await?;
         Ok(ReverifyOutcome::Replaced {
-            card: super::uses::masked_label(&replacement),
+            card: crate::service::uses::masked_label(&replacement),
             payment_method: replacement.id,
         })
     }

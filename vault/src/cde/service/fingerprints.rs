@@ -2,8 +2,8 @@
 //! internal fingerprint, so a value one channel sees can never be compared with anything another
 //! channel can produce. Also fills them in for methods stored before they existed.
 
-use super::Vault;
 use crate::error::VaultError;
+use crate::service::Vault;
 use crate::store;
 
 /// Domain tag of the channel-scoped fingerprint.

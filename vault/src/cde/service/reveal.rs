@@ -1,13 +1,13 @@
 //! Reveal: the single path that returns a full PAN (or IBAN, account number). It needs the
 //! reveal grant and a reason, and the audit event is committed before the secret is returned.
 
-use super::{PM, Vault, grant_actor};
 use crate::access::{Grant, RevealPaymentMethod};
 use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::intake::IntakeError;
+use crate::cde::model::RevealedBody;
+use crate::cde::seal::{self, Sealed};
 use crate::error::VaultError;
-use crate::intake::IntakeError;
-use crate::model::RevealedBody;
-use crate::seal::{self, Sealed};
+use crate::service::{PM, Vault, grant_actor};
 use crate::store;
 use coffer_dlp::contains_card_number;
 
@@ -63,7 +63,7 @@ impl Vault {
             && !self.spend_use_for_reveal(actor, id, use_id).await?
         {
             let event = failure("use_not_approved").detail(serde_json::json!({
-                "code": "use_not_approved", "use": super::uses::shown_id(use_id),
+                "code": "use_not_approved", "use": crate::service::uses::shown_id(use_id),
             }));
             self.audit_alone(&event).await?;
             return Err(VaultError::UseNotApproved);

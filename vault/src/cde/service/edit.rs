@@ -3,13 +3,13 @@
 //! after (never card data: none of these fields may hold any), and announced to the method's
 //! channel as `payment_method.updated`.
 
-use super::{PM, Vault, grant_actor};
 use crate::access::{EditPaymentMethod, Grant};
 use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::intake::{DetailsEdit, EditReason};
+use crate::cde::model::PaymentMethodView;
 use crate::error::VaultError;
-use crate::intake::{DetailsEdit, EditReason};
-use crate::model::PaymentMethodView;
-use crate::store::{self, payment_methods};
+use crate::service::{PM, Vault, grant_actor};
+use crate::store::payment_methods;
 use serde_json::{Value, json};
 
 fn parsed(text: Option<&str>) -> Value {
@@ -62,7 +62,7 @@ impl Vault {
             .into_iter()
             .filter(|f| before[f] != after[f])
             .collect();
-        let now = store::now_millis();
+        let now = crate::clock::now_millis();
         let mut tx = self.store.writer().begin().await?;
         if !payment_methods::set_details(&mut tx, id, billing.as_deref(), &metadata, now).await? {
             return Err(VaultError::NotFound);

@@ -30,12 +30,12 @@ impl Iban {
                 c if c.is_ascii_alphanumeric() && iban.len() < MAX_LEN => {
                     iban.push(c.to_ascii_uppercase())
                 }
-                _ => return Err(InstrumentError::InvalidIban),
+                _ => return Err(InstrumentError::Iban),
             }
         }
         let bytes = iban.as_bytes();
         let (Some(country), Some(check)) = (bytes.get(..2), bytes.get(2..4)) else {
-            return Err(InstrumentError::InvalidIban);
+            return Err(InstrumentError::Iban);
         };
         let country_ok = country.iter().all(u8::is_ascii_uppercase);
         let length_ok = iban.get(..2).and_then(iban_length) == Some(iban.len());
@@ -43,7 +43,7 @@ impl Iban {
         let check_ok =
             check.iter().all(u8::is_ascii_digit) && !matches!(check, b"00" | b"01" | b"99");
         if !(country_ok && length_ok && check_ok) || mod97(&iban) != 1 {
-            return Err(InstrumentError::InvalidIban);
+            return Err(InstrumentError::Iban);
         }
         Ok(Iban(iban))
     }
@@ -158,7 +158,7 @@ mod tests {
         ] {
             assert_eq!(
                 Iban::parse(bad).unwrap_err(),
-                InstrumentError::InvalidIban,
+                InstrumentError::Iban,
                 "{bad}"
             );
         }
@@ -178,7 +178,7 @@ mod tests {
         ] {
             assert_eq!(
                 Iban::parse(bad).unwrap_err(),
-                InstrumentError::InvalidIban,
+                InstrumentError::Iban,
                 "{bad}"
             );
         }

@@ -1,8 +1,8 @@
 //! Field-level intake errors with stable codes and Stripe-style parameter names. A message is
 //! built only from static text and the parameter's name: never from the submitted value.
 
-use crate::card::CardError;
-use crate::instrument::InstrumentError;
+use crate::cde::card::CardError;
+use crate::cde::instrument::InstrumentError;
 
 /// Whether the error is about the request's shape or about the payment details themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,10 +177,10 @@ fn stripe_param(path: &serde_path_to_error::Path) -> String {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-    use crate::card::YearMonth;
+    use crate::cde::card::YearMonth;
 
     fn param_of(body: &str) -> (String, Option<String>) {
-        let e = crate::intake::parse(
+        let e = crate::cde::intake::parse(
             body.as_bytes(),
             YearMonth {
                 year: 2026,
@@ -210,7 +210,7 @@ mod tests {
             r#"{"customer":"c","4242424242424242":"x"}"#,
             r#"{"customer":"c","type":"card","metadata":{"9999999999999995":1}}"#,
         ] {
-            let e = crate::intake::parse(
+            let e = crate::cde::intake::parse(
                 body.as_bytes(),
                 YearMonth {
                     year: 2026,
@@ -228,7 +228,7 @@ mod tests {
     #[test]
     fn messages_never_echo_values() {
         let body = r#"{"customer":"c","type":"card","card":{"number":4242424242424242,"exp_month":1,"exp_year":2030}}"#;
-        let e = crate::intake::parse(
+        let e = crate::cde::intake::parse(
             body.as_bytes(),
             YearMonth {
                 year: 2026,

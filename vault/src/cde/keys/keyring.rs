@@ -4,7 +4,7 @@
 //! database, so several processes share the count); the ring rotates before that is reached.
 
 use super::{Hsm, HsmError, KEK_LABEL};
-use crate::seal::DataKey;
+use crate::cde::seal::DataKey;
 use crate::store::{self, DataKeyRow, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -194,7 +194,7 @@ fn new_row(hsm: &Hsm, version: i64) -> Result<DataKeyRow, KeyRingError> {
         wrapped,
         kek_label: KEK_LABEL.to_owned(),
         state: "active".to_owned(),
-        created_at: store::now_millis(),
+        created_at: crate::clock::now_millis(),
     })
 }
 

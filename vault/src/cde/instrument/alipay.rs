@@ -39,7 +39,7 @@ impl AlipayAccount {
         } else {
             is_email(s).then_some(Kind::Email)
         };
-        let kind = kind.ok_or(InstrumentError::InvalidAlipayAccount)?;
+        let kind = kind.ok_or(InstrumentError::AlipayAccount)?;
         Ok(AlipayAccount {
             value: Zeroizing::new(s.to_owned()),
             kind,
@@ -176,7 +176,7 @@ mod tests {
         ] {
             assert_eq!(
                 AlipayAccount::parse(bad).unwrap_err(),
-                InstrumentError::InvalidAlipayAccount,
+                InstrumentError::AlipayAccount,
                 "{bad}"
             );
         }
