@@ -54,7 +54,8 @@ pub enum Command {
         #[command(subcommand)]
         command: LifecycleCommand,
     },
-    /// The customer timeline's benchmark (synthetic data only).
+    /// The customer timeline's benchmark (synthetic data only; `dev-tools` builds).
+    #[cfg(feature = "dev-tools")]
     Timeline {
         #[command(subcommand)]
         command: TimelineCommand,
@@ -104,6 +105,7 @@ pub enum HsmCommand {
     Status,
 }
 
+#[cfg(feature = "dev-tools")]
 #[derive(Debug, Subcommand)]
 pub enum TimelineCommand {
     /// Benchmark only: store one synthetic customer (`cus_synth_…`) with METHODS cards and about
@@ -133,12 +135,14 @@ pub enum LifecycleCommand {
         #[arg(long)]
         at: Option<String>,
     },
+    #[cfg(feature = "dev-tools")]
     /// Benchmark only: store synthetic card methods (customers `cus_synth_…`, random
     /// ciphertexts). Refused on a database holding any other payment method.
     Seed {
         #[arg(long, default_value_t = 1_000_000)]
         count: u64,
     },
+    #[cfg(feature = "dev-tools")]
     /// Benchmark only: time the expiry dashboard's calls (overview, list pages, exports) and
     /// print p50/p95/p99/max per call.
     BenchDashboard {
@@ -204,6 +208,7 @@ pub enum AuditCommand {
     },
     /// Apply retention now: archive events older than the hot window, expire old archive files.
     Archive,
+    #[cfg(feature = "dev-tools")]
     /// Benchmark only: append synthetic events (a fresh database only).
     Seed {
         #[arg(long, default_value_t = 1_000_000)]
@@ -212,27 +217,10 @@ pub enum AuditCommand {
         #[arg(long, default_value_t = 90)]
         days: u32,
     },
+    #[cfg(feature = "dev-tools")]
     /// Benchmark only: time a set of filtered searches and print p50/p95 per query.
     BenchSearch {
         #[arg(long, default_value_t = 200)]
         iterations: u32,
     },
-}
-
-/// A staff member for a benchmark on a synthetic database: a real account with `role`, made
-/// through the vault, and its actor (nothing outside the vault can make one up).
-pub async fn bench_staff(
-    vault: &coffer_vault::Vault,
-    role: coffer_vault::access::Role,
-) -> anyhow::Result<coffer_vault::access::Actor> {
-    let operator = coffer_vault::access::Actor::host_shell_operator();
-    let email = format!(
-        "{}@bench.coffer.invalid",
-        coffer_vault::token::random_id("bench").to_lowercase()
-    );
-    let created = vault.bootstrap_staff(&operator, &email, &[role]).await?;
-    vault
-        .staff_actor(&created.account.id, None)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("the benchmark account is not active"))
 }

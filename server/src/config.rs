@@ -72,7 +72,7 @@ pub struct Config {
     /// Limits before and after authentication, timeouts, trusted proxies.
     pub guards: crate::guard_config::GuardConfig,
     /// SQLite's writer: `full` (default) or, for measurements only, `normal`.
-    pub sqlite_synchronous: coffer_vault::store::Synchronous,
+    pub sqlite_synchronous: coffer_vault::Synchronous,
 }
 
 /// How console sessions behave.
@@ -220,8 +220,8 @@ pub fn load(
         seal_limits: coffer_vault::keys::SealLimits::default(),
         guards: crate::guard_config::load(&env)?,
         sqlite_synchronous: match env("COFFER_SQLITE_SYNCHRONOUS") {
-            None => coffer_vault::store::Synchronous::Full,
-            Some(v) => coffer_vault::store::Synchronous::parse(&v).ok_or(ConfigError::Invalid(
+            None => coffer_vault::Synchronous::Full,
+            Some(v) => coffer_vault::Synchronous::parse(&v).ok_or(ConfigError::Invalid(
                 "COFFER_SQLITE_SYNCHRONOUS (full or normal)",
             ))?,
         },

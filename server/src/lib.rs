@@ -5,7 +5,8 @@ pub mod api;
 pub mod audit_cli;
 pub mod audit_config;
 pub mod audit_tasks;
-pub mod bench_table;
+#[cfg(feature = "dev-tools")]
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod console;
@@ -21,5 +22,4 @@ pub mod middleware;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
-pub mod timeline_cli;
 pub mod webhook_tasks;

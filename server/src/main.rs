@@ -7,7 +7,6 @@ use coffer_server::cli::{
 use coffer_server::{config, startup, telemetry};
 use coffer_vault::access::{Actor, Role, Scope};
 use coffer_vault::keys::{AUDIT_SIGNING_KEY_LABEL, FINGERPRINT_KEY_LABEL, Hsm, KEK_LABEL};
-use coffer_vault::store::Store;
 use coffer_vault::{Vault, VaultConfig};
 use secrecy::ExposeSecret;
 
@@ -48,9 +47,7 @@ async fn main() -> anyhow::Result<()> {
             app.run_until(startup::shutdown_signal()).await?;
         }
         Command::Migrate => {
-            let store = Store::connect(&config.database_url, 1).await?;
-            store.migrate().await?;
-            store.close().await;
+            Vault::migrate_database(&config.database_url).await?;
             // The console's session table too, so the service's role never needs to create it.
             coffer_server::console::session::SessionStore::open(&config.database_url).await?;
             println!("migrations applied");
@@ -80,8 +77,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Lifecycle { command } => {
             coffer_server::lifecycle_cli::run(command, vault_config()).await?;
         }
+        #[cfg(feature = "dev-tools")]
         Command::Timeline { command } => {
-            coffer_server::timeline_cli::run(command, vault_config()).await?;
+            coffer_server::bench::timeline::run(command, vault_config()).await?;
         }
         Command::Keys {
             command: KeysCommand::Rotate,

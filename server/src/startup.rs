@@ -99,7 +99,7 @@ impl Application {
     /// Opens the vault (database, migrations, HSM, keys) and binds the listener.
     pub async fn build(config: &Config) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(config.listen).await?;
-        if config.sqlite_synchronous == coffer_vault::store::Synchronous::Normal
+        if config.sqlite_synchronous == coffer_vault::Synchronous::Normal
             && config.database_url.starts_with("sqlite:")
         {
             tracing::warn!(

@@ -13,12 +13,19 @@ pub mod lifecycle;
 pub mod net;
 pub mod service;
 pub mod staff;
+/// Persistence. Private: every read and write goes through a `Vault` operation (and its `Grant`
+/// and audit event). The `dev-tools` (benchmark seeders) and `test-support` (integration tests)
+/// features make it public; no production build enables either.
+#[cfg(any(feature = "dev-tools", feature = "test-support"))]
 pub mod store;
+#[cfg(not(any(feature = "dev-tools", feature = "test-support")))]
+mod store;
 pub mod token;
 pub mod webhook;
 
 pub use error::VaultError;
 pub use service::{Vault, VaultConfig};
+pub use store::{Dialect, Synchronous};
 
 /// Field-level errors and the checked inputs every caller shares; the parsers of card data that
 /// produce them stay in the CDE.

@@ -8,7 +8,7 @@ use crate::state::AppState;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use coffer_vault::access::Actor;
-use coffer_vault::store::IdempotencyBegin;
+use coffer_vault::service::IdempotencyBegin;
 
 pub const HEADER: &str = "idempotency-key";
 

@@ -10,12 +10,17 @@ pub mod record;
 pub mod review;
 pub(crate) mod seals;
 pub mod signing;
+#[cfg(any(test, feature = "dev-tools"))]
 pub mod synthetic;
 pub mod verify;
 
+pub use crate::store::audit_flags::FlagRow;
+pub use crate::store::audit_search::AuditFilter;
+pub use crate::store::{AuditRow, StoredEvent};
+
 use crate::access::Actor;
 use crate::clock::now_millis;
-use crate::store::{AuditRow, StoreError};
+use crate::store::StoreError;
 use sqlx::AnyConnection;
 
 /// How the service keeps its audit log, as verification needs to know it.

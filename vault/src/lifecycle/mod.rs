@@ -3,6 +3,7 @@
 //! day of its month, UTC).
 
 pub use coffer_dlp::calendar;
+#[cfg(any(test, feature = "dev-tools"))]
 pub mod synthetic;
 
 pub use calendar::{expires_at, month_index, month_label, month_start};

@@ -21,6 +21,10 @@ pub use crate::cde::{
     CALL_CENTRE, COLLECT_LINK_MS, CollectPage, Page, ReverifyOutcome, ReverifyPage, ReverifyStatus,
     Tokenized, WalletMethod,
 };
+pub use crate::store::timeline::{
+    Cursor as TimelineCursor, Event as TimelineEvent, Source as TimelineSource,
+};
+pub use crate::store::{IdempotencyBegin, IdempotencyRecord};
 pub use api_keys::{KeyLimits, NewApiKey, VERIFIED_TTL};
 pub use audit_log::{AUDIT_PAGE, AuditPage, ChainStatus, EXPORT_LIMIT, RetentionRun, SignedExport};
 pub use console::{ApiKeyInfo, HistoryRecord, MethodSearch, SEARCH_LIMIT};
@@ -120,16 +124,30 @@ impl Vault {
         })
     }
 
+    /// The store itself, past every `Grant`: benchmark seeders and integration tests only.
+    #[cfg(any(feature = "dev-tools", feature = "test-support"))]
     pub fn store(&self) -> &Store {
         &self.store
     }
 
+    /// The HSM session itself (integration tests check key attributes with it).
+    #[cfg(feature = "test-support")]
     pub fn hsm(&self) -> &Hsm {
         &self.hsm
     }
 
+    /// The data-key ring (benchmark seeders seal synthetic rows with its current key).
+    #[cfg(any(feature = "dev-tools", feature = "test-support"))]
     pub fn keys(&self) -> &KeyRing {
         &self.keys
+    }
+
+    /// Applies the migrations to the database at `database_url` and closes it (`coffer migrate`).
+    pub async fn migrate_database(database_url: &str) -> Result<(), VaultError> {
+        let store = Store::connect(database_url, 1).await?;
+        let applied = store.migrate().await;
+        store.close().await;
+        Ok(applied?)
     }
 
     /// The customer step-up settings (policy, public URL, merchant name).

@@ -71,6 +71,7 @@ pub async fn reserve_seals(
     Ok(done.rows_affected() == 1)
 }
 
+#[cfg(any(test, feature = "test-support"))]
 /// How many encryptions were reserved under key `id` so far.
 pub async fn seals_reserved(conn: &mut AnyConnection, id: &str) -> Result<i64, StoreError> {
     let row = sqlx::query("SELECT seals_reserved FROM data_keys WHERE id = $1")

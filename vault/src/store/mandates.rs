@@ -121,6 +121,7 @@ pub async fn link_use(
     Ok(())
 }
 
+#[cfg(any(test, feature = "test-support"))]
 /// How many merchant-initiated uses a mandate has had.
 pub async fn use_count(conn: &mut AnyConnection, mandate: &str) -> Result<i64, StoreError> {
     let row =

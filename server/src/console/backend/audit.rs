@@ -13,9 +13,9 @@ use coffer_app::model::{
 use coffer_app::{ConsoleError, ErrorCode};
 use coffer_dlp::calendar::parse_time;
 use coffer_vault::access::{Action, ExportAuditLog, Grant, ReadAuditLog, ReviewAuditFlag};
+use coffer_vault::audit::AuditFilter;
 use coffer_vault::audit::export::ExportFormat;
 use coffer_vault::service::SignedExport;
-use coffer_vault::store::audit_search::AuditFilter;
 
 /// The longest review note.
 pub const NOTE_MAX: usize = 500;

@@ -5,10 +5,10 @@ use super::views::rfc3339;
 use coffer_app::model::{
     AuditEventDetail, AuditEventRow, ChainStatusView, FlagView, OpenDay, VerificationView,
 };
+use coffer_vault::audit::FlagRow;
+use coffer_vault::audit::StoredEvent;
 use coffer_vault::audit::verify::VerifyReport;
 use coffer_vault::service::ChainStatus;
-use coffer_vault::store::StoredEvent;
-use coffer_vault::store::audit_flags::FlagRow;
 use std::collections::HashMap;
 
 /// Readable names by actor id (staff emails).
@@ -141,7 +141,7 @@ pub fn open_days(days: &[(String, i64)]) -> Vec<OpenDay> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
-    use coffer_vault::store::AuditRow;
+    use coffer_vault::audit::AuditRow;
 
     fn verify_event(outcome: &str, detail: &str) -> StoredEvent {
         StoredEvent {

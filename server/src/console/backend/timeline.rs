@@ -8,8 +8,10 @@ use super::views::{brand_label, rfc3339};
 use coffer_app::ConsoleError;
 use coffer_app::model::{TimelineItem, TimelineQuery, TimelineView};
 use coffer_vault::access::ReadCustomerTimeline;
+use coffer_vault::service::{
+    TimelineCursor as Cursor, TimelineEvent as Event, TimelineSource as Source,
+};
 use coffer_vault::service::{TimelineEntry, TimelineRequest};
-use coffer_vault::store::timeline::{Cursor, Event, Source};
 
 impl VaultBackend {
     pub(super) async fn do_customer_timeline(

@@ -180,10 +180,7 @@ mod tests {
             assert_eq!(AccountType::parse(t.as_str()), Ok(t));
         }
         for bad in ["", "Individual", "business", " company"] {
-            assert_eq!(
-                AccountHolderType::parse(bad),
-                Err(InstrumentError::Option)
-            );
+            assert_eq!(AccountHolderType::parse(bad), Err(InstrumentError::Option));
         }
         for bad in ["", "Checking", "current", "savings "] {
             assert_eq!(AccountType::parse(bad), Err(InstrumentError::Option));

@@ -7,6 +7,7 @@ use super::{Dialect, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+#[cfg(any(test, feature = "dev-tools"))]
 pub mod synthetic;
 
 /// Where an entry comes from. The order of the variants breaks ties between entries of the

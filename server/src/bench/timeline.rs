@@ -1,13 +1,14 @@
 //! `coffer timeline …`: the customer timeline's benchmark: one synthetic customer with a long
 //! history, then the timeline's pages timed as the console reads them (audit event included).
 
-use crate::bench_table::Timings;
+use super::table::Timings;
 use crate::cli::TimelineCommand;
 use coffer_vault::access::{ReadCustomerTimeline, Role};
 use coffer_vault::audit::Origin;
 use coffer_vault::clock::now_millis;
+use coffer_vault::service::TimelineSource as Source;
 use coffer_vault::service::{TIMELINE_PAGE, TimelineRequest};
-use coffer_vault::store::timeline::{Source, synthetic};
+use coffer_vault::store::timeline::synthetic;
 use coffer_vault::{Vault, VaultConfig};
 use std::time::Instant;
 
@@ -61,7 +62,7 @@ fn request(customer: &str, sources: &[Source], method: Option<&str>) -> Timeline
 /// Gathers planner statistics, then times the first page (all sources, audit only, uses only,
 /// one method), and a page deep in by cursor, each `runs` times in a row; prints Markdown.
 async fn bench(vault: &Vault, customer: &str, runs: u32) -> anyhow::Result<()> {
-    let agent = crate::cli::bench_staff(vault, Role::SupportAgent).await?;
+    let agent = super::bench_staff(vault, Role::SupportAgent).await?;
     let origin = Origin::default();
     let grant = vault
         .authorize::<ReadCustomerTimeline>(&agent, &origin, None)
