@@ -95,7 +95,7 @@ pub struct MethodSummary {
     pub masked: String,
     /// "12/2030" for cards, `None` otherwise.
     pub expiry: Option<String>,
-    /// The card expires within 60 days (or has expired).
+    /// The card has expired or ends within the vault's alert window (its longest lead time).
     pub expiring_soon: bool,
     /// `active` or `shredded`.
     pub status: String,

@@ -93,12 +93,39 @@ impl LifecyclePolicy {
     pub fn window_days(&self) -> u32 {
         self.lead_days.first().copied().unwrap_or(60)
     }
+
+    /// The last expiry month number (`year * 12 + month - 1`) whose cards count as expiring at
+    /// `now`: those that end within the window (the job marks them `expiring`; the console flags
+    /// them from this, so a card stored since the last run is flagged too).
+    pub fn expiring_through(&self, now: i64) -> i64 {
+        calendar::ended_by(now + days_ms(self.window_days()))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn expiring_follows_the_configured_window_not_a_fixed_one() {
+        // 2026-12-04T12:00Z; a card of month m ends at the start of month m + 1.
+        let now = 1_796_385_600_000;
+        let dec_2026 = 2026 * 12 + 11;
+        let policy = |lead: Vec<u32>| LifecyclePolicy {
+            lead_days: lead,
+            ..Default::default()
+        };
+        // 60 days ahead is 2027-02-02: cards of December and January have ended by then.
+        assert_eq!(policy(vec![60, 30, 7]).expiring_through(now), dec_2026 + 1);
+        // December's cards end on 2027-01-01, 28 days on: a 7-day window holds only November's
+        // (already ended); on 2026-12-25 it holds December's.
+        assert_eq!(policy(vec![7]).expiring_through(now), dec_2026 - 1);
+        let christmas = now + 21 * 86_400_000;
+        assert_eq!(policy(vec![7]).expiring_through(christmas), dec_2026);
+        // 120 days ahead is 2027-04-03: February and March cards too.
+        assert_eq!(policy(vec![120, 30]).expiring_through(now), dec_2026 + 3);
+    }
 
     #[test]
     fn lead_times_are_sorted_and_checked() {

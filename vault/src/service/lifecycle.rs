@@ -111,7 +111,7 @@ impl Vault {
     async fn run_steps(&self, now: i64) -> Result<RunCounts, VaultError> {
         let p = &self.lifecycle;
         let mut c = RunCounts::default();
-        let window_end = calendar::ended_by(now + days_ms(p.window_days()));
+        let window_end = p.expiring_through(now);
         c.expiring = self
             .each_ending("active", window_end, now, "expiring")
             .await?;

@@ -58,7 +58,11 @@ impl VaultBackend {
             query,
             interpreted_as: interpreted_as.to_owned(),
             truncated: found.len() > limit,
-            methods: found.iter().take(limit).map(views::summary).collect(),
+            methods: found
+                .iter()
+                .take(limit)
+                .map(|m| views::summary(m, self.expiring_through()))
+                .collect(),
         })
     }
 
@@ -77,7 +81,12 @@ impl VaultBackend {
             .list_for_customer(&grant, &reference, None, 100, &who.req.origin)
             .await
             .map_err(map)?;
-        let mut methods: Vec<_> = page.data.iter().map(views::summary).collect();
+        let through = self.expiring_through();
+        let mut methods: Vec<_> = page
+            .data
+            .iter()
+            .map(|m| views::summary(m, through))
+            .collect();
         methods.reverse();
         let reverifications = self.reverifications(&grant, &reference).await?;
         Ok(CustomerView {
@@ -113,7 +122,7 @@ impl VaultBackend {
         };
         let active = view.status == "active";
         Ok(MethodDetail {
-            summary: views::summary(&view),
+            summary: views::summary(&view, self.expiring_through()),
             facts: views::facts(&view),
             history,
             can_reveal: active && staff.has(Permission::PaymentMethodsReveal),

@@ -152,6 +152,11 @@ impl VaultBackend {
     }
 
     /// The request's staff member, who must be fully signed in.
+    /// The last expiry month the vault's lifecycle policy counts as expiring now.
+    fn expiring_through(&self) -> i64 {
+        self.vault.lifecycle_policy().expiring_through(now_millis())
+    }
+
     async fn signed_in(&self) -> Result<SignedIn, ConsoleError> {
         let req = self.req().await?;
         self.signed_in_from(req).await

@@ -35,7 +35,7 @@ impl VaultBackend {
             .methods
             .iter()
             .map(|m| {
-                let s = super::views::summary(m);
+                let s = super::views::summary(m, self.expiring_through());
                 (s.id, format!("{} {}", s.label, s.masked))
             })
             .collect();

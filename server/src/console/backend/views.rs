@@ -52,13 +52,9 @@ fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
-/// Whether a card expiring at month/year has expired or will within 60 days.
-fn expiring_soon(month: i64, year: i64) -> bool {
-    let now = time::OffsetDateTime::now_utc() + time::Duration::days(60);
-    (year, month) <= (i64::from(now.year()), i64::from(u8::from(now.month())))
-}
-
-pub fn summary(v: &PaymentMethodView) -> MethodSummary {
+/// The masked summary of a method. `expiring_through` is the vault policy's last expiring month
+/// number now ([`coffer_vault::lifecycle::LifecyclePolicy::expiring_through`]).
+pub fn summary(v: &PaymentMethodView, expiring_through: i64) -> MethodSummary {
     let d = v.details.get(&v.kind).cloned().unwrap_or(Value::Null);
     let last4 = text(&d, "last4").unwrap_or_default();
     let (label, masked, expiry, soon) = match v.kind.as_str() {
@@ -74,7 +70,7 @@ pub fn summary(v: &PaymentMethodView) -> MethodSummary {
                 brand_label(&brand),
                 masked,
                 Some(format!("{month:02}/{year}")),
-                expiring_soon(month, year),
+                year * 12 + month - 1 <= expiring_through,
             )
         }
         "sepa_debit" => (

@@ -7,6 +7,7 @@ mod admin;
 mod audit;
 mod collect;
 mod edits;
+mod expiring;
 mod lifecycle;
 mod lockout;
 mod resets;
