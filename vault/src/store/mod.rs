@@ -17,6 +17,8 @@ pub mod idempotency;
 pub mod lifecycle;
 pub mod mandates;
 pub mod payment_methods;
+#[cfg(test)]
+mod schema_parity;
 pub mod staff;
 pub mod timeline;
 pub mod webhooks;
