@@ -203,7 +203,7 @@ pub async fn for_resource(
     Ok(rows.iter().map(event_from_row).collect::<Result<_, _>>()?)
 }
 
-#[cfg(any(test, feature = "test-support"))]
+#[cfg(feature = "test-support")]
 /// The newest events, newest first.
 pub async fn recent(conn: &mut AnyConnection, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM audit_events ORDER BY seq DESC LIMIT $1");

@@ -71,16 +71,6 @@ pub async fn reserve_seals(
     Ok(done.rows_affected() == 1)
 }
 
-#[cfg(any(test, feature = "test-support"))]
-/// How many encryptions were reserved under key `id` so far.
-pub async fn seals_reserved(conn: &mut AnyConnection, id: &str) -> Result<i64, StoreError> {
-    let row = sqlx::query("SELECT seals_reserved FROM data_keys WHERE id = $1")
-        .bind(id)
-        .fetch_one(conn)
-        .await?;
-    Ok(row.try_get("seals_reserved")?)
-}
-
 /// Marks every version but `current` retired (rotation: new writes use only the newest key).
 pub async fn retire_all_but(conn: &mut AnyConnection, current: &str) -> Result<(), StoreError> {
     sqlx::query("UPDATE data_keys SET state = 'retired' WHERE id <> $1 AND state = 'active'")

@@ -222,7 +222,7 @@ pub async fn insert_transition(
     Ok(())
 }
 
-#[cfg(any(test, feature = "test-support"))]
+#[cfg(feature = "test-support")]
 /// A method's transitions, oldest first.
 pub async fn transitions_of(
     conn: &mut AnyConnection,
@@ -323,7 +323,7 @@ pub async fn due_alerts(
     alert_rows(&found)
 }
 
-#[cfg(any(test, feature = "test-support"))]
+#[cfg(feature = "test-support")]
 /// A method's alerts, by lead time, longest first.
 pub async fn alerts_of(
     conn: &mut AnyConnection,

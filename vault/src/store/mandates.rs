@@ -121,17 +121,6 @@ pub async fn link_use(
     Ok(())
 }
 
-#[cfg(any(test, feature = "test-support"))]
-/// How many merchant-initiated uses a mandate has had.
-pub async fn use_count(conn: &mut AnyConnection, mandate: &str) -> Result<i64, StoreError> {
-    let row =
-        sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM mandate_uses WHERE mandate = $1")
-            .bind(mandate)
-            .fetch_one(conn)
-            .await?;
-    Ok(row.try_get("n")?)
-}
-
 /// The mandates on `method` that are not cancelled, by id.
 pub async fn open_on(conn: &mut AnyConnection, method: &str) -> Result<Vec<String>, StoreError> {
     let rows = sqlx::query(
