@@ -10,5 +10,3 @@ REVOKE UPDATE ON audit_events FROM coffer_app;
 REVOKE DELETE ON audit_chain_head FROM coffer_app;
 REVOKE INSERT, UPDATE, DELETE ON _sqlx_migrations FROM coffer_app;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO coffer_app;
-GRANT USAGE ON SCHEMA tower_sessions TO coffer_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA tower_sessions TO coffer_app;

@@ -48,8 +48,6 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate => {
             Vault::migrate_database(&config.database_url).await?;
-            // The console's session table too, so the service's role never needs to create it.
-            coffer_server::console::session::SessionStore::open(&config.database_url).await?;
             println!("migrations applied");
         }
         Command::Hsm {

@@ -126,7 +126,7 @@ impl Application {
             })
             .await?,
         );
-        let sessions = SessionStore::open(&config.database_url).await?;
+        let sessions = SessionStore::new(vault.clone());
         Ok(Application {
             listener,
             router: router(

@@ -1,17 +1,19 @@
-//! Console sessions: stored in the vault's database through tower-sessions (SQLite or
-//! PostgreSQL), cookie `HttpOnly`, `SameSite=Strict`, `Secure` behind TLS, ended by the console after the idle
+//! Console sessions: stored in the vault's database through the vault's writer (SQLite or
+//! PostgreSQL, table `console_sessions`), cookie `HttpOnly`, `SameSite=Strict`, `Secure` behind TLS, ended by the console after the idle
 //! timeout (PCI DSS 8.2.8). The session holds who signed in and how far, never a secret.
 
 use crate::config::ConsoleConfig;
+use async_trait::async_trait;
 use axum::Router;
+use coffer_vault::{Vault, VaultError};
 use serde::{Deserialize, Serialize};
-use sqlx::postgres::PgPoolOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use time::OffsetDateTime;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, ExpiredDeletion};
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "coffer_session";
@@ -43,43 +45,104 @@ pub struct StaffSession {
     pub recovered_at: Option<i64>,
 }
 
-/// The session store for the vault's database.
-#[derive(Debug, Clone)]
-pub enum SessionStore {
-    Sqlite(SqliteStore),
-    Postgres(PostgresStore),
+/// The console's sessions, kept in the vault's database through the vault's one writer (the
+/// `console_sessions` table of the migrations). A record holds the session's data as JSON.
+#[derive(Clone)]
+pub struct SessionStore {
+    vault: Arc<Vault>,
+}
+
+impl std::fmt::Debug for SessionStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionStore(console_sessions)")
+    }
+}
+
+fn backend(e: VaultError) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+fn unix_ms(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+fn encode(record: &Record) -> session_store::Result<Vec<u8>> {
+    serde_json::to_vec(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))
+}
+
+#[async_trait]
+impl tower_sessions::SessionStore for SessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let data = encode(record)?;
+        let expires = unix_ms(record.expiry_date);
+        // A new id until one is free (ids are 128 random bits: a collision is for the books).
+        while !self
+            .vault
+            .session_insert(&record.id.to_string(), &data, expires)
+            .await
+            .map_err(backend)?
+        {
+            record.id = Id::default();
+        }
+        Ok(())
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.vault
+            .session_save(
+                &record.id.to_string(),
+                &encode(record)?,
+                unix_ms(record.expiry_date),
+            )
+            .await
+            .map_err(backend)
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let now = coffer_vault::clock::now_millis();
+        let Some((data, expires)) = self
+            .vault
+            .session_load(&id.to_string(), now)
+            .await
+            .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        let data = serde_json::from_slice(&data)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let expiry_date =
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(expires) * 1_000_000)
+                .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date,
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.vault
+            .session_delete(&id.to_string())
+            .await
+            .map_err(backend)
+    }
+}
+
+#[async_trait]
+impl ExpiredDeletion for SessionStore {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        let now = coffer_vault::clock::now_millis();
+        self.vault
+            .session_delete_expired(now)
+            .await
+            .map(|_| ())
+            .map_err(backend)
+    }
 }
 
 impl SessionStore {
-    /// Connects a small pool of its own to `database_url` and creates the session table.
-    pub async fn open(database_url: &str) -> anyhow::Result<SessionStore> {
-        if database_url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(database_url)?
-                .journal_mode(SqliteJournalMode::Wal)
-                .busy_timeout(Duration::from_secs(5));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(2)
-                .connect_with(options)
-                .await?;
-            let store = SqliteStore::new(pool);
-            store.migrate().await?;
-            Ok(SessionStore::Sqlite(store))
-        } else {
-            let pool = PgPoolOptions::new()
-                .max_connections(2)
-                .connect(database_url)
-                .await?;
-            // Created by the owner (`coffer migrate`); the service's own role may not create it.
-            let exists: Option<String> =
-                sqlx::query_scalar("SELECT to_regclass('tower_sessions.session')::text")
-                    .fetch_one(&pool)
-                    .await?;
-            let store = PostgresStore::new(pool);
-            if exists.is_none() {
-                store.migrate().await?;
-            }
-            Ok(SessionStore::Postgres(store))
-        }
+    pub fn new(vault: Arc<Vault>) -> SessionStore {
+        SessionStore { vault }
     }
 
     /// Adds the session layer to `router`, and a task that deletes expired sessions.
@@ -90,31 +153,24 @@ impl SessionStore {
         let expiry = Expiry::OnInactivity(time::Duration::seconds(
             i64::try_from(config.idle_timeout.as_secs()).unwrap_or(900) + 3600,
         ));
-        macro_rules! layer {
-            ($store:expr) => {{
-                let store = $store.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = store
-                        .continuously_delete_expired(Duration::from_secs(60))
-                        .await
-                    {
-                        tracing::warn!(error = %e, "expired-session cleanup stopped");
-                    }
-                });
-                router.layer(
-                    SessionManagerLayer::new($store.clone())
-                        .with_name(COOKIE)
-                        .with_http_only(true)
-                        .with_same_site(SameSite::Strict)
-                        .with_secure(config.secure_cookies)
-                        .with_path("/")
-                        .with_expiry(expiry),
-                )
-            }};
-        }
-        match self {
-            SessionStore::Sqlite(store) => layer!(store),
-            SessionStore::Postgres(store) => layer!(store),
-        }
+        let store = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                if let Err(e) = store.delete_expired().await {
+                    tracing::warn!(error = %e, "expired-session cleanup failed");
+                }
+            }
+        });
+        router.layer(
+            SessionManagerLayer::new(self.clone())
+                .with_name(COOKIE)
+                .with_http_only(true)
+                .with_same_site(SameSite::Strict)
+                .with_secure(config.secure_cookies)
+                .with_path("/")
+                .with_expiry(expiry),
+        )
     }
 }

@@ -268,18 +268,20 @@ async fn the_service_role_on_postgresql_cannot_switch_the_guards_off() {
     }
     // And the service runs under it: opening the vault (migrations current), storing, signing
     // and verifying all work.
-    let vault = coffer_vault::Vault::open(&coffer_vault::VaultConfig {
-        database_url: role_url.clone(),
-        max_connections: 2,
-        hsm: fresh_token(),
-        customer: Default::default(),
-        lifecycle: Default::default(),
-        seal_limits: Default::default(),
-        audit: Default::default(),
-        sqlite_synchronous: Default::default(),
-    })
-    .await
-    .unwrap();
+    let vault = std::sync::Arc::new(
+        coffer_vault::Vault::open(&coffer_vault::VaultConfig {
+            database_url: role_url.clone(),
+            max_connections: 2,
+            hsm: fresh_token(),
+            customer: Default::default(),
+            lifecycle: Default::default(),
+            seal_limits: Default::default(),
+            audit: Default::default(),
+            sqlite_synchronous: Default::default(),
+        })
+        .await
+        .unwrap(),
+    );
     vault
         .create_api_key(
             &coffer_vault::access::Actor::host_shell_operator(),
@@ -299,9 +301,21 @@ async fn the_service_role_on_postgresql_cannot_switch_the_guards_off() {
         .await
         .unwrap();
     assert_eq!(report.problem, None);
-    coffer_server::console::session::SessionStore::open(&role_url)
-        .await
-        .unwrap();
+    // Console sessions are kept, read and ended under the role too.
+    use tower_sessions::SessionStore as _;
+    let sessions = coffer_server::console::session::SessionStore::new(vault.clone());
+    let mut record = tower_sessions::session::Record {
+        id: Default::default(),
+        data: [("k".to_owned(), serde_json::json!(1))]
+            .into_iter()
+            .collect(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    sessions.create(&mut record).await.unwrap();
+    let loaded = sessions.load(&record.id).await.unwrap().unwrap();
+    assert_eq!(loaded.data, record.data);
+    sessions.delete(&record.id).await.unwrap();
+    assert!(sessions.load(&record.id).await.unwrap().is_none());
     vault.close().await;
     drop(service);
     sqlx::raw_sql(&format!(

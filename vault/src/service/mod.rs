@@ -11,6 +11,7 @@ pub(crate) mod lifecycle;
 mod mandates;
 mod page_integrity;
 mod passkeys;
+mod sessions;
 mod staff;
 mod timeline;
 pub(crate) mod uses;

@@ -19,6 +19,7 @@ pub mod mandates;
 pub mod payment_methods;
 #[cfg(test)]
 mod schema_parity;
+pub mod sessions;
 pub mod staff;
 pub mod timeline;
 pub mod webhooks;

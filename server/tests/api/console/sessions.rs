@@ -86,3 +86,46 @@ async fn cross_site_requests_to_server_functions_are_refused() {
     assert_eq!(same.status(), 200);
     assert_eq!(same.headers()["cache-control"], "no-store");
 }
+
+/// Console sessions live in the vault's own `console_sessions` table (through its one writer):
+/// a colliding id gets a new one, an expired record is never loaded and the sweep deletes it.
+#[tokio::test]
+async fn sessions_are_kept_in_the_vaults_table_and_expire() {
+    use coffer_server::console::session::SessionStore;
+    use tower_sessions::SessionStore as _;
+    use tower_sessions::session::Record;
+    use tower_sessions::session_store::ExpiredDeletion;
+    let app = spawn_app().await;
+    let _ivy = enrolled(&app, "table@example.com", &[Role::SupportAgent]).await;
+    assert!(app.count("SELECT COUNT(*) FROM console_sessions").await >= 1);
+
+    let store = SessionStore::new(app.vault.clone());
+    let hour = time::Duration::hours(1);
+    let record = |data: i64, expiry| Record {
+        id: Default::default(),
+        data: [("n".to_owned(), serde_json::json!(data))]
+            .into_iter()
+            .collect(),
+        expiry_date: expiry,
+    };
+    let mut first = record(1, time::OffsetDateTime::now_utc() + hour);
+    store.create(&mut first).await.unwrap();
+    let mut second = record(2, time::OffsetDateTime::now_utc() + hour);
+    second.id = first.id;
+    store.create(&mut second).await.unwrap();
+    assert_ne!(second.id, first.id, "a taken id is never overwritten");
+    assert_eq!(
+        store.load(&first.id).await.unwrap().unwrap().data,
+        first.data
+    );
+
+    let mut old = record(3, time::OffsetDateTime::now_utc() - hour);
+    store.create(&mut old).await.unwrap();
+    assert!(store.load(&old.id).await.unwrap().is_none());
+    let before = app.count("SELECT COUNT(*) FROM console_sessions").await;
+    store.delete_expired().await.unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM console_sessions").await,
+        before - 1
+    );
+}
