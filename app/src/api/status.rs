@@ -42,153 +42,246 @@ mod tests {
     use leptos::prelude::{Owner, provide_context};
 
     use super::{StatusView, get_status};
-    use crate::backend::{
-        AccessChange, BoxFuture, ConsoleBackend, PasswordChange, Reply, SharedBackend,
-    };
+    use crate::backend::*;
     use crate::error::{ConsoleError, ErrorCode};
     use crate::model::*;
+    use async_trait::async_trait;
 
     struct FakeBackend;
 
-    fn nothing<'a, T: Send + 'a>() -> Reply<'a, T> {
-        Box::pin(async { Err(ConsoleError::new(ErrorCode::Unavailable, "fake")) })
+    fn nothing<T>() -> Result<T, ConsoleError> {
+        Err(ConsoleError::new(ErrorCode::Unavailable, "fake"))
     }
 
-    impl ConsoleBackend for FakeBackend {
-        fn status(&self) -> BoxFuture<'_, StatusView> {
-            Box::pin(async { sample() })
+    #[async_trait]
+    impl SignInBackend for FakeBackend {
+        async fn status(&self) -> StatusView {
+            sample()
         }
-        fn session_state(&self) -> Reply<'_, SessionState> {
+        async fn session_state(&self) -> Result<SessionState, ConsoleError> {
             nothing()
         }
-        fn sign_in(&self, _: String, _: String) -> Reply<'_, SessionState> {
-            nothing()
-        }
-        fn verify_mfa(&self, _: String) -> Reply<'_, SessionState> {
-            nothing()
-        }
-        fn change_password(&self, _: PasswordChange) -> Reply<'_, SessionState> {
-            nothing()
-        }
-        fn mfa_enrolment(&self) -> Reply<'_, Enrolment> {
-            nothing()
-        }
-        fn confirm_mfa(&self, _: String) -> Reply<'_, SessionState> {
-            nothing()
-        }
-        fn sign_out(&self) -> Reply<'_, ()> {
-            nothing()
-        }
-        fn step_up(&self, _: String) -> Reply<'_, Me> {
-            nothing()
-        }
-        fn replace_authenticator(&self) -> Reply<'_, SessionState> {
-            nothing()
-        }
-        fn check_search(&self, _: String) -> Reply<'_, String> {
-            nothing()
-        }
-        fn search(&self, _: String) -> Reply<'_, SearchResults> {
-            nothing()
-        }
-        fn customer(&self, _: String) -> Reply<'_, CustomerView> {
-            nothing()
-        }
-        fn customer_timeline(&self, _: TimelineQuery) -> Reply<'_, TimelineView> {
-            nothing()
-        }
-        fn issue_card_collection(&self, _: String, _: String) -> Reply<'_, CollectionLink> {
-            nothing()
-        }
-        fn payment_method(&self, _: String) -> Reply<'_, MethodDetail> {
-            nothing()
-        }
-        fn reveal(&self, _: String, _: String, _: Option<String>) -> Reply<'_, RevealedSecret> {
-            nothing()
-        }
-        fn delete_payment_method(&self, _: String, _: Option<String>) -> Reply<'_, ()> {
-            nothing()
-        }
-        fn edit_payment_method(&self, _: String, _: MethodDetails, _: String) -> Reply<'_, ()> {
-            nothing()
-        }
-        fn users(&self) -> Reply<'_, Vec<UserSummary>> {
-            nothing()
-        }
-        fn user(&self, _: String) -> Reply<'_, UserSummary> {
-            nothing()
-        }
-        fn create_user(
+        async fn sign_in(
             &self,
-            _: String,
-            _: String,
-            _: Option<String>,
-        ) -> Reply<'_, IssuedPassword> {
+            _email: String,
+            _password: String,
+        ) -> Result<SessionState, ConsoleError> {
             nothing()
         }
-        fn set_access(&self, _: AccessChange, _: Option<String>) -> Reply<'_, UserSummary> {
+        async fn verify_mfa(&self, _code: String) -> Result<SessionState, ConsoleError> {
             nothing()
         }
-        fn set_disabled(&self, _: String, _: bool, _: Option<String>) -> Reply<'_, UserSummary> {
+        async fn replace_authenticator(&self) -> Result<SessionState, ConsoleError> {
             nothing()
         }
-        fn reset_mfa(&self, _: String, _: Option<String>) -> Reply<'_, UserSummary> {
-            nothing()
-        }
-        fn reset_password(
+        async fn change_password(
             &self,
-            _: String,
-            _: bool,
-            _: Option<String>,
-        ) -> Reply<'_, IssuedPassword> {
+            _change: PasswordChange,
+        ) -> Result<SessionState, ConsoleError> {
             nothing()
         }
-        fn api_keys(&self) -> Reply<'_, Vec<ApiKeySummary>> {
+        async fn mfa_enrolment(&self) -> Result<Enrolment, ConsoleError> {
             nothing()
         }
-        fn step_up_policy(&self) -> Reply<'_, StepUpPolicyView> {
+        async fn confirm_mfa(&self, _code: String) -> Result<SessionState, ConsoleError> {
             nothing()
         }
-        fn create_api_key(&self, _: NewApiKeyRequest) -> Reply<'_, IssuedApiKey> {
+        async fn sign_out(&self) -> Result<(), ConsoleError> {
             nothing()
         }
-        fn revoke_api_key(&self, _: String, _: Option<String>) -> Reply<'_, ()> {
+        async fn step_up(&self, _code: String) -> Result<Me, ConsoleError> {
             nothing()
         }
-        fn approve_api_key(&self, _: String, _: Option<String>) -> Reply<'_, ()> {
+    }
+
+    #[async_trait]
+    impl MethodsBackend for FakeBackend {
+        async fn check_search(&self, _query: String) -> Result<String, ConsoleError> {
             nothing()
         }
-        fn audit_search(&self, _: AuditQuery) -> Reply<'_, AuditResults> {
+        async fn search(&self, _query: String) -> Result<SearchResults, ConsoleError> {
             nothing()
         }
-        fn audit_event(&self, _: i64) -> Reply<'_, AuditEventDetail> {
+        async fn customer(&self, _reference: String) -> Result<CustomerView, ConsoleError> {
             nothing()
         }
-        fn audit_status(&self) -> Reply<'_, ChainStatusView> {
+        async fn payment_method(&self, _id: String) -> Result<MethodDetail, ConsoleError> {
             nothing()
         }
-        fn audit_flags(&self, _: bool) -> Reply<'_, ReviewQueue> {
+        async fn reveal(
+            &self,
+            _id: String,
+            _reason: String,
+            _code: Option<String>,
+        ) -> Result<RevealedSecret, ConsoleError> {
             nothing()
         }
-        fn review_flag(&self, _: String, _: String) -> Reply<'_, FlagView> {
+        async fn delete_payment_method(
+            &self,
+            _id: String,
+            _code: Option<String>,
+        ) -> Result<(), ConsoleError> {
             nothing()
         }
-        fn expiry_dashboard(&self, _: ExpiryQuery) -> Reply<'_, ExpiryDashboard> {
+    }
+
+    #[async_trait]
+    impl EditBackend for FakeBackend {
+        async fn edit_payment_method(
+            &self,
+            _id: String,
+            _details: MethodDetails,
+            _reason: String,
+        ) -> Result<(), ConsoleError> {
             nothing()
         }
-        fn issue_reverification(&self, _: String) -> Reply<'_, ReverifyLinkView> {
+    }
+
+    #[async_trait]
+    impl CollectBackend for FakeBackend {
+        async fn issue_card_collection(
+            &self,
+            _reference: String,
+            _reason: String,
+        ) -> Result<CollectionLink, ConsoleError> {
             nothing()
         }
-        fn dead_letters(&self) -> Reply<'_, Vec<DeadLetterView>> {
+    }
+
+    #[async_trait]
+    impl TimelineBackend for FakeBackend {
+        async fn customer_timeline(
+            &self,
+            _query: TimelineQuery,
+        ) -> Result<TimelineView, ConsoleError> {
             nothing()
         }
-        fn replay_delivery(&self, _: String) -> Reply<'_, ()> {
+    }
+
+    #[async_trait]
+    impl AdminBackend for FakeBackend {
+        async fn step_up_policy(&self) -> Result<StepUpPolicyView, ConsoleError> {
             nothing()
         }
-        fn webhook_endpoints(&self) -> Reply<'_, Vec<WebhookEndpointView>> {
+        async fn users(&self) -> Result<Vec<UserSummary>, ConsoleError> {
             nothing()
         }
-        fn disable_webhook_endpoint(&self, _: String) -> Reply<'_, WebhookEndpointView> {
+        async fn user(&self, _id: String) -> Result<UserSummary, ConsoleError> {
+            nothing()
+        }
+        async fn create_user(
+            &self,
+            _email: String,
+            _role: String,
+            _code: Option<String>,
+        ) -> Result<IssuedPassword, ConsoleError> {
+            nothing()
+        }
+        async fn set_access(
+            &self,
+            _change: AccessChange,
+            _code: Option<String>,
+        ) -> Result<UserSummary, ConsoleError> {
+            nothing()
+        }
+        async fn set_disabled(
+            &self,
+            _user_id: String,
+            _disabled: bool,
+            _code: Option<String>,
+        ) -> Result<UserSummary, ConsoleError> {
+            nothing()
+        }
+        async fn reset_mfa(
+            &self,
+            _user_id: String,
+            _code: Option<String>,
+        ) -> Result<UserSummary, ConsoleError> {
+            nothing()
+        }
+        async fn reset_password(
+            &self,
+            _user_id: String,
+            _reset_mfa: bool,
+            _code: Option<String>,
+        ) -> Result<IssuedPassword, ConsoleError> {
+            nothing()
+        }
+        async fn api_keys(&self) -> Result<Vec<ApiKeySummary>, ConsoleError> {
+            nothing()
+        }
+        async fn create_api_key(
+            &self,
+            _request: NewApiKeyRequest,
+        ) -> Result<IssuedApiKey, ConsoleError> {
+            nothing()
+        }
+        async fn approve_api_key(
+            &self,
+            _id: String,
+            _code: Option<String>,
+        ) -> Result<(), ConsoleError> {
+            nothing()
+        }
+        async fn revoke_api_key(
+            &self,
+            _id: String,
+            _code: Option<String>,
+        ) -> Result<(), ConsoleError> {
+            nothing()
+        }
+    }
+
+    #[async_trait]
+    impl AuditBackend for FakeBackend {
+        async fn audit_search(&self, _query: AuditQuery) -> Result<AuditResults, ConsoleError> {
+            nothing()
+        }
+        async fn audit_event(&self, _seq: i64) -> Result<AuditEventDetail, ConsoleError> {
+            nothing()
+        }
+        async fn audit_status(&self) -> Result<ChainStatusView, ConsoleError> {
+            nothing()
+        }
+        async fn audit_flags(&self, _open_only: bool) -> Result<ReviewQueue, ConsoleError> {
+            nothing()
+        }
+        async fn review_flag(&self, _id: String, _note: String) -> Result<FlagView, ConsoleError> {
+            nothing()
+        }
+    }
+
+    #[async_trait]
+    impl ExpiryBackend for FakeBackend {
+        async fn expiry_dashboard(
+            &self,
+            _query: ExpiryQuery,
+        ) -> Result<ExpiryDashboard, ConsoleError> {
+            nothing()
+        }
+        async fn issue_reverification(
+            &self,
+            _id: String,
+        ) -> Result<ReverifyLinkView, ConsoleError> {
+            nothing()
+        }
+    }
+
+    #[async_trait]
+    impl WebhooksBackend for FakeBackend {
+        async fn webhook_endpoints(&self) -> Result<Vec<WebhookEndpointView>, ConsoleError> {
+            nothing()
+        }
+        async fn disable_webhook_endpoint(
+            &self,
+            _id: String,
+        ) -> Result<WebhookEndpointView, ConsoleError> {
+            nothing()
+        }
+        async fn dead_letters(&self) -> Result<Vec<DeadLetterView>, ConsoleError> {
+            nothing()
+        }
+        async fn replay_delivery(&self, _id: String) -> Result<(), ConsoleError> {
             nothing()
         }
     }

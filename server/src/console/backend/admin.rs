@@ -3,8 +3,10 @@
 
 use super::errors::map;
 use super::{VaultBackend, views};
+use async_trait::async_trait;
 use coffer_app::ConsoleError;
 use coffer_app::backend::AccessChange;
+use coffer_app::backend::AdminBackend;
 use coffer_app::model::{
     ApiKeySummary, IssuedApiKey, IssuedPassword, NewApiKeyRequest, StepUpPolicyView, UserSummary,
 };
@@ -28,8 +30,9 @@ fn roles(names: &[String]) -> Result<Vec<Role>, ConsoleError> {
         .collect()
 }
 
-impl VaultBackend {
-    pub(super) async fn do_step_up_policy(&self) -> Result<StepUpPolicyView, ConsoleError> {
+#[async_trait]
+impl AdminBackend for VaultBackend {
+    async fn step_up_policy(&self) -> Result<StepUpPolicyView, ConsoleError> {
         let mut who = self.signed_in().await?;
         let grant = self
             .authorize_with::<ReadStepUpPolicy>(&mut who, None, None)
@@ -49,7 +52,7 @@ impl VaultBackend {
         })
     }
 
-    pub(super) async fn do_users(&self) -> Result<Vec<UserSummary>, ConsoleError> {
+    async fn users(&self) -> Result<Vec<UserSummary>, ConsoleError> {
         let mut who = self.signed_in().await?;
         let grant = self
             .authorize_with::<ListUsers>(&mut who, None, None)
@@ -62,7 +65,7 @@ impl VaultBackend {
         Ok(accounts.iter().map(views::user).collect())
     }
 
-    pub(super) async fn do_user(&self, id: String) -> Result<UserSummary, ConsoleError> {
+    async fn user(&self, id: String) -> Result<UserSummary, ConsoleError> {
         let mut who = self.signed_in().await?;
         let grant = self
             .authorize_with::<ListUsers>(&mut who, None, Some((USER, &id)))
@@ -75,7 +78,7 @@ impl VaultBackend {
         Ok(views::user(&account))
     }
 
-    pub(super) async fn do_create_user(
+    async fn create_user(
         &self,
         email: String,
         role: String,
@@ -98,7 +101,7 @@ impl VaultBackend {
         })
     }
 
-    pub(super) async fn do_set_access(
+    async fn set_access(
         &self,
         change: AccessChange,
         code: Option<String>,
@@ -122,7 +125,7 @@ impl VaultBackend {
         Ok(views::user(&account))
     }
 
-    pub(super) async fn do_set_disabled(
+    async fn set_disabled(
         &self,
         user_id: String,
         disabled: bool,
@@ -140,7 +143,7 @@ impl VaultBackend {
         Ok(views::user(&account))
     }
 
-    pub(super) async fn do_reset_mfa(
+    async fn reset_mfa(
         &self,
         user_id: String,
         code: Option<String>,
@@ -157,7 +160,7 @@ impl VaultBackend {
         Ok(views::user(&account))
     }
 
-    pub(super) async fn do_reset_password(
+    async fn reset_password(
         &self,
         user_id: String,
         reset_mfa: bool,
@@ -179,7 +182,7 @@ impl VaultBackend {
         })
     }
 
-    pub(super) async fn do_api_keys(&self) -> Result<Vec<ApiKeySummary>, ConsoleError> {
+    async fn api_keys(&self) -> Result<Vec<ApiKeySummary>, ConsoleError> {
         let mut who = self.signed_in().await?;
         let grant = self
             .authorize_with::<ListApiKeys>(&mut who, None, None)
@@ -210,7 +213,7 @@ impl VaultBackend {
             .collect())
     }
 
-    pub(super) async fn do_create_api_key(
+    async fn create_api_key(
         &self,
         request: NewApiKeyRequest,
     ) -> Result<IssuedApiKey, ConsoleError> {
@@ -251,11 +254,7 @@ impl VaultBackend {
         })
     }
 
-    pub(super) async fn do_approve_api_key(
-        &self,
-        id: String,
-        code: Option<String>,
-    ) -> Result<(), ConsoleError> {
+    async fn approve_api_key(&self, id: String, code: Option<String>) -> Result<(), ConsoleError> {
         let mut who = self.signed_in().await?;
         let grant = self
             .authorize_with::<ApproveApiKey>(&mut who, code, Some(("api_key", &id)))
@@ -266,11 +265,7 @@ impl VaultBackend {
             .map_err(map)
     }
 
-    pub(super) async fn do_revoke_api_key(
-        &self,
-        id: String,
-        code: Option<String>,
-    ) -> Result<(), ConsoleError> {
+    async fn revoke_api_key(&self, id: String, code: Option<String>) -> Result<(), ConsoleError> {
         let mut who = self.signed_in().await?;
         let grant = self
             .authorize_with::<RevokeApiKey>(&mut who, code, Some(("api_key", &id)))

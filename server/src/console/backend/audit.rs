@@ -6,7 +6,9 @@
 use super::audit_views::{self, Labels};
 use super::errors::map;
 use super::{Req, VaultBackend};
+use async_trait::async_trait;
 use coffer_app::audit_query::{self, parse_before};
+use coffer_app::backend::AuditBackend;
 use coffer_app::model::{
     AuditEventDetail, AuditQuery, AuditResults, ChainStatusView, FlagView, ReviewQueue,
 };
@@ -100,10 +102,34 @@ impl VaultBackend {
         self.vault.staff_emails(grant, &staff).await.map_err(map)
     }
 
-    pub(super) async fn do_audit_search(
+    /// The signed export for the download route: the step-up `code` first if one was typed,
+    /// then `audit.export` (permission and a fresh step-up), then the filter (its paging cursor
+    /// ignored) and the format. Audit: `audit.export` with the filter, count and digest.
+    pub(in crate::console) async fn do_export(
         &self,
+        req: Req,
         query: AuditQuery,
-    ) -> Result<AuditResults, ConsoleError> {
+        format: &str,
+        code: Option<String>,
+    ) -> Result<SignedExport, ConsoleError> {
+        let mut who = self.signed_in_from(req).await?;
+        let grant = self
+            .authorize_with::<ExportAuditLog>(&mut who, code, None)
+            .await?;
+        let query = checked(&query.first_page())?;
+        let format = ExportFormat::parse(format.trim())
+            .ok_or_else(|| ConsoleError::field("format", "Choose CSV or JSON Lines."))?;
+        let filter = self.filter(&grant, &query).await?;
+        self.vault
+            .export_audit(&grant, &filter, format, &who.req.origin)
+            .await
+            .map_err(map)
+    }
+}
+
+#[async_trait]
+impl AuditBackend for VaultBackend {
+    async fn audit_search(&self, query: AuditQuery) -> Result<AuditResults, ConsoleError> {
         let mut who = self.signed_in().await?;
         let grant = self
             .authorize_with::<ReadAuditLog>(&mut who, None, None)
@@ -138,7 +164,7 @@ impl VaultBackend {
         })
     }
 
-    pub(super) async fn do_audit_event(&self, seq: i64) -> Result<AuditEventDetail, ConsoleError> {
+    async fn audit_event(&self, seq: i64) -> Result<AuditEventDetail, ConsoleError> {
         let mut who = self.signed_in().await?;
         let seq_text = seq.to_string();
         let grant = self
@@ -160,7 +186,7 @@ impl VaultBackend {
         Ok(audit_views::detail(&event, &labels))
     }
 
-    pub(super) async fn do_audit_status(&self) -> Result<ChainStatusView, ConsoleError> {
+    async fn audit_status(&self) -> Result<ChainStatusView, ConsoleError> {
         let mut who = self.signed_in().await?;
         let grant = self
             .authorize_with::<ReadAuditLog>(&mut who, None, None)
@@ -169,10 +195,7 @@ impl VaultBackend {
         Ok(audit_views::chain(&status))
     }
 
-    pub(super) async fn do_audit_flags(
-        &self,
-        open_only: bool,
-    ) -> Result<ReviewQueue, ConsoleError> {
+    async fn audit_flags(&self, open_only: bool) -> Result<ReviewQueue, ConsoleError> {
         let mut who = self.signed_in().await?;
         let grant = self
             .authorize_with::<ReadAuditLog>(&mut who, None, None)
@@ -201,11 +224,7 @@ impl VaultBackend {
         })
     }
 
-    pub(super) async fn do_review_flag(
-        &self,
-        id: String,
-        note: String,
-    ) -> Result<FlagView, ConsoleError> {
+    async fn review_flag(&self, id: String, note: String) -> Result<FlagView, ConsoleError> {
         let mut who = self.signed_in().await?;
         let id = id.trim().to_owned();
         let grant = self
@@ -227,30 +246,6 @@ impl VaultBackend {
         ids.extend(flag.reviewed_by.as_deref());
         let labels = self.staff_labels(&grant, &ids).await?;
         Ok(audit_views::flag(&flag, &labels))
-    }
-
-    /// The signed export for the download route: the step-up `code` first if one was typed,
-    /// then `audit.export` (permission and a fresh step-up), then the filter (its paging cursor
-    /// ignored) and the format. Audit: `audit.export` with the filter, count and digest.
-    pub(in crate::console) async fn do_export(
-        &self,
-        req: Req,
-        query: AuditQuery,
-        format: &str,
-        code: Option<String>,
-    ) -> Result<SignedExport, ConsoleError> {
-        let mut who = self.signed_in_from(req).await?;
-        let grant = self
-            .authorize_with::<ExportAuditLog>(&mut who, code, None)
-            .await?;
-        let query = checked(&query.first_page())?;
-        let format = ExportFormat::parse(format.trim())
-            .ok_or_else(|| ConsoleError::field("format", "Choose CSV or JSON Lines."))?;
-        let filter = self.filter(&grant, &query).await?;
-        self.vault
-            .export_audit(&grant, &filter, format, &who.req.origin)
-            .await
-            .map_err(map)
     }
 }
 

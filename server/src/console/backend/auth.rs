@@ -4,7 +4,10 @@
 use super::errors::{code_error, map};
 use super::{Req, VaultBackend, unavailable, views};
 use crate::console::session::{EXPIRED, KEY, REPLACE_WINDOW_MS, StaffSession};
+use async_trait::async_trait;
+use coffer_app::api::status::StatusView;
 use coffer_app::backend::PasswordChange;
+use coffer_app::backend::SignInBackend;
 use coffer_app::model::{Enrolment, Me, SessionState};
 use coffer_app::{ConsoleError, ErrorCode};
 use coffer_vault::VaultError;
@@ -70,8 +73,20 @@ impl VaultBackend {
             .await
             .map_err(|_| unavailable())
     }
+}
 
-    pub(super) async fn do_session_state(&self) -> Result<SessionState, ConsoleError> {
+#[async_trait]
+impl SignInBackend for VaultBackend {
+    async fn status(&self) -> StatusView {
+        let ready = self.vault.readiness().await;
+        StatusView {
+            database: ready.database,
+            hsm: ready.hsm,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+
+    async fn session_state(&self) -> Result<SessionState, ConsoleError> {
         let req = self.req().await?;
         Ok(match self.current(&req).await? {
             None => SessionState::SignedOut,
@@ -79,11 +94,7 @@ impl VaultBackend {
         })
     }
 
-    pub(super) async fn do_sign_in(
-        &self,
-        email: String,
-        password: String,
-    ) -> Result<SessionState, ConsoleError> {
+    async fn sign_in(&self, email: String, password: String) -> Result<SessionState, ConsoleError> {
         let req = self.req().await?;
         self.not_throttled(&req)?;
         let account = match self
@@ -115,7 +126,7 @@ impl VaultBackend {
         Ok(self.state_of(&state, &account))
     }
 
-    pub(super) async fn do_verify_mfa(&self, code: String) -> Result<SessionState, ConsoleError> {
+    async fn verify_mfa(&self, code: String) -> Result<SessionState, ConsoleError> {
         let req = self.req().await?;
         self.not_throttled(&req)?;
         let (mut state, _) = self.at_stage(&req, &[StaffStage::NeedsMfa]).await?;
@@ -135,7 +146,7 @@ impl VaultBackend {
 
     /// After a recovery-code sign-in (this session's, minutes ago): the old authenticator goes,
     /// the account's other sessions end, and this one goes on to enrol a new one.
-    pub(super) async fn do_replace_authenticator(&self) -> Result<SessionState, ConsoleError> {
+    async fn replace_authenticator(&self) -> Result<SessionState, ConsoleError> {
         let req = self.req().await?;
         let (mut state, _) = self.at_stage(&req, &[StaffStage::Active]).await?;
         let recent = state
@@ -160,10 +171,7 @@ impl VaultBackend {
         Ok(self.state_of(&state, &account))
     }
 
-    pub(super) async fn do_change_password(
-        &self,
-        change: PasswordChange,
-    ) -> Result<SessionState, ConsoleError> {
+    async fn change_password(&self, change: PasswordChange) -> Result<SessionState, ConsoleError> {
         let req = self.req().await?;
         let (state, _) = self
             .at_stage(&req, &[StaffStage::NeedsPasswordChange, StaffStage::Active])
@@ -182,7 +190,7 @@ impl VaultBackend {
         Ok(self.state_of(&state, &account))
     }
 
-    pub(super) async fn do_mfa_enrolment(&self) -> Result<Enrolment, ConsoleError> {
+    async fn mfa_enrolment(&self) -> Result<Enrolment, ConsoleError> {
         let req = self.req().await?;
         let (state, _) = self.at_stage(&req, &[StaffStage::NeedsEnrolment]).await?;
         let pending = self
@@ -195,7 +203,7 @@ impl VaultBackend {
         })
     }
 
-    pub(super) async fn do_confirm_mfa(&self, code: String) -> Result<SessionState, ConsoleError> {
+    async fn confirm_mfa(&self, code: String) -> Result<SessionState, ConsoleError> {
         let req = self.req().await?;
         let (mut state, _) = self.at_stage(&req, &[StaffStage::NeedsEnrolment]).await?;
         let account = self
@@ -208,7 +216,7 @@ impl VaultBackend {
         Ok(self.state_of(&state, &account))
     }
 
-    pub(super) async fn do_sign_out(&self) -> Result<(), ConsoleError> {
+    async fn sign_out(&self) -> Result<(), ConsoleError> {
         let req = self.req().await?;
         let state: Option<StaffSession> = req.session.get(KEY).await.map_err(|_| unavailable())?;
         // Audited first: a sign-out that cannot be recorded does not happen.
@@ -221,7 +229,7 @@ impl VaultBackend {
         req.session.flush().await.map_err(|_| unavailable())
     }
 
-    pub(super) async fn do_step_up(&self, code: String) -> Result<Me, ConsoleError> {
+    async fn step_up(&self, code: String) -> Result<Me, ConsoleError> {
         let mut who = self.signed_in().await?;
         self.vault
             .step_up(&who.account.id, code.trim(), &who.req.origin)

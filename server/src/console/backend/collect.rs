@@ -5,12 +5,15 @@ use super::VaultBackend;
 use super::errors::map;
 use super::methods::refuse_card_numbers;
 use super::views::rfc3339;
+use async_trait::async_trait;
 use coffer_app::ConsoleError;
+use coffer_app::backend::CollectBackend;
 use coffer_app::model::CollectionLink;
 use coffer_vault::access::IssueCardCollection;
 
-impl VaultBackend {
-    pub(super) async fn do_issue_card_collection(
+#[async_trait]
+impl CollectBackend for VaultBackend {
+    async fn issue_card_collection(
         &self,
         reference: String,
         reason: String,

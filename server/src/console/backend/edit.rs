@@ -3,7 +3,9 @@
 
 use super::VaultBackend;
 use super::errors::map;
+use async_trait::async_trait;
 use coffer_app::ConsoleError;
+use coffer_app::backend::EditBackend;
 use coffer_app::model::MethodDetails;
 use coffer_vault::access::EditPaymentMethod;
 use coffer_vault::intake::{DetailsEdit, DetailsForm, EditReason, NICKNAME_KEY};
@@ -11,39 +13,6 @@ use coffer_vault::model::PaymentMethodView;
 use serde_json::Value;
 
 const PM: &str = "payment_method";
-
-impl VaultBackend {
-    pub(super) async fn do_edit_payment_method(
-        &self,
-        id: String,
-        details: MethodDetails,
-        reason: String,
-    ) -> Result<(), ConsoleError> {
-        let reason = EditReason::parse(&reason).map_err(|e| map(e.into()))?;
-        let form = DetailsForm {
-            name: details.name,
-            email: details.email,
-            phone: details.phone,
-            line1: details.line1,
-            line2: details.line2,
-            city: details.city,
-            postal_code: details.postal_code,
-            country: details.country,
-            nickname: details.nickname,
-            metadata: details.metadata,
-        };
-        let edit = DetailsEdit::parse(&form).map_err(|e| map(e.into()))?;
-        let mut who = self.signed_in().await?;
-        let grant = self
-            .authorize_with::<EditPaymentMethod>(&mut who, None, Some((PM, &id)))
-            .await?;
-        self.vault
-            .edit_payment_method(&grant, &id, &edit, reason, &who.req.origin)
-            .await
-            .map_err(map)?;
-        Ok(())
-    }
-}
 
 fn text(v: Option<&Value>, key: &str) -> String {
     v.and_then(|v| v.get(key))
@@ -79,5 +48,39 @@ pub fn editable(v: &PaymentMethodView) -> MethodDetails {
         country: text(address, "country"),
         nickname,
         metadata: lines.join("\n"),
+    }
+}
+
+#[async_trait]
+impl EditBackend for VaultBackend {
+    async fn edit_payment_method(
+        &self,
+        id: String,
+        details: MethodDetails,
+        reason: String,
+    ) -> Result<(), ConsoleError> {
+        let reason = EditReason::parse(&reason).map_err(|e| map(e.into()))?;
+        let form = DetailsForm {
+            name: details.name,
+            email: details.email,
+            phone: details.phone,
+            line1: details.line1,
+            line2: details.line2,
+            city: details.city,
+            postal_code: details.postal_code,
+            country: details.country,
+            nickname: details.nickname,
+            metadata: details.metadata,
+        };
+        let edit = DetailsEdit::parse(&form).map_err(|e| map(e.into()))?;
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<EditPaymentMethod>(&mut who, None, Some((PM, &id)))
+            .await?;
+        self.vault
+            .edit_payment_method(&grant, &id, &edit, reason, &who.req.origin)
+            .await
+            .map_err(map)?;
+        Ok(())
     }
 }

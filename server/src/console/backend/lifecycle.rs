@@ -3,7 +3,9 @@
 
 use super::errors::map;
 use super::{Req, VaultBackend, views};
+use async_trait::async_trait;
 use coffer_app::ConsoleError;
+use coffer_app::backend::ExpiryBackend;
 use coffer_app::model::{
     BucketView, ExpiryDashboard, ExpiryQuery, ExpiryRow, LifecycleRunView, ReverifyItem,
     ReverifyLinkView,
@@ -119,10 +121,69 @@ pub fn row(item: &vs::ExpiryItem) -> ExpiryRow {
 }
 
 impl VaultBackend {
-    pub(super) async fn do_expiry_dashboard(
+    /// The whole list for the filter as CSV (`expiry.csv`), at most 100,000 rows. Audit
+    /// `lifecycle.expiry_export`.
+    pub(in crate::console) async fn do_expiry_export(
         &self,
+        req: Req,
         query: ExpiryQuery,
-    ) -> Result<ExpiryDashboard, ConsoleError> {
+    ) -> Result<String, ConsoleError> {
+        let mut checked = checked(&query)?;
+        checked.after = None;
+        let mut who = self.signed_in_from(req).await?;
+        let grant = self
+            .authorize_with::<ViewExpiryDashboard>(&mut who, None, None)
+            .await?;
+        let items = self
+            .vault
+            .expiry_export(&grant, &checked, now_millis(), &who.req.origin)
+            .await
+            .map_err(map)?;
+        let mut out = String::from("payment_method,customer,brand,last4,expiry,channel,status\n");
+        for item in &items {
+            let r = row(item);
+            let fields = [
+                &r.id,
+                &r.customer,
+                &r.brand,
+                &r.last4,
+                &r.expiry,
+                &r.channel,
+                &r.status,
+            ];
+            let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+            out.push_str(&line.join(","));
+            out.push('\n');
+        }
+        Ok(out)
+    }
+
+    /// The customer's re-verification links (for the customer page).
+    pub(super) async fn reverifications(
+        &self,
+        grant: &coffer_vault::access::Grant<ReadPaymentMethod>,
+        customer: &str,
+    ) -> Result<Vec<ReverifyItem>, ConsoleError> {
+        let found = self
+            .vault
+            .reverification_status(grant, customer)
+            .await
+            .map_err(map)?;
+        Ok(found
+            .into_iter()
+            .map(|s| ReverifyItem {
+                payment_method: s.payment_method,
+                state: s.state.to_owned(),
+                sent_at: views::rfc3339(s.created_at),
+                expires_at: views::rfc3339(s.expires_at),
+            })
+            .collect())
+    }
+}
+
+#[async_trait]
+impl ExpiryBackend for VaultBackend {
+    async fn expiry_dashboard(&self, query: ExpiryQuery) -> Result<ExpiryDashboard, ConsoleError> {
         let checked = checked(&query)?;
         let mut who = self.signed_in().await?;
         let grant = self
@@ -170,47 +231,7 @@ impl VaultBackend {
         })
     }
 
-    /// The whole list for the filter as CSV (`expiry.csv`), at most 100,000 rows. Audit
-    /// `lifecycle.expiry_export`.
-    pub(in crate::console) async fn do_expiry_export(
-        &self,
-        req: Req,
-        query: ExpiryQuery,
-    ) -> Result<String, ConsoleError> {
-        let mut checked = checked(&query)?;
-        checked.after = None;
-        let mut who = self.signed_in_from(req).await?;
-        let grant = self
-            .authorize_with::<ViewExpiryDashboard>(&mut who, None, None)
-            .await?;
-        let items = self
-            .vault
-            .expiry_export(&grant, &checked, now_millis(), &who.req.origin)
-            .await
-            .map_err(map)?;
-        let mut out = String::from("payment_method,customer,brand,last4,expiry,channel,status\n");
-        for item in &items {
-            let r = row(item);
-            let fields = [
-                &r.id,
-                &r.customer,
-                &r.brand,
-                &r.last4,
-                &r.expiry,
-                &r.channel,
-                &r.status,
-            ];
-            let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-            out.push_str(&line.join(","));
-            out.push('\n');
-        }
-        Ok(out)
-    }
-
-    pub(super) async fn do_issue_reverification(
-        &self,
-        id: String,
-    ) -> Result<ReverifyLinkView, ConsoleError> {
+    async fn issue_reverification(&self, id: String) -> Result<ReverifyLinkView, ConsoleError> {
         let mut who = self.signed_in().await?;
         let grant = self
             .authorize_with::<IssueReverification>(&mut who, None, Some(("payment_method", &id)))
@@ -224,28 +245,6 @@ impl VaultBackend {
             url: link.url,
             expires_at: views::rfc3339(link.expires_at),
         })
-    }
-
-    /// The customer's re-verification links (for the customer page).
-    pub(super) async fn reverifications(
-        &self,
-        grant: &coffer_vault::access::Grant<ReadPaymentMethod>,
-        customer: &str,
-    ) -> Result<Vec<ReverifyItem>, ConsoleError> {
-        let found = self
-            .vault
-            .reverification_status(grant, customer)
-            .await
-            .map_err(map)?;
-        Ok(found
-            .into_iter()
-            .map(|s| ReverifyItem {
-                payment_method: s.payment_method,
-                state: s.state.to_owned(),
-                sent_at: views::rfc3339(s.created_at),
-                expires_at: views::rfc3339(s.expires_at),
-            })
-            .collect())
     }
 }
 

@@ -3,6 +3,8 @@
 
 use super::errors::map;
 use super::{VaultBackend, views};
+use async_trait::async_trait;
+use coffer_app::backend::MethodsBackend;
 use coffer_app::model::{CustomerView, MethodDetail, RevealedSecret, SearchResults};
 use coffer_app::search_query::{self, SearchKind};
 use coffer_app::{ConsoleError, ErrorCode};
@@ -34,8 +36,13 @@ pub(super) fn check_search(query: &str) -> Result<String, ConsoleError> {
     Ok(query)
 }
 
-impl VaultBackend {
-    pub(super) async fn do_search(&self, query: String) -> Result<SearchResults, ConsoleError> {
+#[async_trait]
+impl MethodsBackend for VaultBackend {
+    async fn check_search(&self, query: String) -> Result<String, ConsoleError> {
+        check_search(&query)
+    }
+
+    async fn search(&self, query: String) -> Result<SearchResults, ConsoleError> {
         let query = check_search(&query)?;
         let mut who = self.signed_in().await?;
         let grant = self
@@ -66,10 +73,7 @@ impl VaultBackend {
         })
     }
 
-    pub(super) async fn do_customer(
-        &self,
-        reference: String,
-    ) -> Result<CustomerView, ConsoleError> {
+    async fn customer(&self, reference: String) -> Result<CustomerView, ConsoleError> {
         let reference = reference.trim().to_owned();
         refuse_card_numbers(&reference, "reference")?;
         let mut who = self.signed_in().await?;
@@ -96,7 +100,7 @@ impl VaultBackend {
         })
     }
 
-    pub(super) async fn do_payment_method(&self, id: String) -> Result<MethodDetail, ConsoleError> {
+    async fn payment_method(&self, id: String) -> Result<MethodDetail, ConsoleError> {
         let mut who = self.signed_in().await?;
         let grant = self
             .authorize_with::<ReadPaymentMethod>(&mut who, None, Some((PM, &id)))
@@ -132,7 +136,7 @@ impl VaultBackend {
         })
     }
 
-    pub(super) async fn do_reveal(
+    async fn reveal(
         &self,
         id: String,
         reason: String,
@@ -159,7 +163,7 @@ impl VaultBackend {
         Ok(views::revealed(&body))
     }
 
-    pub(super) async fn do_delete(
+    async fn delete_payment_method(
         &self,
         id: String,
         code: Option<String>,

@@ -5,48 +5,15 @@ use super::VaultBackend;
 use super::errors::map;
 use super::methods::refuse_card_numbers;
 use super::views::{brand_label, rfc3339};
+use async_trait::async_trait;
 use coffer_app::ConsoleError;
+use coffer_app::backend::TimelineBackend;
 use coffer_app::model::{TimelineItem, TimelineQuery, TimelineView};
 use coffer_vault::access::ReadCustomerTimeline;
 use coffer_vault::service::{
     TimelineCursor as Cursor, TimelineEvent as Event, TimelineSource as Source,
 };
 use coffer_vault::service::{TimelineEntry, TimelineRequest};
-
-impl VaultBackend {
-    pub(super) async fn do_customer_timeline(
-        &self,
-        query: TimelineQuery,
-    ) -> Result<TimelineView, ConsoleError> {
-        let reference = query.reference.trim().to_owned();
-        refuse_card_numbers(&reference, "reference")?;
-        let request = request(&reference, &query)?;
-        let mut who = self.signed_in().await?;
-        let grant = self
-            .authorize_with::<ReadCustomerTimeline>(&mut who, None, Some(("customer", &reference)))
-            .await?;
-        let page = self
-            .vault
-            .customer_timeline(&grant, &request, &who.req.origin)
-            .await
-            .map_err(map)?;
-        // The filter's list of methods (masked), as the customer page shows them.
-        let methods = page
-            .methods
-            .iter()
-            .map(|m| {
-                let s = super::views::summary(m, self.expiring_through());
-                (s.id, format!("{} {}", s.label, s.masked))
-            })
-            .collect();
-        Ok(TimelineView {
-            query: TimelineQuery { reference, ..query },
-            items: page.entries.iter().map(item).collect(),
-            next_before: page.next.map(|c| c.encode()),
-            methods,
-        })
-    }
-}
 
 /// The vault's request from the console's filter; a malformed cursor or source is the caller's
 /// mistake, named by its field.
@@ -230,5 +197,38 @@ fn item(e: &TimelineEntry) -> TimelineItem {
         payment_method: entry.payment_method.clone(),
         actor,
         audit_seq,
+    }
+}
+
+#[async_trait]
+impl TimelineBackend for VaultBackend {
+    async fn customer_timeline(&self, query: TimelineQuery) -> Result<TimelineView, ConsoleError> {
+        let reference = query.reference.trim().to_owned();
+        refuse_card_numbers(&reference, "reference")?;
+        let request = request(&reference, &query)?;
+        let mut who = self.signed_in().await?;
+        let grant = self
+            .authorize_with::<ReadCustomerTimeline>(&mut who, None, Some(("customer", &reference)))
+            .await?;
+        let page = self
+            .vault
+            .customer_timeline(&grant, &request, &who.req.origin)
+            .await
+            .map_err(map)?;
+        // The filter's list of methods (masked), as the customer page shows them.
+        let methods = page
+            .methods
+            .iter()
+            .map(|m| {
+                let s = super::views::summary(m, self.expiring_through());
+                (s.id, format!("{} {}", s.label, s.masked))
+            })
+            .collect();
+        Ok(TimelineView {
+            query: TimelineQuery { reference, ..query },
+            items: page.entries.iter().map(item).collect(),
+            next_before: page.next.map(|c| c.encode()),
+            methods,
+        })
     }
 }

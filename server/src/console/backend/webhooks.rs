@@ -3,6 +3,8 @@
 
 use super::errors::map;
 use super::{VaultBackend, views};
+use async_trait::async_trait;
+use coffer_app::backend::WebhooksBackend;
 use coffer_app::model::{DeadLetterView, WebhookEndpointView};
 use coffer_app::{ConsoleError, ErrorCode};
 use coffer_vault::access::{ManageWebhookDeliveries, ManageWebhookEndpoints};
@@ -21,10 +23,9 @@ fn endpoint_view(e: EndpointSummary) -> WebhookEndpointView {
     }
 }
 
-impl VaultBackend {
-    pub(super) async fn do_webhook_endpoints(
-        &self,
-    ) -> Result<Vec<WebhookEndpointView>, ConsoleError> {
+#[async_trait]
+impl WebhooksBackend for VaultBackend {
+    async fn webhook_endpoints(&self) -> Result<Vec<WebhookEndpointView>, ConsoleError> {
         let mut who = self.signed_in().await?;
         let grant = self
             .authorize_with::<ManageWebhookEndpoints>(&mut who, None, None)
@@ -37,7 +38,7 @@ impl VaultBackend {
         Ok(found.into_iter().map(endpoint_view).collect())
     }
 
-    pub(super) async fn do_disable_endpoint(
+    async fn disable_webhook_endpoint(
         &self,
         id: String,
     ) -> Result<WebhookEndpointView, ConsoleError> {
@@ -62,7 +63,7 @@ impl VaultBackend {
             })
     }
 
-    pub(super) async fn do_dead_letters(&self) -> Result<Vec<DeadLetterView>, ConsoleError> {
+    async fn dead_letters(&self) -> Result<Vec<DeadLetterView>, ConsoleError> {
         let mut who = self.signed_in().await?;
         let grant = self
             .authorize_with::<ManageWebhookDeliveries>(&mut who, None, None)
@@ -87,7 +88,7 @@ impl VaultBackend {
             .collect())
     }
 
-    pub(super) async fn do_replay_delivery(&self, id: String) -> Result<(), ConsoleError> {
+    async fn replay_delivery(&self, id: String) -> Result<(), ConsoleError> {
         let mut who = self.signed_in().await?;
         let grant = self
             .authorize_with::<ManageWebhookDeliveries>(
