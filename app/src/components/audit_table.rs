@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::data_table::TableWrap;
+use crate::components::data_table::{Column, DataTable};
 
 use crate::components::feedback::EmptyState;
 use crate::components::format::{badge, full_time, words};
@@ -43,23 +43,9 @@ pub fn AuditTable(events: Vec<AuditEventRow>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <TableWrap label="Audit events">
-            <table class="table audit-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Event"</th>
-                        <th scope="col">"Time"</th>
-                        <th scope="col">"Actor"</th>
-                        <th scope="col">"Action"</th>
-                        <th scope="col">"Outcome"</th>
-                        <th scope="col">"Resource"</th>
-                        <th scope="col">"Origin"</th>
-                        <th scope="col">"Reason"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableWrap>
+        <DataTable label="Audit events" class="table audit-table" columns=vec![Column::Shown("Event"), Column::Shown("Time"), Column::Shown("Actor"), Column::Shown("Action"), Column::Shown("Outcome"), Column::Shown("Resource"), Column::Shown("Origin"), Column::Shown("Reason")]>
+                {rows}
+            </DataTable>
     }
     .into_any()
 }

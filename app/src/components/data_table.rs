@@ -25,6 +25,10 @@ pub fn TableWrap(label: &'static str, children: Children) -> impl IntoView {
 pub fn DataTable(
     columns: Vec<Column>,
     #[prop(default = "Table")] label: &'static str,
+    #[prop(default = "table")] class: &'static str,
+    /// `data-testid` of the table, for the end-to-end tests.
+    #[prop(optional)]
+    testid: Option<&'static str>,
     children: Children,
 ) -> impl IntoView {
     let heads = columns
@@ -39,7 +43,7 @@ pub fn DataTable(
         .collect_view();
     view! {
         <TableWrap label>
-            <table class="table">
+            <table class=class data-testid=testid>
                 <thead>
                     <tr>{heads}</tr>
                 </thead>

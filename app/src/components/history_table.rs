@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::data_table::TableWrap;
+use crate::components::data_table::{Column, DataTable};
 
 use crate::components::feedback::EmptyState;
 use crate::components::format::{badge, short_time, words};
@@ -40,22 +40,9 @@ pub fn HistoryTable(history: Vec<HistoryEntry>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <TableWrap label="History">
-            <table class="table">
-                <thead>
-                    <tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Action"</th>
-                        <th scope="col">"Outcome"</th>
-                        <th scope="col">"Who"</th>
-                        <th scope="col">"Channel"</th>
-                        <th scope="col">"Reason"</th>
-                        <th scope="col">"Origin"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableWrap>
+        <DataTable label="History" columns=vec![Column::Shown("When"), Column::Shown("Action"), Column::Shown("Outcome"), Column::Shown("Who"), Column::Shown("Channel"), Column::Shown("Reason"), Column::Shown("Origin")]>
+                {rows}
+            </DataTable>
     }
     .into_any()
 }

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::data_table::TableWrap;
+use crate::components::data_table::{Column, DataTable};
 
 use crate::components::feedback::EmptyState;
 use crate::components::format::{badge, short_time, words};
@@ -15,23 +15,9 @@ pub fn MethodsTable(methods: Vec<MethodSummary>, #[prop(into)] empty: String) ->
         return view! { <EmptyState>{empty}</EmptyState> }.into_any();
     }
     view! {
-        <TableWrap label="Payment methods">
-            <table class="table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Method"</th>
-                        <th scope="col">"Customer"</th>
-                        <th scope="col">"Expiry"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Channel"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {methods.into_iter().map(|m| view! { <MethodRow m /> }).collect_view()}
-                </tbody>
-            </table>
-        </TableWrap>
+        <DataTable label="Payment methods" columns=vec![Column::Shown("Method"), Column::Shown("Customer"), Column::Shown("Expiry"), Column::Shown("Status"), Column::Shown("Created"), Column::Shown("Channel")]>
+                {methods.into_iter().map(|m| view! { <MethodRow m /> }).collect_view()}
+            </DataTable>
     }
     .into_any()
 }

@@ -20,6 +20,7 @@ pub mod history_table;
 pub mod layout;
 pub mod methods_table;
 pub mod one_time_secret;
+pub mod page;
 pub mod reveal_panel;
 pub mod reverify_panel;
 pub mod search_form;

@@ -4,19 +4,19 @@
 
 use leptos::prelude::*;
 
-use crate::components::data_table::TableWrap;
+use crate::components::data_table::{Column, DataTable};
 use leptos_meta::Title;
 
 use crate::api::admin::{ApproveApiKey, CreateApiKey, RevokeApiKey, list_api_keys};
 use crate::components::checkbox::Checkbox;
 use crate::components::code_field::CodeField;
-use crate::components::feedback::{EmptyState, ErrorNotice, Forbidden, Loading};
+use crate::components::feedback::EmptyState;
 use crate::components::form::{
     FormError, SubmitButton, TextField, action_error, field_error, reset_on_success, success_count,
 };
 use crate::components::format::{badge, short_time};
-use crate::components::guard::RequireSignIn;
 use crate::components::one_time_secret::OneTimeSecret;
+use crate::components::page::{Loaded, RequirePermission};
 use crate::model::{ApiKeySummary, SCOPES};
 
 /// What each of [`SCOPES`] lets a channel do, in the same order.
@@ -49,8 +49,8 @@ pub fn ApiKeysPage() -> impl IntoView {
     );
     view! {
         <Title text="API keys · Coffer" />
-        <RequireSignIn let:me>
-            {if me.can("api_keys.manage") {
+        <RequirePermission permission="api_keys.manage" let:me>
+            {
                 let step_up = me.step_up_until;
                 let revoke_error = action_error(revoke);
                 let approve_error = action_error(approve);
@@ -65,27 +65,14 @@ pub fn ApiKeysPage() -> impl IntoView {
                         <h2 id="keys-heading">"Keys"</h2>
                         <FormError error=revoke_error fields=&[] />
                         <FormError error=approve_error fields=&[] />
-                        <Transition fallback=Loading>
-                            {move || Suspend::new(async move {
-                                match keys.await {
-                                    Ok(keys) => {
-                                        view! {
+                        <Loaded data=keys let:keys>
                                             <KeysTable keys revoke approve step_up_until=step_up />
-                                        }
-                                            .into_any()
-                                    }
-                                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                                }
-                            })}
-                        </Transition>
+                                        </Loaded>
                     </section>
                     <IssueKey create step_up_until=step_up />
                 }
-                    .into_any()
-            } else {
-                view! { <Forbidden /> }.into_any()
-            }}
-        </RequireSignIn>
+            }
+        </RequirePermission>
     }
 }
 
@@ -108,24 +95,9 @@ fn KeysTable(
         .collect_view();
     let hint = step_up_until.map(|_| "Not needed for a few minutes after you entered one.");
     view! {
-        <TableWrap label="API keys">
-            <table class="table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Id"</th>
-                        <th scope="col">"Scopes"</th>
-                        <th scope="col">"Limits"</th>
-                        <th scope="col">"Issued"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">
-                            <span class="visually-hidden">"Actions"</span>
-                        </th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableWrap>
+        <DataTable label="API keys" columns=vec![Column::Shown("Name"), Column::Shown("Id"), Column::Shown("Scopes"), Column::Shown("Limits"), Column::Shown("Issued"), Column::Shown("Status"), Column::Hidden("Actions")]>
+                {rows}
+            </DataTable>
         <p class="field-hint">
             "Revoking and approving need the current code from your authenticator app. " {hint}
         </p>

@@ -11,8 +11,8 @@ use crate::components::audit_filter::AuditFilterForm;
 use crate::components::audit_table::AuditTable;
 use crate::components::chain_status::ChainStatusPanel;
 use crate::components::export_form::ExportForm;
-use crate::components::feedback::{ErrorNotice, Forbidden, Loading};
-use crate::components::guard::RequireSignIn;
+use crate::components::feedback::{ErrorNotice, Loading};
+use crate::components::page::RequirePermission;
 use crate::error::{ConsoleError, ErrorCode};
 use crate::model::{AuditQuery, AuditResults};
 
@@ -24,8 +24,8 @@ pub fn AuditPage() -> impl IntoView {
     let results = Resource::new(move || query.get(), audit_search);
     view! {
         <Title text="Audit log · Coffer" />
-        <RequireSignIn let:me>
-            {if me.can("audit.read") {
+        <RequirePermission permission="audit.read" let:me>
+            {
                 let step_up = me.step_up_until;
                 view! {
                     <div class="page-header">
@@ -48,11 +48,8 @@ pub fn AuditPage() -> impl IntoView {
                     </Transition>
                     {move || view! { <ExportForm query=query.get() step_up_until=step_up /> }}
                 }
-                    .into_any()
-            } else {
-                view! { <Forbidden /> }.into_any()
-            }}
-        </RequireSignIn>
+            }
+        </RequirePermission>
     }
 }
 

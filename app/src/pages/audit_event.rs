@@ -6,9 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::audit::audit_event;
-use crate::components::feedback::{ErrorNotice, Forbidden, Loading};
 use crate::components::format::{badge, full_time, words};
-use crate::components::guard::RequireSignIn;
+use crate::components::page::{Loaded, RequirePermission};
 use crate::error::{ConsoleError, ErrorCode};
 use crate::model::AuditEventDetail;
 
@@ -31,23 +30,13 @@ pub fn AuditEventPage() -> impl IntoView {
     );
     view! {
         <Title text="Audit event · Coffer" />
-        <RequireSignIn let:me>
-            {if me.can("audit.read") {
+        <RequirePermission permission="audit.read" let:_me>
+            {
                 view! {
-                    <Transition fallback=Loading>
-                        {move || Suspend::new(async move {
-                            match event.await {
-                                Ok(event) => view! { <EventDetail event /> }.into_any(),
-                                Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                            }
-                        })}
-                    </Transition>
+                    <Loaded data=event let:event> <EventDetail event /> </Loaded>
                 }
-                    .into_any()
-            } else {
-                view! { <Forbidden /> }.into_any()
-            }}
-        </RequireSignIn>
+            }
+        </RequirePermission>
     }
 }
 

@@ -7,10 +7,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::audit::{ReviewFlag, audit_flags};
-use crate::components::feedback::{EmptyState, ErrorNotice, Forbidden, Loading};
+use crate::components::feedback::{EmptyState, ErrorNotice};
 use crate::components::flag_card::FlagCard;
 use crate::components::form::{FormSuccess, action_error, action_ok, success_count};
-use crate::components::guard::RequireSignIn;
+use crate::components::page::{Loaded, RequirePermission};
 use crate::error::ConsoleError;
 use crate::model::{OpenDay, ReviewQueue};
 
@@ -38,8 +38,8 @@ pub fn ReviewPage() -> impl IntoView {
     let error = action_error(review);
     view! {
         <Title text="Daily review · Coffer" />
-        <RequireSignIn let:me>
-            {if me.can("audit.read") {
+        <RequirePermission permission="audit.read" let:_me>
+            {
                 view! {
                     <nav class="breadcrumbs" aria-label="Breadcrumb">
                         <a href="/console/audit">"Audit log"</a>
@@ -60,20 +60,10 @@ pub fn ReviewPage() -> impl IntoView {
                         let unmatched = error.get().filter(|_| last.with(Option::is_none));
                         unmatched.map(|error| view! { <ErrorNotice error /> })
                     }}
-                    <Transition fallback=Loading>
-                        {move || Suspend::new(async move {
-                            match queue.await {
-                                Ok(queue) => view! { <Queue queue review last error /> }.into_any(),
-                                Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                            }
-                        })}
-                    </Transition>
+                    <Loaded data=queue let:queue> <Queue queue review last error /> </Loaded>
                 }
-                    .into_any()
-            } else {
-                view! { <Forbidden /> }.into_any()
-            }}
-        </RequireSignIn>
+            }
+        </RequirePermission>
     }
 }
 

@@ -5,14 +5,14 @@
 
 use leptos::prelude::*;
 
-use crate::components::data_table::TableWrap;
+use crate::components::data_table::{Column, DataTable};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::lifecycle::expiry_overview;
-use crate::components::feedback::{EmptyState, ErrorNotice, Forbidden, Loading};
+use crate::components::feedback::EmptyState;
 use crate::components::format::{badge, short_time, words};
-use crate::components::guard::RequireSignIn;
+use crate::components::page::{Loaded, RequirePermission};
 use crate::model::{BucketView, ExpiryDashboard, ExpiryQuery, ExpiryRow, LifecycleRunView};
 
 const PATH: &str = "/console/expiry";
@@ -32,8 +32,8 @@ pub fn ExpiryPage() -> impl IntoView {
     let data = Resource::new(move || query.get(), expiry_overview);
     view! {
         <Title text="Expiring cards · Coffer" />
-        <RequireSignIn let:me>
-            {if me.can("payment_methods.read") {
+        <RequirePermission permission="payment_methods.read" let:_me>
+            {
                 view! {
                     <div class="page-header">
                         <h1>"Expiring cards"</h1>
@@ -42,20 +42,10 @@ pub fn ExpiryPage() -> impl IntoView {
                              re-verification link from the card's page before it stops working."
                         </p>
                     </div>
-                    <Transition fallback=Loading>
-                        {move || Suspend::new(async move {
-                            match data.await {
-                                Ok(d) => view! { <Dashboard d /> }.into_any(),
-                                Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                            }
-                        })}
-                    </Transition>
+                    <Loaded data=data let:d> <Dashboard d /> </Loaded>
                 }
-                    .into_any()
-            } else {
-                view! { <Forbidden /> }.into_any()
-            }}
-        </RequireSignIn>
+            }
+        </RequirePermission>
     }
 }
 
@@ -229,20 +219,9 @@ fn ExpiryTable(rows: Vec<ExpiryRow>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <TableWrap label="Expiring cards">
-            <table class="table" data-testid="expiry-table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Card"</th>
-                        <th scope="col">"Customer"</th>
-                        <th scope="col">"Expires"</th>
-                        <th scope="col">"Channel"</th>
-                        <th scope="col">"Status"</th>
-                    </tr>
-                </thead>
-                <tbody>{body}</tbody>
-            </table>
-        </TableWrap>
+        <DataTable label="Expiring cards" testid="expiry-table" columns=vec![Column::Shown("Card"), Column::Shown("Customer"), Column::Shown("Expires"), Column::Shown("Channel"), Column::Shown("Status")]>
+                {body}
+            </DataTable>
     }
     .into_any()
 }

@@ -5,9 +5,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::methods::search;
-use crate::components::feedback::{ErrorNotice, Forbidden, Loading};
-use crate::components::guard::RequireSignIn;
+use crate::components::feedback::{ErrorNotice, Loading};
 use crate::components::methods_table::MethodsTable;
+use crate::components::page::RequirePermission;
 use crate::components::search_form::SearchForm;
 use crate::error::ConsoleError;
 use crate::model::SearchResults;
@@ -32,8 +32,8 @@ pub fn SearchPage() -> impl IntoView {
     );
     view! {
         <Title text="Search · Coffer" />
-        <RequireSignIn let:me>
-            {if me.can("payment_methods.read") {
+        <RequirePermission permission="payment_methods.read" let:_me>
+            {
                 view! {
                     <div class="page-header">
                         <h1>"Search payment methods"</h1>
@@ -45,11 +45,8 @@ pub fn SearchPage() -> impl IntoView {
                         {move || Suspend::new(async move { results_view(results.await) })}
                     </Transition>
                 }
-                    .into_any()
-            } else {
-                view! { <Forbidden /> }.into_any()
-            }}
-        </RequireSignIn>
+            }
+        </RequirePermission>
     }
 }
 

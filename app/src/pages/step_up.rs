@@ -6,8 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::admin::step_up_policy;
-use crate::components::feedback::{ErrorNotice, Forbidden, Loading};
-use crate::components::guard::RequireSignIn;
+use crate::components::page::{Loaded, RequirePermission};
 use crate::model::StepUpPolicyView;
 
 #[component]
@@ -15,8 +14,8 @@ pub fn StepUpPolicyPage() -> impl IntoView {
     let policy = Resource::new(|| (), |_| step_up_policy());
     view! {
         <Title text="Step-up policy · Coffer" />
-        <RequireSignIn let:me>
-            {if me.can("users.manage") {
+        <RequirePermission permission="users.manage" let:_me>
+            {
                 view! {
                     <div class="page-header">
                         <h1>"Customer step-up policy"</h1>
@@ -26,20 +25,10 @@ pub fn StepUpPolicyPage() -> impl IntoView {
                             "); a restart applies changes."
                         </p>
                     </div>
-                    <Transition fallback=Loading>
-                        {move || Suspend::new(async move {
-                            match policy.await {
-                                Ok(p) => view! { <PolicyCards p /> }.into_any(),
-                                Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                            }
-                        })}
-                    </Transition>
+                    <Loaded data=policy let:p> <PolicyCards p /> </Loaded>
                 }
-                    .into_any()
-            } else {
-                view! { <Forbidden /> }.into_any()
-            }}
-        </RequireSignIn>
+            }
+        </RequirePermission>
     }
 }
 

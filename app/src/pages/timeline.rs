@@ -8,9 +8,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::methods::customer_timeline;
-use crate::components::feedback::{EmptyState, ErrorNotice, Forbidden, Loading};
+use crate::components::feedback::{EmptyState, ErrorNotice, Loading};
 use crate::components::format::{badge, short_time, words};
-use crate::components::guard::RequireSignIn;
+use crate::components::page::RequirePermission;
 use crate::error::{ConsoleError, ErrorCode};
 use crate::model::{TIMELINE_SOURCES, TimelineItem, TimelineQuery, TimelineView};
 
@@ -31,19 +31,16 @@ pub fn TimelinePage() -> impl IntoView {
     );
     view! {
         <Title text=move || format!("Timeline of {} · Coffer", query.get().reference) />
-        <RequireSignIn let:me>
-            {if me.can("payment_methods.history") {
+        <RequirePermission permission="payment_methods.history" let:me>
+            {
                 let audit = me.can("audit.read");
                 view! {
                     <Transition fallback=Loading>
                         {move || Suspend::new(async move { page_view(page.await, audit) })}
                     </Transition>
                 }
-                    .into_any()
-            } else {
-                view! { <Forbidden /> }.into_any()
-            }}
-        </RequireSignIn>
+            }
+        </RequirePermission>
     }
 }
 

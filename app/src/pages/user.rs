@@ -8,10 +8,9 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::admin::{ResetMfa, ResetPassword, SetAccess, SetDisabled, get_user};
 use crate::components::account_forms::{AccessForm, DisableForm, ResetMfaForm, ResetPasswordForm};
-use crate::components::feedback::{ErrorNotice, Forbidden, Loading};
 use crate::components::form::success_count;
 use crate::components::format::{badge, maybe_time, role_name, short_time, words};
-use crate::components::guard::RequireSignIn;
+use crate::components::page::{Loaded, RequirePermission};
 use crate::model::UserSummary;
 
 /// The account's page.
@@ -43,15 +42,11 @@ pub fn UserPage() -> impl IntoView {
     );
     view! {
         <Title text="Staff account · Coffer" />
-        <RequireSignIn let:me>
-            {if me.can("users.manage") {
+        <RequirePermission permission="users.manage" let:me>
+            {
                 let step_up = me.step_up_until;
                 view! {
-                    <Transition fallback=Loading>
-                        {move || Suspend::new(async move {
-                            match user.await {
-                                Ok(user) => {
-                                    view! {
+                    <Loaded data=user let:user>
                                         <Summary user=user.clone() />
                                         <div class="grid">
                                             <AccessForm
@@ -73,19 +68,10 @@ pub fn UserPage() -> impl IntoView {
                                                 <ResetMfaForm user action=reset step_up_until=step_up />
                                             </div>
                                         </div>
-                                    }
-                                        .into_any()
-                                }
-                                Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                            }
-                        })}
-                    </Transition>
+                                    </Loaded>
                 }
-                    .into_any()
-            } else {
-                view! { <Forbidden /> }.into_any()
-            }}
-        </RequireSignIn>
+            }
+        </RequirePermission>
     }
 }
 

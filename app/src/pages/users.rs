@@ -3,18 +3,18 @@
 
 use leptos::prelude::*;
 
-use crate::components::data_table::TableWrap;
+use crate::components::data_table::{Column, DataTable};
 use leptos_meta::Title;
 
 use crate::api::admin::{CreateUser, list_users};
 use crate::components::code_field::CodeField;
-use crate::components::feedback::{EmptyState, ErrorNotice, Forbidden, Loading};
+use crate::components::feedback::EmptyState;
 use crate::components::form::{
     FormError, SubmitButton, TextField, action_error, field_error, reset_on_success, success_count,
 };
 use crate::components::format::{badge, maybe_time, role_name, words};
-use crate::components::guard::RequireSignIn;
 use crate::components::one_time_secret::OneTimeSecret;
+use crate::components::page::{Loaded, RequirePermission};
 use crate::model::{ROLES, UserSummary};
 
 /// The staff list and the form to add one.
@@ -25,8 +25,8 @@ pub fn UsersPage() -> impl IntoView {
     let users = Resource::new(move || created.get(), |_| list_users());
     view! {
         <Title text="Staff accounts · Coffer" />
-        <RequireSignIn let:me>
-            {if me.can("users.manage") {
+        <RequirePermission permission="users.manage" let:me>
+            {
                 view! {
                     <div class="page-header">
                         <h1>"Staff accounts"</h1>
@@ -37,22 +37,12 @@ pub fn UsersPage() -> impl IntoView {
                     </div>
                     <section class="card" aria-labelledby="users-heading">
                         <h2 id="users-heading">"Accounts"</h2>
-                        <Transition fallback=Loading>
-                            {move || Suspend::new(async move {
-                                match users.await {
-                                    Ok(users) => view! { <UsersTable users /> }.into_any(),
-                                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                                }
-                            })}
-                        </Transition>
+                        <Loaded data=users let:users> <UsersTable users /> </Loaded>
                     </section>
                     <AddUser create step_up_until=me.step_up_until />
                 }
-                    .into_any()
-            } else {
-                view! { <Forbidden /> }.into_any()
-            }}
-        </RequireSignIn>
+            }
+        </RequirePermission>
     }
 }
 
@@ -100,21 +90,9 @@ fn UsersTable(users: Vec<UserSummary>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <TableWrap label="Staff accounts">
-            <table class="table">
-                <thead>
-                    <tr>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Roles"</th>
-                        <th scope="col">"Reveal"</th>
-                        <th scope="col">"MFA"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Last active"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </TableWrap>
+        <DataTable label="Staff accounts" columns=vec![Column::Shown("Email"), Column::Shown("Roles"), Column::Shown("Reveal"), Column::Shown("MFA"), Column::Shown("Status"), Column::Shown("Last active")]>
+                {rows}
+            </DataTable>
     }
     .into_any()
 }

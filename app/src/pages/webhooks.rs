@@ -10,10 +10,10 @@ use crate::api::lifecycle::{
 };
 use crate::components::data_table::Column::{Hidden, Shown};
 use crate::components::data_table::DataTable;
-use crate::components::feedback::{EmptyState, ErrorNotice, Forbidden, Loading};
+use crate::components::feedback::EmptyState;
 use crate::components::form::{FormError, FormSuccess, action_error, action_ok, success_count};
 use crate::components::format::short_time;
-use crate::components::guard::RequireSignIn;
+use crate::components::page::{Loaded, RequirePermission};
 use crate::model::{DeadLetterView, WebhookEndpointView};
 
 /// The dead-letter page.
@@ -32,8 +32,8 @@ pub fn WebhooksPage() -> impl IntoView {
     let disable_error = action_error(disable);
     view! {
         <Title text="Webhooks · Coffer" />
-        <RequireSignIn let:me>
-            {if me.can("api_keys.manage") {
+        <RequirePermission permission="api_keys.manage" let:_me>
+            {
                 view! {
                     <div class="page-header">
                         <h1>"Webhooks"</h1>
@@ -45,14 +45,7 @@ pub fn WebhooksPage() -> impl IntoView {
                     </div>
                     <FormSuccess done=action_ok(disable) message="Disabled: no more events go to it." />
                     <FormError error=disable_error />
-                    <Transition fallback=Loading>
-                        {move || Suspend::new(async move {
-                            match endpoints.await {
-                                Ok(items) => view! { <EndpointTable items disable /> }.into_any(),
-                                Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                            }
-                        })}
-                    </Transition>
+                    <Loaded data=endpoints let:items> <EndpointTable items disable /> </Loaded>
                     <div class="page-header">
                         <h2>"Failed deliveries"</h2>
                         <p class="muted">
@@ -62,20 +55,10 @@ pub fn WebhooksPage() -> impl IntoView {
                     </div>
                     <FormSuccess done=action_ok(replay) message="Queued: it will be sent within seconds." />
                     <FormError error />
-                    <Transition fallback=Loading>
-                        {move || Suspend::new(async move {
-                            match list.await {
-                                Ok(items) => view! { <DeadTable items replay /> }.into_any(),
-                                Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                            }
-                        })}
-                    </Transition>
+                    <Loaded data=list let:items> <DeadTable items replay /> </Loaded>
                 }
-                    .into_any()
-            } else {
-                view! { <Forbidden /> }.into_any()
-            }}
-        </RequireSignIn>
+            }
+        </RequirePermission>
     }
 }
 
