@@ -111,6 +111,7 @@ pub async fn request_context(
     let started = Instant::now();
     let mut response = next.run(req).await;
     let elapsed = started.elapsed();
+    crate::api::error::ApiError::stamp(&mut response, &request_id);
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("request-id", value);
     }

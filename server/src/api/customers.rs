@@ -2,6 +2,7 @@
 
 use super::error::ApiError;
 use super::extract::{Client, Ctx};
+use super::grant::{Target, grant};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -20,24 +21,15 @@ pub async fn create_enrollment(
     Client(actor): Client,
     Path(customer): Path<String>,
 ) -> Result<Response, ApiError> {
-    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
-    let customer = CustomerRef::parse(&customer).ok_or_else(|| {
-        ApiError::intake(IntakeError::invalid("customer")).with_request_id(&ctx.request_id)
-    })?;
-    let grant = state
-        .vault
-        .authorize::<CreateEnrolmentLink>(
-            &actor,
-            &ctx.origin,
-            Some(("customer", customer.as_str())),
-        )
-        .await
-        .map_err(fail)?;
+    let customer = CustomerRef::parse(&customer)
+        .ok_or_else(|| ApiError::intake(IntakeError::invalid("customer")))?;
+    let grant =
+        grant::<CreateEnrolmentLink>(&state, &ctx, &actor, Target::Customer(customer.as_str()))
+            .await?;
     let link = state
         .vault
         .issue_enrolment_link(&grant, customer.as_str(), &ctx.origin)
-        .await
-        .map_err(fail)?;
+        .await?;
     let body = json!({
         "object": "mfa_enrollment_link",
         "customer": customer.as_str(),

@@ -2,7 +2,9 @@
 //! message, request_id}}`. 5xx answers carry an incident id; the detail goes to the log only.
 
 use axum::Json;
+use axum::body::Body;
 use axum::http::StatusCode;
+use axum::http::header::CONTENT_LENGTH;
 use axum::response::{IntoResponse, Response};
 use coffer_vault::VaultError;
 use coffer_vault::intake::{IntakeError, IntakeErrorKind};
@@ -105,20 +107,60 @@ impl ApiError {
     }
 
     /// An internal failure: logged in full with an incident id, answered without detail.
-    pub fn internal(source: &dyn std::error::Error, request_id: &str) -> Self {
+    pub fn internal(source: &dyn std::error::Error) -> Self {
         let incident = coffer_vault::token::random_id("inc");
-        tracing::error!(incident = %incident, request_id = %request_id, error = %error_chain(source), "request failed");
+        tracing::error!(incident = %incident, error = %error_chain(source), "request failed");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "api_error",
             "internal_error",
-            format!("Coffer could not complete the request. Incident {incident}. It is safe to retry with the same Idempotency-Key."),
+            format!(
+                "Coffer could not complete the request. Incident {incident}. It is safe to retry with the same Idempotency-Key."
+            ),
         )
-        .with_request_id(request_id)
     }
 
+    /// [`From<VaultError>`] with the request id already set: for a body that is stored (an
+    /// idempotent replay) before the request-context layer would stamp it.
     pub fn from_vault(e: VaultError, request_id: &str) -> Self {
-        let err = match e {
+        Self::from(e).with_request_id(request_id)
+    }
+
+    /// This error's JSON body.
+    pub fn body(&self) -> serde_json::Value {
+        json!({ "error": {
+            "type": self.kind,
+            "code": self.code,
+            "param": self.param,
+            "message": self.message,
+            "request_id": self.request_id,
+        }})
+    }
+
+    /// Writes the request id into an error answer made without one (a handler's `?`): the
+    /// request-context layer calls this on every answer, so no handler has to thread the id.
+    pub fn stamp(response: &mut Response, request_id: &str) {
+        if let Some(Unstamped(err)) = response.extensions_mut().remove::<Unstamped>() {
+            if err.status.is_server_error() {
+                // Ties the incident id (in the message, logged with the detail) to the request.
+                tracing::error!(request_id = %request_id, answer = %err.message, "request failed");
+            }
+            let body = err.with_request_id(request_id).body().to_string();
+            response.headers_mut().remove(CONTENT_LENGTH);
+            *response.body_mut() = Body::from(body);
+        }
+    }
+}
+
+/// An error answer whose body still lacks the request id (see [`ApiError::stamp`]).
+#[derive(Clone)]
+struct Unstamped(ApiError);
+
+impl From<VaultError> for ApiError {
+    /// The vault's errors as the API answers them; anything unexpected is logged with an
+    /// incident id (the request log line carries both ids) and answered without detail.
+    fn from(e: VaultError) -> Self {
+        match e {
             VaultError::Invalid(i) => Self::intake(i),
             VaultError::Unauthenticated => Self::unauthenticated(),
             VaultError::Denied(d) => Self::new(
@@ -153,9 +195,8 @@ impl ApiError {
                 "The use named in `use` is not approved: the customer has not completed the step-up.",
             )
             .with_param("use"),
-            other => return Self::internal(&other, request_id),
-        };
-        err.with_request_id(request_id)
+            other => Self::internal(&other),
+        }
     }
 }
 
@@ -172,20 +213,16 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": {
-            "type": self.kind,
-            "code": self.code,
-            "param": self.param,
-            "message": self.message,
-            "request_id": self.request_id,
-        }});
-        let mut response = (self.status, Json(body)).into_response();
+        let mut response = (self.status, Json(self.body())).into_response();
         if let Some(secs) = self.retry_after
             && let Ok(value) = axum::http::HeaderValue::from_str(&secs.to_string())
         {
             response
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        if self.request_id.is_none() {
+            response.extensions_mut().insert(Unstamped(self));
         }
         response
     }

@@ -52,7 +52,7 @@ impl FromRequestParts<AppState> for Client {
         state
             .auth_failures
             .peek(address)
-            .map_err(|wait| ApiError::rate_limited(wait).with_request_id(&ctx.request_id))?;
+            .map_err(ApiError::rate_limited)?;
         let presented = parts
             .headers
             .get(AUTHORIZATION)
@@ -69,13 +69,13 @@ impl FromRequestParts<AppState> for Client {
                 if matches!(e, coffer_vault::VaultError::Unauthenticated) {
                     let _ = state.auth_failures.check(address);
                 }
-                return Err(ApiError::from_vault(e, &ctx.request_id));
+                return Err(e.into());
             }
         };
         state
             .rate_limiter
             .check(actor.id())
-            .map_err(|wait| ApiError::rate_limited(wait).with_request_id(&ctx.request_id))?;
+            .map_err(ApiError::rate_limited)?;
         Ok(Client(actor))
     }
 }
@@ -94,19 +94,13 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(';').next())
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-        let request_id = req
-            .extensions()
-            .get::<Ctx>()
-            .map(|c| c.request_id.clone())
-            .unwrap_or_default();
         if !json {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "invalid_request_error",
                 "unsupported_media_type",
                 "Send the request body as JSON with `Content-Type: application/json`.",
-            )
-            .with_request_id(&request_id));
+            ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -124,7 +118,6 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                     "Could not read the request body.",
                 )
             }
-            .with_request_id(&request_id)
         })?;
         Ok(JsonBody(bytes))
     }

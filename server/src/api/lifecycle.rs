@@ -2,10 +2,10 @@
 //! wallet for rapid checkout, and their default method.
 
 use super::error::ApiError;
-use super::extract::{Client, Ctx};
+use super::extract::{Client, Ctx, JsonBody};
+use super::grant::{Target, grant};
 use crate::state::AppState;
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -14,12 +14,10 @@ use coffer_vault::intake::{CustomerRef, IntakeError};
 use serde_json::{Value, json};
 
 /// The customer reference from the path, checked before it reaches an audit row.
-fn checked_customer(customer: &str, ctx: &Ctx) -> Result<String, ApiError> {
+fn checked_customer(customer: &str) -> Result<String, ApiError> {
     CustomerRef::parse(customer)
         .map(|c| c.as_str().to_owned())
-        .ok_or_else(|| {
-            ApiError::intake(IntakeError::invalid("customer")).with_request_id(&ctx.request_id)
-        })
+        .ok_or_else(|| ApiError::intake(IntakeError::invalid("customer")))
 }
 
 /// `POST /api/v1/payment_methods/{id}/reverifications` — scope `payment_methods:write`; audit
@@ -31,21 +29,12 @@ pub async fn create_reverification(
     Client(actor): Client,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
-    let grant = state
-        .vault
-        .authorize::<IssueReverification>(
-            &actor,
-            &ctx.origin,
-            Some(("payment_method", super::token_param(&id))),
-        )
-        .await
-        .map_err(fail)?;
+    let grant =
+        grant::<IssueReverification>(&state, &ctx, &actor, Target::PaymentMethod(&id)).await?;
     let link = state
         .vault
         .issue_reverification(&grant, &id, &ctx.origin)
-        .await
-        .map_err(fail)?;
+        .await?;
     let body = json!({
         "object": "reverification_link",
         "payment_method": id,
@@ -63,18 +52,10 @@ pub async fn wallet(
     Client(actor): Client,
     Path(customer): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
-    let customer = checked_customer(&customer, &ctx)?;
-    let grant = state
-        .vault
-        .authorize::<ReadPaymentMethod>(&actor, &ctx.origin, Some(("customer", &customer)))
-        .await
-        .map_err(fail)?;
-    let methods = state
-        .vault
-        .wallet(&grant, &customer, &ctx.origin)
-        .await
-        .map_err(fail)?;
+    let customer = checked_customer(&customer)?;
+    let grant =
+        grant::<ReadPaymentMethod>(&state, &ctx, &actor, Target::Customer(&customer)).await?;
+    let methods = state.vault.wallet(&grant, &customer, &ctx.origin).await?;
     let data: Vec<Value> = methods
         .into_iter()
         .map(|m| {
@@ -93,27 +74,19 @@ pub async fn set_default(
     ctx: Ctx,
     Client(actor): Client,
     Path(customer): Path<String>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
-    let customer = checked_customer(&customer, &ctx)?;
-    let grant = state
-        .vault
-        .authorize::<SetDefaultPaymentMethod>(&actor, &ctx.origin, Some(("customer", &customer)))
-        .await
-        .map_err(fail)?;
+    let customer = checked_customer(&customer)?;
+    let grant =
+        grant::<SetDefaultPaymentMethod>(&state, &ctx, &actor, Target::Customer(&customer)).await?;
     let id = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|v| v["payment_method"].as_str().map(str::to_owned))
-        .ok_or_else(|| {
-            ApiError::intake(IntakeError::missing("payment_method"))
-                .with_request_id(&ctx.request_id)
-        })?;
+        .ok_or_else(|| ApiError::intake(IntakeError::missing("payment_method")))?;
     let view = state
         .vault
         .set_default_method(&grant, &customer, &id, &ctx.origin)
-        .await
-        .map_err(fail)?;
+        .await?;
     let mut v = serde_json::to_value(&view).unwrap_or_default();
     v["default"] = true.into();
     Ok(Json(v))

@@ -3,35 +3,15 @@
 //! Scope `payment_methods:use` for all.
 
 use super::error::ApiError;
-use super::extract::{Client, Ctx};
+use super::extract::{Client, Ctx, JsonBody};
+use super::grant::{Target, grant};
 use crate::state::AppState;
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use coffer_vault::access::{Actor, Grant, UsePaymentMethod};
+use coffer_vault::access::UsePaymentMethod;
 use serde_json::json;
-
-async fn grant(
-    state: &AppState,
-    ctx: &Ctx,
-    actor: &Actor,
-    resource: (&'static str, &str),
-) -> Result<Grant<UsePaymentMethod>, ApiError> {
-    // Ids from the path reach the audit row only when well formed.
-    let (kind, id) = resource;
-    let id = match kind {
-        "payment_method" => super::token_param(id),
-        _ => super::id_param(id, "mdt_", "mdt_malformed"),
-    };
-    let resource = (kind, id);
-    state
-        .vault
-        .authorize::<UsePaymentMethod>(actor, &ctx.origin, Some(resource))
-        .await
-        .map_err(|e| ApiError::from_vault(e, &ctx.request_id))
-}
 
 /// `POST /api/v1/payment_methods/{id}/mandates` (`reference`, optional `max_amount`, and the
 /// first use's `amount`, `currency`, `order_reference`, `channel`). Audit `mandate.create`
@@ -42,14 +22,13 @@ pub async fn create(
     ctx: Ctx,
     Client(actor): Client,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let grant = grant(&state, &ctx, &actor, ("payment_method", &id)).await?;
+    let grant = grant::<UsePaymentMethod>(&state, &ctx, &actor, Target::PaymentMethod(&id)).await?;
     let (mandate, first) = state
         .vault
         .create_mandate(&grant, &id, &body, &ctx.origin)
-        .await
-        .map_err(|e| ApiError::from_vault(e, &ctx.request_id))?;
+        .await?;
     let mut body = serde_json::to_value(&mandate).unwrap_or_default();
     body["initial_use_detail"] = serde_json::to_value(&first).unwrap_or_default();
     Ok((StatusCode::CREATED, Json(body)).into_response())
@@ -62,12 +41,8 @@ pub async fn get(
     Client(actor): Client,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let grant = grant(&state, &ctx, &actor, ("mandate", &id)).await?;
-    let m = state
-        .vault
-        .get_mandate(&grant, &id, &ctx.origin)
-        .await
-        .map_err(|e| ApiError::from_vault(e, &ctx.request_id))?;
+    let grant = grant::<UsePaymentMethod>(&state, &ctx, &actor, Target::Mandate(&id)).await?;
+    let m = state.vault.get_mandate(&grant, &id, &ctx.origin).await?;
     Ok(Json(m).into_response())
 }
 
@@ -77,14 +52,13 @@ pub async fn confirm(
     ctx: Ctx,
     Client(actor): Client,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let grant = grant(&state, &ctx, &actor, ("mandate", &id)).await?;
+    let grant = grant::<UsePaymentMethod>(&state, &ctx, &actor, Target::Mandate(&id)).await?;
     let m = state
         .vault
         .confirm_mandate(&grant, &id, &body, &ctx.origin)
-        .await
-        .map_err(|e| ApiError::from_vault(e, &ctx.request_id))?;
+        .await?;
     Ok(Json(m).into_response())
 }
 
@@ -96,14 +70,13 @@ pub async fn create_use(
     ctx: Ctx,
     Client(actor): Client,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let grant = grant(&state, &ctx, &actor, ("mandate", &id)).await?;
+    let grant = grant::<UsePaymentMethod>(&state, &ctx, &actor, Target::Mandate(&id)).await?;
     let (used, mandate) = state
         .vault
         .mandate_use(&grant, &id, &body, &ctx.origin)
-        .await
-        .map_err(|e| ApiError::from_vault(e, &ctx.request_id))?;
+        .await?;
     let mut body = serde_json::to_value(&used).unwrap_or_default();
     body["mandate"] = json!(mandate.id);
     body["initiator"] = json!("merchant");
@@ -118,11 +91,7 @@ pub async fn cancel(
     Client(actor): Client,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let grant = grant(&state, &ctx, &actor, ("mandate", &id)).await?;
-    let m = state
-        .vault
-        .cancel_mandate(&grant, &id, &ctx.origin)
-        .await
-        .map_err(|e| ApiError::from_vault(e, &ctx.request_id))?;
+    let grant = grant::<UsePaymentMethod>(&state, &ctx, &actor, Target::Mandate(&id)).await?;
+    let m = state.vault.cancel_mandate(&grant, &id, &ctx.origin).await?;
     Ok(Json(m).into_response())
 }

@@ -3,6 +3,7 @@
 mod customers;
 pub mod error;
 pub mod extract;
+mod grant;
 mod idempotency;
 mod lifecycle;
 mod mandates;

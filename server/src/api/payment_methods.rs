@@ -3,6 +3,7 @@
 
 use super::error::ApiError;
 use super::extract::{Client, Ctx, JsonBody};
+use super::grant::{Target, grant};
 use super::idempotency::{self, Claim};
 use crate::state::AppState;
 use axum::Json;
@@ -27,13 +28,8 @@ pub async fn create(
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
-    let grant = state
-        .vault
-        .authorize::<Tokenize>(&actor, &ctx.origin, None)
-        .await
-        .map_err(fail)?;
-    let key = idempotency::key(&headers).map_err(|e| e.with_request_id(&ctx.request_id))?;
+    let grant = grant::<Tokenize>(&state, &ctx, &actor, Target::Any).await?;
+    let key = idempotency::key(&headers)?;
     if let Some(key) = &key
         && let Claim::Replay(response) =
             idempotency::claim(&state, &ctx, &actor, key, &body).await?
@@ -50,8 +46,8 @@ pub async fn create(
             (status, serde_json::to_value(&t.view).unwrap_or_default())
         }
         Err(e) => {
-            let err = fail(e);
-            let value = serde_json::to_value(error_body(&err)).unwrap_or_default();
+            let err = ApiError::from_vault(e, &ctx.request_id);
+            let value = err.body();
             (err.status, value)
         }
     };
@@ -59,10 +55,6 @@ pub async fn create(
         idempotency::finish(&state, &ctx, &actor, key, status, &value.to_string()).await?;
     }
     Ok((status, Json(value)).into_response())
-}
-
-fn error_body(e: &ApiError) -> serde_json::Value {
-    json!({ "error": { "type": e.kind, "code": e.code, "param": e.param, "message": e.message, "request_id": e.request_id } })
 }
 
 /// `POST /api/v1/payment_methods/validate` — scope `payment_methods:write`; audit
@@ -74,21 +66,12 @@ pub async fn validate(
     Client(actor): Client,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
     state
         .validate_limiter
         .check(actor.id())
-        .map_err(|wait| ApiError::rate_limited(wait).with_request_id(&ctx.request_id))?;
-    let grant = state
-        .vault
-        .authorize::<Validate>(&actor, &ctx.origin, None)
-        .await
-        .map_err(fail)?;
-    let view = state
-        .vault
-        .validate(&grant, &body, &ctx.origin)
-        .await
-        .map_err(fail)?;
+        .map_err(ApiError::rate_limited)?;
+    let grant = grant::<Validate>(&state, &ctx, &actor, Target::Any).await?;
+    let view = state.vault.validate(&grant, &body, &ctx.origin).await?;
     Ok(Json(view).into_response())
 }
 
@@ -99,18 +82,9 @@ pub async fn get(
     Client(actor): Client,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
     let id = super::token_param(&id);
-    let grant = state
-        .vault
-        .authorize::<ReadPaymentMethod>(&actor, &ctx.origin, Some(("payment_method", id)))
-        .await
-        .map_err(fail)?;
-    let view = state
-        .vault
-        .get(&grant, id, &ctx.origin)
-        .await
-        .map_err(fail)?;
+    let grant = grant::<ReadPaymentMethod>(&state, &ctx, &actor, Target::PaymentMethod(id)).await?;
+    let view = state.vault.get(&grant, id, &ctx.origin).await?;
     Ok(Json(view).into_response())
 }
 
@@ -130,18 +104,12 @@ pub async fn list(
     Path(customer): Path<String>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
-    let Query(query) = query.map_err(|_| {
-        ApiError::intake(IntakeError::invalid("query")).with_request_id(&ctx.request_id)
-    })?;
-    let customer = coffer_vault::intake::CustomerRef::parse(&customer).ok_or_else(|| {
-        ApiError::intake(IntakeError::invalid("customer")).with_request_id(&ctx.request_id)
-    })?;
-    let grant = state
-        .vault
-        .authorize::<ReadPaymentMethod>(&actor, &ctx.origin, Some(("customer", customer.as_str())))
-        .await
-        .map_err(fail)?;
+    let Query(query) = query.map_err(|_| ApiError::intake(IntakeError::invalid("query")))?;
+    let customer = coffer_vault::intake::CustomerRef::parse(&customer)
+        .ok_or_else(|| ApiError::intake(IntakeError::invalid("customer")))?;
+    let grant =
+        grant::<ReadPaymentMethod>(&state, &ctx, &actor, Target::Customer(customer.as_str()))
+            .await?;
     let page = state
         .vault
         .list_for_customer(
@@ -151,8 +119,7 @@ pub async fn list(
             query.limit.unwrap_or(10),
             &ctx.origin,
         )
-        .await
-        .map_err(fail)?;
+        .await?;
     let url = format!("/api/v1/customers/{}/payment_methods", customer.as_str());
     Ok(
         Json(json!({ "object": "list", "url": url, "has_more": page.has_more, "data": page.data }))
@@ -168,18 +135,10 @@ pub async fn delete(
     Client(actor): Client,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
     let id = super::token_param(&id);
-    let grant = state
-        .vault
-        .authorize::<DeletePaymentMethod>(&actor, &ctx.origin, Some(("payment_method", id)))
-        .await
-        .map_err(fail)?;
-    let deleted = state
-        .vault
-        .delete(&grant, id, &ctx.origin)
-        .await
-        .map_err(fail)?;
+    let grant =
+        grant::<DeletePaymentMethod>(&state, &ctx, &actor, Target::PaymentMethod(id)).await?;
+    let deleted = state.vault.delete(&grant, id, &ctx.origin).await?;
     Ok(Json(deleted).into_response())
 }
 
@@ -203,23 +162,17 @@ pub async fn reveal(
     Path(id): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
     let id = super::token_param(&id);
-    let grant = state
-        .vault
-        .authorize::<RevealPaymentMethod>(&actor, &ctx.origin, Some(("payment_method", id)))
-        .await
-        .map_err(fail)?;
+    let grant =
+        grant::<RevealPaymentMethod>(&state, &ctx, &actor, Target::PaymentMethod(id)).await?;
     let de = &mut serde_json::Deserializer::from_slice(&body);
-    let parsed: RevealBody = serde_path_to_error::deserialize(de).map_err(|e| {
-        ApiError::intake(IntakeError::from_serde(&e)).with_request_id(&ctx.request_id)
-    })?;
+    let parsed: RevealBody = serde_path_to_error::deserialize(de)
+        .map_err(|e| ApiError::intake(IntakeError::from_serde(&e)))?;
     let reason = parsed.reason.unwrap_or_default();
     let revealed = state
         .vault
         .reveal(&grant, id, &reason, parsed.use_id.as_deref(), &ctx.origin)
-        .await
-        .map_err(fail)?;
+        .await?;
     let mut response = (
         StatusCode::OK,
         [("content-type", "application/json")],

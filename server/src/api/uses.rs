@@ -4,6 +4,7 @@
 
 use super::error::ApiError;
 use super::extract::{Client, Ctx, JsonBody};
+use super::grant::{Target, grant};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -21,18 +22,12 @@ pub async fn create(
     Path(id): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
     let id = super::token_param(&id);
-    let grant = state
-        .vault
-        .authorize::<UsePaymentMethod>(&actor, &ctx.origin, Some(("payment_method", id)))
-        .await
-        .map_err(fail)?;
+    let grant = grant::<UsePaymentMethod>(&state, &ctx, &actor, Target::PaymentMethod(id)).await?;
     let view = state
         .vault
         .create_use(&grant, id, &body, &ctx.origin)
-        .await
-        .map_err(fail)?;
+        .await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
@@ -44,17 +39,12 @@ pub async fn get(
     Client(actor): Client,
     Path((id, use_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
     let id = super::token_param(&id);
-    let grant = state
-        .vault
-        .authorize::<ReadPaymentMethodUse>(&actor, &ctx.origin, Some(("payment_method", id)))
-        .await
-        .map_err(fail)?;
+    let grant =
+        grant::<ReadPaymentMethodUse>(&state, &ctx, &actor, Target::PaymentMethod(id)).await?;
     let view = state
         .vault
         .get_use(&grant, id, &use_id, &ctx.origin)
-        .await
-        .map_err(fail)?;
+        .await?;
     Ok(Json(view).into_response())
 }

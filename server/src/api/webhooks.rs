@@ -3,12 +3,13 @@
 
 use super::error::ApiError;
 use super::extract::{Client, Ctx, JsonBody};
+use super::grant::{Target, grant};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use coffer_vault::access::{Actor, Grant, ManageWebhookEndpoints, ManageWebhooks};
+use coffer_vault::access::{ManageWebhookEndpoints, ManageWebhooks};
 
 /// `POST /api/v1/webhook_endpoints` — scope `webhooks:manage`; audit `webhook_endpoint.create`.
 /// Body: `url`, optional `channel` (only uses on that channel). 201 with the endpoint and its
@@ -19,17 +20,11 @@ pub async fn create(
     Client(actor): Client,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let fail = |e| ApiError::from_vault(e, &ctx.request_id);
-    let grant = state
-        .vault
-        .authorize::<ManageWebhooks>(&actor, &ctx.origin, None)
-        .await
-        .map_err(fail)?;
+    let grant = grant::<ManageWebhooks>(&state, &ctx, &actor, Target::Any).await?;
     let registered = state
         .vault
         .register_webhook_endpoint(&grant, &body, &ctx.origin)
-        .await
-        .map_err(fail)?;
+        .await?;
     let mut value = serde_json::to_value(&registered.endpoint).unwrap_or_default();
     value["secret"] = serde_json::Value::String(registered.secret.to_string());
     let mut response = (StatusCode::CREATED, Json(value)).into_response();
@@ -40,25 +35,6 @@ pub async fn create(
     Ok(response)
 }
 
-async fn manage(
-    state: &AppState,
-    ctx: &Ctx,
-    actor: &Actor,
-    id: Option<&str>,
-) -> Result<Grant<ManageWebhookEndpoints>, ApiError> {
-    // An id from the path reaches the audit row only when well formed.
-    let id = id.map(|id| super::id_param(id, "we_", "we_malformed"));
-    state
-        .vault
-        .authorize::<ManageWebhookEndpoints>(
-            actor,
-            &ctx.origin,
-            id.map(|id| ("webhook_endpoint", id)),
-        )
-        .await
-        .map_err(|e| ApiError::from_vault(e, &ctx.request_id))
-}
-
 /// `GET /api/v1/webhook_endpoints` — scope `webhooks:manage`; audit `webhook_endpoint.list`.
 /// Every endpoint (enabled first) with who registered it and its pending and failed deliveries.
 pub async fn list(
@@ -66,12 +42,8 @@ pub async fn list(
     ctx: Ctx,
     Client(actor): Client,
 ) -> Result<Response, ApiError> {
-    let grant = manage(&state, &ctx, &actor, None).await?;
-    let data = state
-        .vault
-        .webhook_endpoints(&grant, &ctx.origin)
-        .await
-        .map_err(|e| ApiError::from_vault(e, &ctx.request_id))?;
+    let grant = grant::<ManageWebhookEndpoints>(&state, &ctx, &actor, Target::Any).await?;
+    let data = state.vault.webhook_endpoints(&grant, &ctx.origin).await?;
     Ok(Json(serde_json::json!({ "object": "list", "data": data })).into_response())
 }
 
@@ -84,11 +56,11 @@ pub async fn disable(
     Client(actor): Client,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let grant = manage(&state, &ctx, &actor, Some(&id)).await?;
+    let grant =
+        grant::<ManageWebhookEndpoints>(&state, &ctx, &actor, Target::WebhookEndpoint(&id)).await?;
     let endpoint = state
         .vault
         .disable_webhook_endpoint(&grant, &id, &ctx.origin)
-        .await
-        .map_err(|e| ApiError::from_vault(e, &ctx.request_id))?;
+        .await?;
     Ok(Json(endpoint).into_response())
 }

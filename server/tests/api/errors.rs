@@ -163,3 +163,48 @@ async fn unknown_ids_and_routes_are_404_without_echoing_the_path() {
             .all(|e| !format!("{e:?}").contains("4242424242424242"))
     );
 }
+
+/// Every error answer names the request it answers: the id in its body is the `request-id`
+/// header, whichever step refused it (the key check, the body check, the customer reference,
+/// the grant, the vault). Handlers do not pass the id along; the request-context layer writes it.
+#[tokio::test]
+async fn every_error_answer_carries_its_requests_id() {
+    let app = spawn_app().await;
+    let missing = "/api/v1/payment_methods/pm_doesnotexist000000000000";
+    let not_json = app
+        .client
+        .post(app.url("/api/v1/payment_methods"))
+        .bearer_auth(&app.admin_key)
+        .body("customer=c")
+        .send()
+        .await
+        .unwrap();
+    let answers = [
+        ("no key", app.get("", missing).await, 401),
+        ("not JSON", not_json, 415),
+        (
+            "bad customer",
+            app.get(&app.admin_key, "/api/v1/customers/a%20b/wallet")
+                .await,
+            400,
+        ),
+        (
+            "no scope",
+            app.post(
+                &app.agent_key,
+                &format!("{missing}/reveal"),
+                &json!({ "reason": "ticket 1" }),
+            )
+            .await,
+            403,
+        ),
+        ("unknown", app.get(&app.admin_key, missing).await, 404),
+    ];
+    for (what, res, status) in answers {
+        assert_eq!(res.status(), status, "{what}");
+        let header = res.headers()["request-id"].to_str().unwrap().to_owned();
+        assert!(header.starts_with("req_"), "{what}: {header}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["request_id"], header.as_str(), "{what}");
+    }
+}
