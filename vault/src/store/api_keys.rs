@@ -2,10 +2,11 @@
 //! approved them, and their optional expiry and IP allow-list.
 
 use super::StoreError;
+use sqlx::AnyConnection;
+use sqlx::FromRow;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 
-#[derive(Clone)]
+#[derive(Clone, sqlx::FromRow)]
 pub struct ApiKeyRow {
     pub id: String,
     /// The channel the key acts for (methods it stores belong to this channel).
@@ -39,19 +40,7 @@ const COLUMNS: &str = "id, name, secret_hash, scopes, created_at, revoked_at, cr
      approved_at, approved_by, expires_at, allowed_ips";
 
 fn from_row(row: &AnyRow) -> Result<ApiKeyRow, sqlx::Error> {
-    Ok(ApiKeyRow {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        secret_hash: row.try_get("secret_hash")?,
-        scopes: row.try_get("scopes")?,
-        created_at: row.try_get("created_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-        created_by: row.try_get("created_by")?,
-        approved_at: row.try_get("approved_at")?,
-        approved_by: row.try_get("approved_by")?,
-        expires_at: row.try_get("expires_at")?,
-        allowed_ips: row.try_get("allowed_ips")?,
-    })
+    ApiKeyRow::from_row(row)
 }
 
 pub async fn insert(conn: &mut AnyConnection, k: &ApiKeyRow) -> Result<(), StoreError> {

@@ -5,11 +5,12 @@
 
 use super::StoreError;
 use crate::audit::chain::{self, Hash};
+use sqlx::FromRow;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 /// One audit record with the PCI DSS 10.2.2 fields. Never holds a PAN or CVC.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, sqlx::FromRow)]
 pub struct AuditRow {
     pub id: String,
     pub occurred_at: i64,
@@ -166,22 +167,7 @@ async fn write_rows(conn: &mut AnyConnection, rows: &[StoredEvent]) -> Result<()
 }
 
 fn event_from_row(row: &AnyRow) -> Result<AuditRow, sqlx::Error> {
-    Ok(AuditRow {
-        id: row.try_get("id")?,
-        occurred_at: row.try_get("occurred_at")?,
-        actor_type: row.try_get("actor_type")?,
-        actor_id: row.try_get("actor_id")?,
-        action: row.try_get("action")?,
-        outcome: row.try_get("outcome")?,
-        resource_type: row.try_get("resource_type")?,
-        resource_id: row.try_get("resource_id")?,
-        origin_ip: row.try_get("origin_ip")?,
-        user_agent: row.try_get("user_agent")?,
-        channel: row.try_get("channel")?,
-        request_id: row.try_get("request_id")?,
-        reason: row.try_get("reason")?,
-        detail: row.try_get("detail")?,
-    })
+    AuditRow::from_row(row)
 }
 
 pub(crate) fn stored_from_row(row: &AnyRow) -> Result<StoredEvent, sqlx::Error> {

@@ -2,10 +2,11 @@
 //! once, with a note, by a compliance officer.
 
 use super::StoreError;
+use sqlx::FromRow;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct FlagRow {
     pub id: String,
     /// `YYYY-MM-DD`, UTC.
@@ -26,20 +27,7 @@ const COLUMNS: &str = "id, day, kind, subject, summary, event_count, first_seq, 
      raised_at, reviewed_at, reviewed_by, review_note";
 
 fn from_row(row: &AnyRow) -> Result<FlagRow, sqlx::Error> {
-    Ok(FlagRow {
-        id: row.try_get("id")?,
-        day: row.try_get("day")?,
-        kind: row.try_get("kind")?,
-        subject: row.try_get("subject")?,
-        summary: row.try_get("summary")?,
-        event_count: row.try_get("event_count")?,
-        first_seq: row.try_get("first_seq")?,
-        last_seq: row.try_get("last_seq")?,
-        raised_at: row.try_get("raised_at")?,
-        reviewed_at: row.try_get("reviewed_at")?,
-        reviewed_by: row.try_get("reviewed_by")?,
-        review_note: row.try_get("review_note")?,
-    })
+    FlagRow::from_row(row)
 }
 
 /// Inserts a flag unless the same (day, kind, subject) was already raised. Returns whether it

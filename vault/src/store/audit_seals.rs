@@ -1,12 +1,13 @@
 //! Signed checkpoints of the audit chain and the records of its archives (both append-only).
 
 use super::StoreError;
+use sqlx::AnyConnection;
+use sqlx::FromRow;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 
 /// The chain head at `seq`, signed in the HSM. Version 2 also signs the chain's start and the
 /// checkpoint before it, so checkpoints form a chain of their own.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CheckpointRow {
     pub seq: i64,
     pub hash: Vec<u8>,
@@ -26,7 +27,7 @@ pub struct CheckpointRow {
 const CHECKPOINT_COLUMNS: &str = "seq, hash, signed_at, key_id, signature, version, genesis_seq, prev_seq, prev_signature_sha256";
 
 /// A signed, compressed file of events that left the hot table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ArchiveRow {
     pub id: String,
     pub first_seq: i64,
@@ -66,17 +67,7 @@ pub async fn insert_checkpoint(
 }
 
 fn checkpoint_from_row(row: &AnyRow) -> Result<CheckpointRow, sqlx::Error> {
-    Ok(CheckpointRow {
-        seq: row.try_get("seq")?,
-        hash: row.try_get("hash")?,
-        signed_at: row.try_get("signed_at")?,
-        key_id: row.try_get("key_id")?,
-        signature: row.try_get("signature")?,
-        version: row.try_get("version")?,
-        genesis_seq: row.try_get("genesis_seq")?,
-        prev_seq: row.try_get("prev_seq")?,
-        prev_signature_sha256: row.try_get("prev_signature_sha256")?,
-    })
+    CheckpointRow::from_row(row)
 }
 
 /// Checkpoints after `after_seq`, oldest first.
@@ -134,22 +125,7 @@ pub async fn archives(conn: &mut AnyConnection) -> Result<Vec<ArchiveRow>, Store
     let sql = format!("SELECT {ARCHIVE_COLUMNS} FROM audit_archives ORDER BY last_seq");
     let rows = sqlx::query(&sql).fetch_all(conn).await?;
     rows.iter()
-        .map(|row| {
-            Ok(ArchiveRow {
-                id: row.try_get("id")?,
-                first_seq: row.try_get("first_seq")?,
-                last_seq: row.try_get("last_seq")?,
-                first_prev_hash: row.try_get("first_prev_hash")?,
-                last_hash: row.try_get("last_hash")?,
-                event_count: row.try_get("event_count")?,
-                first_at: row.try_get("first_at")?,
-                last_at: row.try_get("last_at")?,
-                file_name: row.try_get("file_name")?,
-                file_sha256: row.try_get("file_sha256")?,
-                signature: row.try_get("signature")?,
-                created_at: row.try_get("created_at")?,
-            })
-        })
+        .map(ArchiveRow::from_row)
         .collect::<Result<_, sqlx::Error>>()
         .map_err(StoreError::from)
 }

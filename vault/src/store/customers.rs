@@ -2,6 +2,7 @@
 //! uses of stored methods with their step-up state.
 
 use super::StoreError;
+use sqlx::FromRow;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -211,7 +212,7 @@ pub async fn set_step_up_always(
 }
 
 /// One link (or customer session) as stored: the id is the token's SHA-256.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LinkRow {
     pub id: String,
     pub customer: String,
@@ -254,17 +255,7 @@ pub async fn find_link(conn: &mut AnyConnection, id: &str) -> Result<Option<Link
     .fetch_optional(conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    Ok(Some(LinkRow {
-        id: row.try_get("id")?,
-        customer: row.try_get("customer")?,
-        purpose: row.try_get("purpose")?,
-        use_id: row.try_get("use_id")?,
-        ceremony: row.try_get("ceremony")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        used_at: row.try_get("used_at")?,
-        verified_at: row.try_get("verified_at")?,
-    }))
+    Ok(Some(LinkRow::from_row(&row)?))
 }
 
 /// Marks an open session proven by an existing factor.
@@ -321,7 +312,7 @@ pub async fn set_ceremony(
 }
 
 /// One use of a stored method.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UseRow {
     pub id: String,
     pub payment_method: String,
@@ -378,24 +369,7 @@ pub async fn find_use(conn: &mut AnyConnection, id: &str) -> Result<Option<UseRo
     .fetch_optional(conn)
     .await?;
     let Some(r) = row else { return Ok(None) };
-    Ok(Some(UseRow {
-        id: r.try_get("id")?,
-        payment_method: r.try_get("payment_method")?,
-        customer: r.try_get("customer")?,
-        amount: r.try_get("amount")?,
-        currency: r.try_get("currency")?,
-        order_ref: r.try_get("order_ref")?,
-        channel: r.try_get("channel")?,
-        client: r.try_get("client")?,
-        status: r.try_get("status")?,
-        step_up: r.try_get("step_up")?,
-        failure_code: r.try_get("failure_code")?,
-        factor_kind: r.try_get("factor_kind")?,
-        attempts: r.try_get("attempts")?,
-        expires_at: r.try_get("expires_at")?,
-        created_at: r.try_get("created_at")?,
-        decided_at: r.try_get("decided_at")?,
-    }))
+    Ok(Some(UseRow::from_row(&r)?))
 }
 
 /// Counts one attempt on an open challenge and returns the new count, or `None` if the

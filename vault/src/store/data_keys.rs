@@ -1,9 +1,9 @@
 //! The `data_keys` table: data keys wrapped under the HSM KEK, one row per version.
 
 use super::StoreError;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DataKeyRow {
     pub id: String,
     pub version: i64,
@@ -11,19 +11,6 @@ pub struct DataKeyRow {
     pub kek_label: String,
     pub state: String,
     pub created_at: i64,
-}
-
-impl DataKeyRow {
-    fn from_row(row: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(DataKeyRow {
-            id: row.try_get("id")?,
-            version: row.try_get("version")?,
-            wrapped: row.try_get("wrapped")?,
-            kek_label: row.try_get("kek_label")?,
-            state: row.try_get("state")?,
-            created_at: row.try_get("created_at")?,
-        })
-    }
 }
 
 pub async fn all(conn: &mut AnyConnection) -> Result<Vec<DataKeyRow>, StoreError> {

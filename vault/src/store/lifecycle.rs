@@ -4,7 +4,7 @@
 use super::StoreError;
 use super::payment_methods::{COLUMNS, PaymentMethodRow};
 use crate::lifecycle::LIVE_SQL;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow};
 
 /// Takes the lease `name` for `holder` until `until` if it is free (or already this holder's)
 /// at `now`. One statement, so two nodes cannot both win.
@@ -193,7 +193,7 @@ pub async fn update_expiry(
 }
 
 /// One recorded change of state.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct TransitionRow {
     pub payment_method: String,
     pub from_status: String,
@@ -237,21 +237,12 @@ pub async fn transitions_of(
     .await?;
     found
         .iter()
-        .map(|r| {
-            Ok(TransitionRow {
-                payment_method: r.try_get("payment_method")?,
-                from_status: r.try_get("from_status")?,
-                to_status: r.try_get("to_status")?,
-                reason: r.try_get("reason")?,
-                actor: r.try_get("actor")?,
-                at: r.try_get("at")?,
-            })
-        })
+        .map(|r| Ok(TransitionRow::from_row(r)?))
         .collect()
 }
 
 /// One expiry alert.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AlertRow {
     pub id: String,
     pub payment_method: String,
@@ -286,20 +277,7 @@ pub async fn insert_alert(
 }
 
 fn alert_rows(found: &[sqlx::any::AnyRow]) -> Result<Vec<AlertRow>, StoreError> {
-    found
-        .iter()
-        .map(|r| {
-            Ok(AlertRow {
-                id: r.try_get("id")?,
-                payment_method: r.try_get("payment_method")?,
-                lead_days: r.try_get("lead_days")?,
-                expires_month: r.try_get("expires_month")?,
-                fire_at: r.try_get("fire_at")?,
-                status: r.try_get("status")?,
-                reason: r.try_get("reason")?,
-            })
-        })
-        .collect()
+    found.iter().map(|r| Ok(AlertRow::from_row(r)?)).collect()
 }
 
 const ALERT_COLUMNS: &str = "id, payment_method, lead_days, expires_month, fire_at, status, reason";
@@ -362,7 +340,7 @@ pub async fn decide_alert(
 }
 
 /// One run of the lifecycle job.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RunRow {
     pub id: String,
     pub node: String,
@@ -397,17 +375,5 @@ pub async fn recent_runs(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Run
     .bind(limit)
     .fetch_all(conn)
     .await?;
-    found
-        .iter()
-        .map(|r| {
-            Ok(RunRow {
-                id: r.try_get("id")?,
-                node: r.try_get("node")?,
-                clock: r.try_get("clock")?,
-                started_at: r.try_get("started_at")?,
-                finished_at: r.try_get("finished_at")?,
-                counts: r.try_get("counts")?,
-            })
-        })
-        .collect()
+    found.iter().map(|r| Ok(RunRow::from_row(r)?)).collect()
 }

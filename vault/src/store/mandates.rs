@@ -1,10 +1,11 @@
 //! Stored-credential mandates and the merchant-initiated uses made under them.
 
 use super::StoreError;
+use sqlx::FromRow;
 use sqlx::{AnyConnection, Row};
 
 /// One mandate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct MandateRow {
     pub id: String,
     pub payment_method: String,
@@ -55,22 +56,7 @@ pub async fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<MandateRo
         .fetch_optional(conn)
         .await?;
     let Some(r) = row else { return Ok(None) };
-    Ok(Some(MandateRow {
-        id: r.try_get("id")?,
-        payment_method: r.try_get("payment_method")?,
-        customer: r.try_get("customer")?,
-        channel: r.try_get("channel")?,
-        client: r.try_get("client")?,
-        reference: r.try_get("reference")?,
-        currency: r.try_get("currency")?,
-        max_amount: r.try_get("max_amount")?,
-        initial_use: r.try_get("initial_use")?,
-        network_transaction_id: r.try_get("network_transaction_id")?,
-        status: r.try_get("status")?,
-        created_at: r.try_get("created_at")?,
-        activated_at: r.try_get("activated_at")?,
-        cancelled_at: r.try_get("cancelled_at")?,
-    }))
+    Ok(Some(MandateRow::from_row(&r)?))
 }
 
 /// Activates a pending mandate with the first authorisation's network transaction id.

@@ -3,10 +3,11 @@
 //! and end delivered or dead.
 
 use super::StoreError;
+use sqlx::FromRow;
 use sqlx::{AnyConnection, Row};
 
 /// One registered endpoint.
-#[derive(Clone)]
+#[derive(Clone, sqlx::FromRow)]
 pub struct EndpointRow {
     pub id: String,
     pub url: String,
@@ -57,16 +58,7 @@ pub async fn find_endpoint(
     .fetch_optional(conn)
     .await?;
     let Some(r) = row else { return Ok(None) };
-    Ok(Some(EndpointRow {
-        id: r.try_get("id")?,
-        url: r.try_get("url")?,
-        channel: r.try_get("channel")?,
-        client: r.try_get("client")?,
-        key_id: r.try_get("key_id")?,
-        nonce: r.try_get("nonce")?,
-        secret: r.try_get("secret")?,
-        created_at: r.try_get("created_at")?,
-    }))
+    Ok(Some(EndpointRow::from_row(&r)?))
 }
 
 /// What an event is about, for the customer's timeline.
@@ -117,7 +109,7 @@ pub async fn enqueue(
 }
 
 /// A delivery claimed for one try.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimedDelivery {
     pub id: String,
     pub endpoint_id: String,
@@ -147,15 +139,7 @@ pub async fn claim_due(
     .fetch_all(conn)
     .await?;
     rows.iter()
-        .map(|r| {
-            Ok(ClaimedDelivery {
-                id: r.try_get("id")?,
-                endpoint_id: r.try_get("endpoint_id")?,
-                event_id: r.try_get("event_id")?,
-                payload: r.try_get("payload")?,
-                attempts: r.try_get("attempts")?,
-            })
-        })
+        .map(|r| Ok(ClaimedDelivery::from_row(r)?))
         .collect()
 }
 
@@ -235,7 +219,7 @@ pub async fn replay(conn: &mut AnyConnection, id: &str, now: i64) -> Result<bool
 }
 
 /// An endpoint as operators see it: where it sends, who registered it, and its queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct EndpointSummaryRow {
     pub id: String,
     pub url: String,
@@ -267,18 +251,7 @@ pub async fn list_endpoints(
     .fetch_all(conn)
     .await?;
     rows.iter()
-        .map(|r| {
-            Ok(EndpointSummaryRow {
-                id: r.try_get("id")?,
-                url: r.try_get("url")?,
-                channel: r.try_get("channel")?,
-                client: r.try_get("client")?,
-                created_at: r.try_get("created_at")?,
-                disabled_at: r.try_get("disabled_at")?,
-                pending: r.try_get("pending")?,
-                dead: r.try_get("dead")?,
-            })
-        })
+        .map(|r| Ok(EndpointSummaryRow::from_row(r)?))
         .collect()
 }
 
