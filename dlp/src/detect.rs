@@ -43,17 +43,27 @@ pub fn contains_card_number(text: &str) -> bool {
 
 /// Whether any 12..=19 digit window of `run` (ASCII digits) is a plausible PAN.
 fn run_contains_pan(run: &[u8]) -> bool {
-    if run.len() < MIN_LEN {
-        return false;
-    }
-    (0..=run.len() - MIN_LEN).any(|start| {
-        (MIN_LEN..=MAX_LEN.min(run.len() - start)).any(|len| {
-            let window = run
-                .get(start..start + len)
-                .and_then(|w| std::str::from_utf8(w).ok())
-                .unwrap_or_default();
-            is_plausible_pan(window)
-        })
+    plausible_windows(run).next().is_some()
+}
+
+/// The (start, length) of every 12..=19 digit window of `run` (ASCII digits) that is a
+/// plausible PAN.
+pub(crate) fn plausible_windows(run: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let starts = if run.len() < MIN_LEN {
+        0..0
+    } else {
+        0..run.len() - MIN_LEN + 1
+    };
+    starts.flat_map(move |start| {
+        (MIN_LEN..=MAX_LEN.min(run.len() - start))
+            .filter(move |&len| {
+                let window = run
+                    .get(start..start + len)
+                    .and_then(|w| std::str::from_utf8(w).ok())
+                    .unwrap_or_default();
+                is_plausible_pan(window)
+            })
+            .map(move |len| (start, len))
     })
 }
 

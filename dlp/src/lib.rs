@@ -8,7 +8,9 @@ mod brand_table;
 pub mod calendar;
 pub mod detect;
 pub mod luhn;
+pub mod mask;
 
 pub use brand::Brand;
 pub use detect::contains_card_number;
 pub use luhn::{luhn_valid, with_check_digit};
+pub use mask::mask_card_numbers;

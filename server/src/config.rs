@@ -73,6 +73,26 @@ pub struct Config {
     pub guards: crate::guard_config::GuardConfig,
     /// SQLite's writer: `full` (default) or, for measurements only, `normal`.
     pub sqlite_synchronous: coffer_vault::Synchronous,
+    /// The private networks the relay may reach (`COFFER_RELAY_ALLOW_NETWORKS`, CIDRs; none by
+    /// default: a connection must name a public host).
+    pub relay: coffer_vault::relay::HostPolicy,
+}
+
+impl Config {
+    /// What the vault is opened with.
+    pub fn vault_config(&self) -> coffer_vault::VaultConfig {
+        coffer_vault::VaultConfig {
+            database_url: self.database_url.clone(),
+            max_connections: self.database_max_connections,
+            hsm: self.hsm.clone(),
+            customer: self.customer.clone(),
+            lifecycle: self.lifecycle.policy.clone(),
+            seal_limits: self.seal_limits,
+            audit: self.audit.settings(),
+            sqlite_synchronous: self.sqlite_synchronous,
+            relay: self.relay.clone(),
+        }
+    }
 }
 
 /// How console sessions behave.
@@ -224,6 +244,13 @@ pub fn load(
             Some(v) => coffer_vault::Synchronous::parse(&v).ok_or(ConfigError::Invalid(
                 "COFFER_SQLITE_SYNCHRONOUS (full or normal)",
             ))?,
+        },
+        relay: coffer_vault::relay::HostPolicy {
+            allowed_private: match env("COFFER_RELAY_ALLOW_NETWORKS") {
+                None => Vec::new(),
+                Some(v) => coffer_vault::net::parse_list(&v)
+                    .ok_or(ConfigError::Invalid("COFFER_RELAY_ALLOW_NETWORKS"))?,
+            },
         },
     })
 }

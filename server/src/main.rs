@@ -5,9 +5,9 @@ use coffer_server::cli::{
     ApiKeyCommand, AuditCommand, Cli, Command, DemoCommand, HsmCommand, KeysCommand, UserCommand,
 };
 use coffer_server::{config, startup, telemetry};
+use coffer_vault::Vault;
 use coffer_vault::access::{Actor, Role, Scope};
 use coffer_vault::keys::{AUDIT_SIGNING_KEY_LABEL, FINGERPRINT_KEY_LABEL, Hsm, KEK_LABEL};
-use coffer_vault::{Vault, VaultConfig};
 use secrecy::ExposeSecret;
 
 #[tokio::main]
@@ -31,16 +31,7 @@ async fn main() -> anyhow::Result<()> {
     let path = cli.config.clone().unwrap_or_else(|| "coffer.toml".into());
     let config = config::load(Some(&path), explicit, |k| std::env::var(k).ok())?;
     telemetry::init(config.log_format);
-    let vault_config = || VaultConfig {
-        database_url: config.database_url.clone(),
-        max_connections: config.database_max_connections,
-        hsm: config.hsm.clone(),
-        customer: config.customer.clone(),
-        lifecycle: config.lifecycle.policy.clone(),
-        seal_limits: config.seal_limits,
-        audit: config.audit.settings(),
-        sqlite_synchronous: config.sqlite_synchronous,
-    };
+    let vault_config = || config.vault_config();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let app = startup::Application::build(&config).await?;

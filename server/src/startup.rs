@@ -115,14 +115,8 @@ impl Application {
         }
         let vault = Arc::new(
             Vault::open(&VaultConfig {
-                database_url: config.database_url.clone(),
-                max_connections: config.database_max_connections,
-                hsm: config.hsm.clone(),
                 customer,
-                lifecycle: config.lifecycle.policy.clone(),
-                seal_limits: config.seal_limits,
-                audit: config.audit.settings(),
-                sqlite_synchronous: config.sqlite_synchronous,
+                ..config.vault_config()
             })
             .await?,
         );

@@ -48,6 +48,11 @@ pub enum VaultError {
     /// names sequence numbers only).
     #[error("the audit chain is broken: {0}")]
     AuditChain(String),
+    /// A forward reached no usable answer from its connection (the code says why: timeout,
+    /// unreachable or TLS, answer too large, unusable settings). The request may or may not
+    /// have arrived.
+    #[error("the connection failed: {0}")]
+    Upstream(&'static str),
     #[error("storage failure")]
     Store(#[from] StoreError),
     #[error("HSM failure")]

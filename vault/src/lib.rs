@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod lifecycle;
 pub mod net;
+pub mod relay;
 pub mod service;
 pub mod staff;
 /// Persistence. Private: every read and write goes through a `Vault` operation (and its `Grant`

@@ -1,5 +1,6 @@
 //! IP networks written as CIDR (`10.0.0.0/8`, `2001:db8::/32`, or a single address): API keys'
-//! allow-lists and the server's trusted proxies.
+//! allow-lists, the server's trusted proxies, and which addresses are this machine's or a private
+//! network's (never a destination for a webhook or a forward).
 
 use std::fmt;
 use std::net::IpAddr;
@@ -45,6 +46,45 @@ impl IpNet {
             v4 => v4,
         };
         ip.is_ipv4() == self.addr.is_ipv4() && self.network_bits(ip) == bits(self.addr)
+    }
+}
+
+/// Whether `ip` is this machine or a private network: loopback, RFC 1918, link-local (with the
+/// cloud metadata service), carrier-grade NAT, unique-local, unspecified, broadcast, `0.0.0.0/8`,
+/// or an IPv4-mapped IPv6 form of one of these.
+pub fn is_internal(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.octets()[0] == 0
+                || (v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]))
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_internal(IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// Whether `host` names this machine or a private network by its address (loopback, RFC 1918,
+/// link-local with the cloud metadata service, unique-local, unspecified) or as `localhost`.
+pub fn internal_host(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(d) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        url::Host::Ipv4(v4) => crate::net::is_internal((*v4).into()),
+        url::Host::Ipv6(v6) => crate::net::is_internal((*v6).into()),
     }
 }
 

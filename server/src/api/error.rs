@@ -195,6 +195,27 @@ impl From<VaultError> for ApiError {
                 "The use named in `use` is not approved: the customer has not completed the step-up.",
             )
             .with_param("use"),
+            VaultError::Upstream(code) => {
+                let (status, message) = match code {
+                    "upstream_timeout" => (
+                        StatusCode::GATEWAY_TIMEOUT,
+                        "The connection's destination did not answer within its timeout. The request may have arrived: check there before retrying.",
+                    ),
+                    "upstream_answer_too_large" => (
+                        StatusCode::BAD_GATEWAY,
+                        "The destination's answer was larger than 1 MiB and was not read.",
+                    ),
+                    "connection_unusable" => (
+                        StatusCode::BAD_GATEWAY,
+                        "The connection's settings could not be used; a security admin should check it.",
+                    ),
+                    _ => (
+                        StatusCode::BAD_GATEWAY,
+                        "Could not reach the connection's destination, or its TLS certificate was not trusted.",
+                    ),
+                };
+                Self::new(status, "api_error", code, message)
+            }
             other => Self::internal(&other),
         }
     }

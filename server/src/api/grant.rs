@@ -14,6 +14,7 @@ pub enum Target<'a> {
     PaymentMethod(&'a str),
     Mandate(&'a str),
     WebhookEndpoint(&'a str),
+    Connection(&'a str),
     /// A customer reference already parsed with `CustomerRef`.
     Customer(&'a str),
 }
@@ -29,6 +30,9 @@ impl<'a> Target<'a> {
                 "webhook_endpoint",
                 super::id_param(id, "we_", "we_malformed"),
             )),
+            Target::Connection(id) => {
+                Some(("connection", super::id_param(id, "conn_", "conn_malformed")))
+            }
             Target::Customer(customer) => Some(("customer", customer)),
         }
     }

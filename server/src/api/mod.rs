@@ -1,8 +1,10 @@
 //! The JSON API under `/api/v1`, shaped like Stripe's.
 
+mod connections;
 mod customers;
 pub mod error;
 pub mod extract;
+mod forward;
 mod grant;
 mod idempotency;
 mod lifecycle;
@@ -80,6 +82,15 @@ pub fn router() -> Router<AppState> {
             "/api/v1/webhook_endpoints/{id}",
             axum::routing::delete(webhooks::disable),
         )
+        .route(
+            "/api/v1/connections",
+            get(connections::list).post(connections::create),
+        )
+        .route(
+            "/api/v1/connections/{id}",
+            axum::routing::delete(connections::disable),
+        )
+        .route("/api/v1/forward", post(forward::forward))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/{*rest}", axum::routing::any(not_found))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -278,6 +278,7 @@ async fn the_service_role_on_postgresql_cannot_switch_the_guards_off() {
             seal_limits: Default::default(),
             audit: Default::default(),
             sqlite_synchronous: Default::default(),
+            relay: Default::default(),
         })
         .await
         .unwrap(),

@@ -209,6 +209,8 @@ pub async fn spawn_configured(change: impl FnOnce(&mut Config)) -> TestApp {
         seal_limits: Default::default(),
         guards: Default::default(),
         sqlite_synchronous: Default::default(),
+        // A connection must name a public host: the relay tests open 127.0.0.1 themselves.
+        relay: Default::default(),
     };
     change(&mut config);
     let app = Application::build(&config)

@@ -23,6 +23,7 @@ mod lifecycle;
 mod mandates;
 mod ops;
 mod page_integrity;
+mod relay;
 mod reveal;
 mod reverification;
 mod tokenize;

@@ -28,10 +28,15 @@ pub enum Scope {
     /// OMS-wide: reach every channel's methods, uses, mandates and endpoints (each such access
     /// audited as cross-channel). Issued by a security admin only with a second one's approval.
     AllChannels,
+    /// Send stored methods' details to a registered connection (the relay) without seeing them.
+    PaymentMethodsForward,
+    /// Register and disable the relay's connections. Issued only with a second security admin's
+    /// approval: with it and the forward scope, a key could send card data anywhere.
+    ConnectionsManage,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 9] = [
         Scope::PaymentMethodsRead,
         Scope::PaymentMethodsWrite,
         Scope::PaymentMethodsReveal,
@@ -39,6 +44,8 @@ impl Scope {
         Scope::CustomersMfa,
         Scope::WebhooksManage,
         Scope::AllChannels,
+        Scope::PaymentMethodsForward,
+        Scope::ConnectionsManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +57,8 @@ impl Scope {
             Scope::CustomersMfa => "customers:mfa",
             Scope::WebhooksManage => "webhooks:manage",
             Scope::AllChannels => "channels:all",
+            Scope::PaymentMethodsForward => "payment_methods:forward",
+            Scope::ConnectionsManage => "connections:manage",
         }
     }
 
@@ -60,7 +69,10 @@ impl Scope {
     /// Scopes that reach card data beyond a channel's own masked view: a key holding one is
     /// issued from the console only once a second security admin approves it.
     pub fn needs_second_approval(self) -> bool {
-        matches!(self, Scope::PaymentMethodsReveal | Scope::AllChannels)
+        matches!(
+            self,
+            Scope::PaymentMethodsReveal | Scope::AllChannels | Scope::ConnectionsManage
+        )
     }
 }
 
@@ -156,6 +168,12 @@ actions! {
     ManageWebhookEndpoints => "webhook_endpoint.manage", Some(S::WebhooksManage), Some(P::ApiKeysManage), false;
     /// Set a customer's default method.
     SetDefaultPaymentMethod => "payment_method.default_set", Some(S::PaymentMethodsWrite), None, false;
+    /// Register a relay connection (its credentials are never shown again).
+    CreateConnection => "connection.create", Some(S::ConnectionsManage), Some(P::ApiKeysManage), true;
+    /// List relay connections and disable one.
+    ManageConnections => "connection.manage", Some(S::ConnectionsManage), Some(P::ApiKeysManage), false;
+    /// Forward a request with stored methods' details substituted to a registered connection.
+    ForwardPaymentMethod => "payment_method.forward", Some(S::PaymentMethodsForward), None, false;
 }
 
 /// Proof that `actor` passed the check for action `A`. Only this module can make one.

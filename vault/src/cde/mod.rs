@@ -16,10 +16,11 @@ mod instrument;
 pub(crate) mod intake;
 pub(crate) mod keys;
 pub(crate) mod model;
+pub(crate) mod relay;
 pub(crate) mod seal;
 mod service;
 
 pub use service::{
-    CALL_CENTRE, COLLECT_LINK_MS, CollectPage, Page, ReverifyOutcome, ReverifyPage, ReverifyStatus,
-    Tokenized, WalletMethod,
+    CALL_CENTRE, COLLECT_LINK_MS, CollectPage, ForwardAnswer, Page, ReverifyOutcome, ReverifyPage,
+    ReverifyStatus, Tokenized, WalletMethod,
 };

@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod audit_log;
+mod connections;
 mod console;
 mod customer_mfa;
 mod expiry;
@@ -19,8 +20,8 @@ mod webhook_endpoints;
 mod webhooks;
 
 pub use crate::cde::{
-    CALL_CENTRE, COLLECT_LINK_MS, CollectPage, Page, ReverifyOutcome, ReverifyPage, ReverifyStatus,
-    Tokenized, WalletMethod,
+    CALL_CENTRE, COLLECT_LINK_MS, CollectPage, ForwardAnswer, Page, ReverifyOutcome, ReverifyPage,
+    ReverifyStatus, Tokenized, WalletMethod,
 };
 pub use crate::store::timeline::{
     Cursor as TimelineCursor, Event as TimelineEvent, Source as TimelineSource,
@@ -65,6 +66,8 @@ pub struct VaultConfig {
     pub audit: crate::audit::AuditSettings,
     /// When SQLite's writer makes a commit durable (`Full` unless measuring).
     pub sqlite_synchronous: crate::store::Synchronous,
+    /// Which private networks the relay may reach (none by default).
+    pub relay: crate::relay::HostPolicy,
 }
 
 /// Liveness of the two things the vault cannot work without.
@@ -84,6 +87,8 @@ pub struct Vault {
     pub(crate) audit: crate::audit::AuditSettings,
     /// The passkey relying party (`None` when the public URL has no domain name).
     pub(crate) webauthn: Option<webauthn_rs::Webauthn>,
+    /// Where the relay may connect.
+    pub(crate) relay: Arc<crate::relay::HostPolicy>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -122,6 +127,7 @@ impl Vault {
                 &config.customer.public_url,
                 &config.customer.merchant_name,
             ),
+            relay: Arc::new(config.relay.clone()),
         })
     }
 

@@ -96,40 +96,6 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
 }
 
-/// Whether `host` names this machine or a private network by its address (loopback, RFC 1918,
-/// link-local with the cloud metadata service, unique-local, unspecified) or as `localhost`.
-fn internal_host(host: &url::Host<&str>) -> bool {
-    use std::net::IpAddr;
-    let ip = match host {
-        url::Host::Domain(d) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            return d == "localhost" || d.ends_with(".localhost");
-        }
-        url::Host::Ipv4(v4) => IpAddr::V4(*v4),
-        url::Host::Ipv6(v6) => IpAddr::V6(*v6),
-    };
-    match ip {
-        IpAddr::V4(v4) => {
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.octets()[0] == 0
-                || (v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]))
-        }
-        IpAddr::V6(v6) => {
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| internal_host(&url::Host::Ipv4(v4)))
-        }
-    }
-}
-
 /// Checks an endpoint URL: HTTPS to a public host, unless `insecure` (development and tests).
 fn check_url(url: &str, insecure: bool) -> Result<(), IntakeError> {
     let well_formed = url.len() <= 2048
@@ -153,7 +119,7 @@ fn check_url(url: &str, insecure: bool) -> Result<(), IntakeError> {
     let Some(host) = parsed.host() else {
         return Err(IntakeError::invalid("url"));
     };
-    if !insecure && internal_host(&host) {
+    if !insecure && crate::net::internal_host(&host) {
         return Err(IntakeError::invalid_because(
             "url",
             "webhook URLs must name a public host, not a loopback or private address",

@@ -9,6 +9,7 @@ pub mod audit_seals;
 pub mod audit_search;
 mod batch;
 pub mod collections;
+pub mod connections;
 pub mod customers;
 pub mod data_keys;
 mod error;

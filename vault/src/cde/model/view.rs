@@ -164,6 +164,43 @@ impl RevealedBody {
         out
     }
 
+    /// One clear detail by the relay's placeholder name (`number`, `exp_month` as two digits,
+    /// `exp_year` as four, `name`, `iban`, `bic`, `routing_number`, `account_number`,
+    /// `account`); `None` if this method has no such detail.
+    pub(crate) fn field(&self, name: &str) -> Option<Zeroizing<String>> {
+        let payload = self.payload();
+        match (self.kind.as_str(), name) {
+            ("card", _) => {
+                let c = serde_json::from_slice::<secrets::Card>(payload).ok()?;
+                match name {
+                    "number" => Some(c.number),
+                    "exp_month" => Some(Zeroizing::new(format!("{:02}", c.exp_month))),
+                    "exp_year" => Some(Zeroizing::new(format!("{:04}", c.exp_year))),
+                    "name" => c.name,
+                    _ => None,
+                }
+            }
+            ("sepa_debit", "iban" | "bic") => {
+                let s = serde_json::from_slice::<secrets::Sepa>(payload).ok()?;
+                if name == "iban" { Some(s.iban) } else { s.bic }
+            }
+            ("us_bank_account", "routing_number" | "account_number") => {
+                let a = serde_json::from_slice::<secrets::Ach>(payload).ok()?;
+                Some(if name == "routing_number" {
+                    a.routing_number
+                } else {
+                    a.account_number
+                })
+            }
+            ("alipay", "account") => Some(
+                serde_json::from_slice::<secrets::Alipay>(payload)
+                    .ok()?
+                    .account,
+            ),
+            _ => None,
+        }
+    }
+
     pub(crate) fn build(id: &str, kind: &str, secret_payload: &[u8]) -> RevealedBody {
         let quoted_kind = Value::String(kind.to_owned()).to_string();
         let prefix = format!(

@@ -5,6 +5,7 @@ mod collect;
 mod delete;
 mod edit;
 mod fingerprints;
+mod forward;
 mod read;
 mod refresh;
 mod reveal;
@@ -13,6 +14,7 @@ mod tokenize;
 mod wallet;
 
 pub use collect::{CALL_CENTRE, COLLECT_LINK_MS, CollectPage};
+pub use forward::ForwardAnswer;
 pub use read::Page;
 pub use reverify::{ReverifyOutcome, ReverifyPage, ReverifyStatus};
 pub use tokenize::Tokenized;

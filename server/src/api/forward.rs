@@ -1,0 +1,34 @@
+//! `POST /api/v1/forward`: the relay. A channel sends a request to a registered connection with
+//! placeholders (`{{ pm_…:number }}`) that the vault fills; it gets the destination's answer back
+//! with card numbers masked, and never handles the details itself.
+
+use super::error::ApiError;
+use super::extract::{Client, Ctx, JsonBody};
+use super::grant::{Target, grant};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderValue;
+use axum::http::header::CACHE_CONTROL;
+use axum::response::{IntoResponse, Response};
+use coffer_vault::access::ForwardPaymentMethod;
+
+/// `POST /api/v1/forward` — scope `payment_methods:forward`; audit `payment_method.forward` per
+/// method (before sending) and `payment_method.forward_result`. Body: `connection`, `method`
+/// (default POST), `path`, optional `headers`, `content_type` (JSON or form), `body` (the
+/// template). 200 with `{status, content_type, body, latency_ms, …}`; 502/504 when the
+/// destination cannot be reached or does not answer in time.
+pub async fn forward(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Client(actor): Client,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let grant = grant::<ForwardPaymentMethod>(&state, &ctx, &actor, Target::Any).await?;
+    let answer = state.vault.forward(&grant, &body, &ctx.origin).await?;
+    let mut response = Json(answer).into_response();
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}

@@ -1,0 +1,360 @@
+//! Forward: the relay's one operation. A channel names a registered connection, a method and
+//! path it allows, and a body template; the vault fills the placeholders with stored methods'
+//! details, audits the forward (before anything is sent: no audit, no send), sends it, audits the
+//! answer (status, sizes, latency; never a body) and hands back the answer with any card number
+//! in it masked. The caller never sees a detail it did not already have.
+
+use crate::access::{Denied, ForwardPaymentMethod, Grant};
+use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::intake::IntakeError;
+use crate::cde::model::RevealedBody;
+use crate::cde::relay::send::{self, Outgoing};
+use crate::cde::relay::template::{Encoding, Template};
+use crate::cde::seal::{self, Sealed};
+use crate::error::VaultError;
+use crate::relay::connection::{Route, is_header_name, is_path, is_reserved_header};
+use crate::relay::destination::BaseUrl;
+use crate::service::{PM, Vault, grant_actor};
+use crate::store;
+use crate::store::connections::ConnectionRow;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+const CONNECTION: &str = "connection";
+/// The most headers a caller may add.
+const MAX_HEADERS: usize = 20;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ForwardBody {
+    connection: Option<String>,
+    method: Option<String>,
+    path: Option<String>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    content_type: Option<String>,
+    body: Option<String>,
+}
+
+/// A forward's answer: the destination's status, content type and body (card numbers masked).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ForwardAnswer {
+    pub id: String,
+    pub object: &'static str,
+    pub connection: String,
+    pub payment_methods: Vec<String>,
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: String,
+    pub latency_ms: u64,
+}
+
+/// A checked forward request (no card data yet: the template only names methods).
+struct Request<'a> {
+    connection: String,
+    method: reqwest::Method,
+    path: String,
+    headers: Vec<(String, Zeroizing<String>)>,
+    content_type: String,
+    encoding: Encoding,
+    template: Template<'a>,
+}
+
+fn parse(b: &ForwardBody) -> Result<Request<'_>, IntakeError> {
+    let connection = b
+        .connection
+        .clone()
+        .ok_or_else(|| IntakeError::missing("connection"))?;
+    let well_formed = connection.len() <= 64
+        && connection
+            .strip_prefix("conn_")
+            .is_some_and(|r| !r.is_empty() && r.bytes().all(|c| c.is_ascii_alphanumeric()));
+    if !well_formed {
+        return Err(IntakeError::invalid("connection"));
+    }
+    let method = b.method.as_deref().unwrap_or("POST").to_ascii_uppercase();
+    let method = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+        .contains(&method.as_str())
+        .then(|| reqwest::Method::from_bytes(method.as_bytes()).ok())
+        .flatten()
+        .ok_or_else(|| IntakeError::invalid("method"))?;
+    let path = b.path.clone().ok_or_else(|| IntakeError::missing("path"))?;
+    if !is_path(&path) {
+        return Err(IntakeError::invalid("path"));
+    }
+    if b.headers.len() > MAX_HEADERS {
+        return Err(IntakeError::invalid("headers"));
+    }
+    let mut headers = Vec::new();
+    for (name, value) in &b.headers {
+        let ok = is_header_name(name)
+            && !is_reserved_header(name)
+            && value.len() <= 1024
+            && !value.chars().any(char::is_control)
+            && !coffer_dlp::contains_card_number(value);
+        if !ok {
+            return Err(IntakeError::invalid("headers"));
+        }
+        headers.push((name.to_ascii_lowercase(), Zeroizing::new(value.clone())));
+    }
+    let content_type = b
+        .content_type
+        .clone()
+        .unwrap_or_else(|| "application/json".to_owned());
+    let encoding = Encoding::of(&content_type).ok_or_else(|| {
+        IntakeError::invalid_because(
+            "content_type",
+            "application/json (or +json) or application/x-www-form-urlencoded",
+        )
+    })?;
+    let template = Template::parse(b.body.as_deref().unwrap_or(""))?;
+    Ok(Request {
+        connection,
+        method,
+        path,
+        headers,
+        content_type,
+        encoding,
+        template,
+    })
+}
+
+impl Vault {
+    /// Forwards a request to a registered connection with stored methods' details filled in.
+    /// Scope `payment_methods:forward`. Audit: one `payment_method.forward` per method named,
+    /// committed before sending (if it cannot be written, nothing is sent), then
+    /// `payment_method.forward_result` on the connection with the status, bytes and latency
+    /// (or the failure's code). A method of another channel is answered as unknown, as
+    /// everywhere; a shredded one is refused.
+    pub async fn forward(
+        &self,
+        grant: &Grant<ForwardPaymentMethod>,
+        body: &[u8],
+        origin: &Origin,
+    ) -> Result<ForwardAnswer, VaultError> {
+        let actor = grant_actor(grant);
+        let de = &mut serde_json::Deserializer::from_slice(body);
+        let raw: ForwardBody =
+            serde_path_to_error::deserialize(de).map_err(|e| IntakeError::from_serde(&e))?;
+        let req = parse(&raw)?;
+        let refuse = |code: &'static str| {
+            AuditEvent::new(actor, "payment_method.forward", Outcome::Failure, origin)
+                .resource(CONNECTION, &req.connection)
+                .detail(serde_json::json!({ "code": code }))
+        };
+        let mut conn = self.store.reader().acquire().await?;
+        let row = store::connections::find_enabled(&mut conn, &req.connection).await?;
+        drop(conn);
+        let Some(row) = row else {
+            self.audit_alone(&refuse("connection_missing")).await?;
+            return Err(IntakeError::invalid_because(
+                "connection",
+                "no enabled connection has this id",
+            )
+            .into());
+        };
+        if let Some(keys) = &row.api_keys {
+            let keys: Vec<String> = serde_json::from_str(keys).unwrap_or_default();
+            if !keys.iter().any(|k| k == actor.id()) {
+                let event = AuditEvent::new(
+                    actor,
+                    "payment_method.forward",
+                    Outcome::Denied,
+                    origin,
+                )
+                .resource(CONNECTION, &row.id)
+                .detail(serde_json::json!({ "missing": "a connection that lists this API key" }));
+                self.audit_alone(&event).await?;
+                return Err(Denied {
+                    action: "payment_method.forward",
+                    required: "a connection that lists this API key",
+                    step_up: false,
+                }
+                .into());
+            }
+        }
+        let routes: Vec<Route> = serde_json::from_str(&row.routes).unwrap_or_default();
+        if !routes
+            .iter()
+            .any(|r| r.allows(req.method.as_str(), &req.path))
+        {
+            self.audit_alone(&refuse("route_not_allowed")).await?;
+            return Err(IntakeError::invalid_because(
+                "path",
+                "the connection does not allow this method and path",
+            )
+            .into());
+        }
+        let methods = req.template.methods();
+        let opened = self.open_for_forward(actor, &methods, origin).await?;
+        let filled = req.template.render(req.encoding, |m, field| {
+            opened.get(m).and_then(|b| b.field(field))
+        });
+        let Some(filled) = filled else {
+            self.audit_alone(&refuse("field_missing")).await?;
+            return Err(IntakeError::invalid_because(
+                "body",
+                "a placeholder names a detail its method does not have",
+            )
+            .into());
+        };
+        drop(opened);
+        let forward_id = crate::token::random_id("fwd");
+        let bytes_out = filled.len();
+        self.audit_forward(actor, &forward_id, &row, &req, &methods, origin)
+            .await?;
+        let outgoing = self.outgoing(&row, req, filled).await?;
+        let sent = send::send(&self.relay, outgoing).await;
+        let result = AuditEvent::new(
+            actor,
+            "payment_method.forward_result",
+            if sent.is_ok() {
+                Outcome::Success
+            } else {
+                Outcome::Failure
+            },
+            origin,
+        )
+        .resource(CONNECTION, &row.id);
+        let answer = match sent {
+            Ok(a) => a,
+            Err(e) => {
+                let event = result.detail(serde_json::json!({
+                    "forward": forward_id, "code": e.code(), "bytes_out": bytes_out,
+                }));
+                self.audit_alone(&event).await?;
+                return Err(VaultError::Upstream(e.code()));
+            }
+        };
+        let latency_ms = u64::try_from(answer.latency.as_millis()).unwrap_or(u64::MAX);
+        let event = result.detail(serde_json::json!({
+            "forward": forward_id, "status": answer.status, "bytes_out": bytes_out,
+            "bytes_in": answer.body.len(), "latency_ms": latency_ms,
+        }));
+        self.audit_alone(&event).await?;
+        let text = Zeroizing::new(String::from_utf8_lossy(&answer.body).into_owned());
+        Ok(ForwardAnswer {
+            id: forward_id,
+            object: "forward",
+            connection: row.id.clone(),
+            payment_methods: methods.iter().map(|m| (*m).to_owned()).collect(),
+            status: answer.status,
+            content_type: answer.content_type,
+            body: coffer_dlp::mask_card_numbers(&text),
+            latency_ms,
+        })
+    }
+
+    /// Opens each named method (the caller's channel's, not shredded). An unknown or hidden
+    /// method is audited as a failure and answered as unknown.
+    async fn open_for_forward(
+        &self,
+        actor: &crate::access::Actor,
+        methods: &[&str],
+        origin: &Origin,
+    ) -> Result<HashMap<String, RevealedBody>, VaultError> {
+        let mut opened = HashMap::new();
+        for id in methods {
+            let mut conn = self.store.reader().acquire().await?;
+            let row = store::payment_methods::find(&mut conn, id).await?;
+            drop(conn);
+            let failure = |code: &'static str| {
+                AuditEvent::new(actor, "payment_method.forward", Outcome::Failure, origin)
+                    .resource(PM, id)
+                    .detail(serde_json::json!({ "code": code }))
+            };
+            let Some(row) = row else {
+                self.audit_alone(&failure("resource_missing")).await?;
+                return Err(VaultError::NotFound);
+            };
+            self.reach(
+                actor,
+                &row.channel,
+                "payment_method.forward",
+                (PM, id),
+                origin,
+            )
+            .await?;
+            let (Some(key_id), Some(nonce), Some(ciphertext)) = (
+                row.key_id.clone(),
+                row.nonce.clone(),
+                row.ciphertext.clone(),
+            ) else {
+                self.audit_alone(&failure("shredded")).await?;
+                return Err(VaultError::Shredded);
+            };
+            let key = self.keys.get(&key_id, &self.store).await?;
+            let sealed = Sealed {
+                key_id,
+                nonce,
+                ciphertext,
+            };
+            let clear = seal::open(&key, &row.id, &sealed)?;
+            opened.insert(
+                row.id.clone(),
+                RevealedBody::build(&row.id, &row.kind, &clear),
+            );
+        }
+        Ok(opened)
+    }
+
+    /// One `payment_method.forward` per method, in one transaction, before anything is sent.
+    async fn audit_forward(
+        &self,
+        actor: &crate::access::Actor,
+        forward_id: &str,
+        row: &ConnectionRow,
+        req: &Request<'_>,
+        methods: &[&str],
+        origin: &Origin,
+    ) -> Result<(), VaultError> {
+        let detail = serde_json::json!({
+            "forward": forward_id, "connection": row.id, "method": req.method.as_str(),
+            "path": req.path, "payment_methods": methods,
+        });
+        let mut tx = self.store.writer().begin().await?;
+        for id in methods {
+            AuditEvent::new(actor, "payment_method.forward", Outcome::Success, origin)
+                .resource(PM, id)
+                .detail(detail.clone())
+                .write(&mut tx)
+                .await?;
+        }
+        if methods.is_empty() {
+            AuditEvent::new(actor, "payment_method.forward", Outcome::Success, origin)
+                .resource(CONNECTION, &row.id)
+                .detail(detail)
+                .write(&mut tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The request as it will be sent: the connection's URL (checked again), credentials and
+    /// settings around the filled body.
+    async fn outgoing(
+        &self,
+        row: &ConnectionRow,
+        req: Request<'_>,
+        body: Zeroizing<Vec<u8>>,
+    ) -> Result<Outgoing, VaultError> {
+        let base = BaseUrl::parse(&row.base_url, &self.relay)
+            .map_err(|_| VaultError::Upstream("connection_unusable"))?;
+        let mut headers = req.headers;
+        if let Some(creds) = self.connection_credentials(row).await? {
+            headers.push(creds.header());
+        }
+        Ok(Outgoing {
+            url: base.join(&req.path),
+            method: req.method,
+            headers,
+            content_type: req.content_type,
+            body,
+            ca_pem: row.ca_pem.clone(),
+            timeout: Duration::from_millis(u64::try_from(row.timeout_ms).unwrap_or(10_000)),
+        })
+    }
+}

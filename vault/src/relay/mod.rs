@@ -1,0 +1,9 @@
+//! The outbound relay's registry: connections (a destination, its allowed routes, sealed
+//! credentials, pinned CA, timeout and permitted API keys) and the destination checks. No card
+//! data here: the forward itself, which puts card data into a request, is `cde::relay`.
+
+pub mod connection;
+pub mod destination;
+
+pub use connection::{ConnectionView, Credentials, Route};
+pub use destination::HostPolicy;
