@@ -53,6 +53,9 @@ pub enum VaultError {
     /// have arrived.
     #[error("the connection failed: {0}")]
     Upstream(&'static str),
+    /// The PSP answered, but did not vault the card (its error code, when it gave a plain one).
+    #[error("the PSP refused the card")]
+    PspRefused(Option<String>),
     #[error("storage failure")]
     Store(#[from] StoreError),
     #[error("HSM failure")]

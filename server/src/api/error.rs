@@ -195,6 +195,15 @@ impl From<VaultError> for ApiError {
                 "The use named in `use` is not approved: the customer has not completed the step-up.",
             )
             .with_param("use"),
+            VaultError::PspRefused(code) => Self::new(
+                StatusCode::PAYMENT_REQUIRED,
+                "card_error",
+                "psp_refused",
+                match code {
+                    Some(code) => format!("The PSP did not vault the card (its code: {code})."),
+                    None => "The PSP did not vault the card.".to_owned(),
+                },
+            ),
             VaultError::Upstream(code) => {
                 let (status, message) = match code {
                     "upstream_timeout" => (

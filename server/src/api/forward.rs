@@ -7,8 +7,9 @@ use super::extract::{Client, Ctx, JsonBody};
 use super::grant::{Target, grant};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::HeaderValue;
+use axum::http::StatusCode;
 use axum::http::header::CACHE_CONTROL;
 use axum::response::{IntoResponse, Response};
 use coffer_vault::access::ForwardPaymentMethod;
@@ -31,4 +32,25 @@ pub async fn forward(
         .headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// `POST /api/v1/payment_methods/{id}/psp_tokens` (`connection`, `provider`: `stripe` or
+/// `braintree`) — scope `payment_methods:forward`; audit `payment_method.forward` for each
+/// request to the PSP and `payment_method.psp_token_create`. Vaults the card at the PSP through
+/// the relay; 201 with the PSP's token, which `GET /api/v1/payment_methods/{id}` lists too.
+pub async fn create_psp_token(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Client(actor): Client,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let id = super::token_param(&id);
+    let grant =
+        grant::<ForwardPaymentMethod>(&state, &ctx, &actor, Target::PaymentMethod(id)).await?;
+    let token = state
+        .vault
+        .create_psp_token(&grant, id, &body, &ctx.origin)
+        .await?;
+    Ok((StatusCode::CREATED, Json(token)).into_response())
 }

@@ -91,6 +91,10 @@ pub fn router() -> Router<AppState> {
             axum::routing::delete(connections::disable),
         )
         .route("/api/v1/forward", post(forward::forward))
+        .route(
+            "/api/v1/payment_methods/{id}/psp_tokens",
+            post(forward::create_psp_token),
+        )
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/{*rest}", axum::routing::any(not_found))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

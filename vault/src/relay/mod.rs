@@ -3,6 +3,7 @@
 //! data here: the forward itself, which puts card data into a request, is `cde::relay`.
 
 pub mod connection;
+pub mod connectors;
 pub mod destination;
 
 pub use connection::{ConnectionView, Credentials, Route};

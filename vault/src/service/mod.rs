@@ -12,6 +12,7 @@ pub(crate) mod lifecycle;
 mod mandates;
 mod page_integrity;
 mod passkeys;
+mod psp_tokens;
 mod sessions;
 mod staff;
 mod timeline;

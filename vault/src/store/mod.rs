@@ -18,6 +18,7 @@ pub mod idempotency;
 pub mod lifecycle;
 pub mod mandates;
 pub mod payment_methods;
+pub mod psp_tokens;
 #[cfg(test)]
 mod schema_parity;
 pub mod sessions;

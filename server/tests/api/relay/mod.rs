@@ -3,6 +3,7 @@
 //! refused and audited.
 
 mod psp;
+mod psp_tokens;
 
 use crate::helpers::{TestApp, spawn_app, spawn_configured};
 use coffer_vault::access::Scope;

@@ -1,5 +1,6 @@
 //! Local PSP doubles over real TLS (a CA made at test time): one speaks Stripe's form-encoded
-//! `POST /v1/payment_methods`, one Braintree's GraphQL `tokenizeCreditCard`. Each checks what the
+//! `POST /v1/payment_methods`, one Braintree's GraphQL `tokenizeCreditCard` and
+//! `vaultPaymentMethod`. Each checks what the
 //! real one checks (its auth header, the body's encoding and shape, the card number's Luhn) and
 //! records what it received, so a test can see the card number arrived here and nowhere else.
 
@@ -144,7 +145,8 @@ async fn stripe_payment_method(
     (StatusCode::OK, axum::Json(body)).into_response()
 }
 
-/// Braintree's GraphQL endpoint: `tokenizeCreditCard` only.
+/// Braintree's GraphQL endpoint: `tokenizeCreditCard`, and `vaultPaymentMethod` of the
+/// single-use payment method it made.
 async fn braintree_graphql(State(log): State<Log>, headers: HeaderMap, body: Bytes) -> Response {
     use base64::Engine;
     record(&log, "/graphql", &headers, &body);
@@ -164,6 +166,18 @@ async fn braintree_graphql(State(log): State<Log>, headers: HeaderMap, body: Byt
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
         return (StatusCode::BAD_REQUEST, "").into_response();
     };
+    let query = v["query"].as_str().unwrap_or_default();
+    if query.contains("vaultPaymentMethod") {
+        let single_use = v["variables"]["input"]["paymentMethodId"].as_str();
+        if single_use != Some("tokencc_bt_double") {
+            let errors = json!({ "errors": [{ "message": "Unknown payment method.",
+                "extensions": { "errorClass": "NOT_FOUND" } }] });
+            return (StatusCode::OK, axum::Json(errors)).into_response();
+        }
+        let body = json!({ "data": { "vaultPaymentMethod": { "paymentMethod": {
+            "id": "cGF5bWVudG1ldGhvZF9idF92YXVsdGVk", "usage": "MULTI_USE" } } } });
+        return (StatusCode::OK, axum::Json(body)).into_response();
+    }
     let card = &v["variables"]["input"]["creditCard"];
     let number = card["number"].as_str().unwrap_or_default();
     let ok_query = v["query"]

@@ -24,6 +24,9 @@ pub struct PaymentMethodView {
     /// `{"card": {...}}`, `{"sepa_debit": {...}}`, … (the masked, type-specific object).
     #[serde(flatten)]
     pub details: Map<String, Value>,
+    /// The PSPs' tokens for this method (vaulted there through the relay), on a single read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub psp_tokens: Vec<crate::relay::connectors::PspToken>,
 }
 
 impl PaymentMethodView {
@@ -50,6 +53,7 @@ impl PaymentMethodView {
             billing_details: parse(&row.billing_details),
             metadata: parse(&row.metadata).unwrap_or_else(|| Value::Object(Map::new())),
             details,
+            psp_tokens: Vec::new(),
         }
     }
 
@@ -74,6 +78,7 @@ impl PaymentMethodView {
             billing_details: billing,
             metadata: metadata.unwrap_or_else(|| Value::Object(Map::new())),
             details: map,
+            psp_tokens: Vec::new(),
         }
     }
 }

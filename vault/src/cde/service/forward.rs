@@ -13,6 +13,7 @@ use crate::cde::relay::template::{Encoding, Template};
 use crate::cde::seal::{self, Sealed};
 use crate::error::VaultError;
 use crate::relay::connection::{Route, is_header_name, is_path, is_reserved_header};
+use crate::relay::connectors::Step;
 use crate::relay::destination::BaseUrl;
 use crate::service::{PM, Vault, grant_actor};
 use crate::store;
@@ -134,11 +135,43 @@ impl Vault {
         body: &[u8],
         origin: &Origin,
     ) -> Result<ForwardAnswer, VaultError> {
-        let actor = grant_actor(grant);
         let de = &mut serde_json::Deserializer::from_slice(body);
         let raw: ForwardBody =
             serde_path_to_error::deserialize(de).map_err(|e| IntakeError::from_serde(&e))?;
-        let req = parse(&raw)?;
+        self.forward_body(grant, &raw, origin).await
+    }
+
+    /// One connector step, sent as a forward (the same checks, audit and masking).
+    pub(crate) async fn forward_step(
+        &self,
+        grant: &Grant<ForwardPaymentMethod>,
+        connection: &str,
+        step: &Step,
+        origin: &Origin,
+    ) -> Result<ForwardAnswer, VaultError> {
+        let raw = ForwardBody {
+            connection: Some(connection.to_owned()),
+            method: Some(step.method.to_owned()),
+            path: Some(step.path.to_owned()),
+            headers: step
+                .headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            content_type: Some(step.content_type.to_owned()),
+            body: Some(step.body.clone()),
+        };
+        self.forward_body(grant, &raw, origin).await
+    }
+
+    async fn forward_body(
+        &self,
+        grant: &Grant<ForwardPaymentMethod>,
+        raw: &ForwardBody,
+        origin: &Origin,
+    ) -> Result<ForwardAnswer, VaultError> {
+        let actor = grant_actor(grant);
+        let req = parse(raw)?;
         let refuse = |code: &'static str| {
             AuditEvent::new(actor, "payment_method.forward", Outcome::Failure, origin)
                 .resource(CONNECTION, &req.connection)

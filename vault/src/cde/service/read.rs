@@ -42,7 +42,19 @@ impl Vault {
             .resource(PM, id)
             .more_detail(cross);
         self.audit_alone(&event).await?;
-        Ok(PaymentMethodView::from_row(&row))
+        let mut view = PaymentMethodView::from_row(&row);
+        let mut conn = self.store.reader().acquire().await?;
+        view.psp_tokens = store::psp_tokens::of_method(&mut conn, id)
+            .await?
+            .into_iter()
+            .map(|t| crate::relay::connectors::PspToken {
+                provider: t.provider,
+                connection: t.connection,
+                token: t.token,
+                created: t.created_at / 1000,
+            })
+            .collect();
+        Ok(view)
     }
 
     /// A customer's methods, oldest first, `limit` (1–100) per page after `starting_after`:

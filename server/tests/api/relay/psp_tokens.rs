@@ -1,0 +1,122 @@
+//! PSP tokenization on the relay: a stored card vaulted at Stripe and at Braintree (two GraphQL
+//! steps) with the connectors, the PSP's token kept beside ours and shown on the method.
+
+use super::psp::{self, BRAINTREE_PRIVATE, BRAINTREE_PUBLIC};
+use super::{PAN, connect, forwarder, relay_app};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_card_is_vaulted_at_stripe_and_braintree_and_keeps_both_tokens() {
+    let app = relay_app().await;
+    let psp = psp::start().await;
+    let pm = app.tokenize_card("cus_tok", PAN).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stripe = connect(&app, &psp, json!({})).await;
+    let braintree = connect(
+        &app,
+        &psp,
+        json!({
+            "name": "Braintree (double)",
+            "routes": [{"method": "POST", "path": "/graphql"}],
+            "auth": {"type": "basic", "username": BRAINTREE_PUBLIC, "password": BRAINTREE_PRIVATE},
+        }),
+    )
+    .await;
+    let key = forwarder(&app).await;
+    let path = format!("/api/v1/payment_methods/{pm}/psp_tokens");
+    let res = app
+        .post(
+            &key,
+            &path,
+            &json!({"connection": stripe, "provider": "stripe"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let token: Value = res.json().await.unwrap();
+    assert_eq!(token["provider"], "stripe");
+    assert_eq!(token["token"], "pm_1QstripeDouble");
+    let res = app
+        .post(
+            &key,
+            &path,
+            &json!({"connection": braintree, "provider": "braintree"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let token: Value = res.json().await.unwrap();
+    assert_eq!(token["token"], "cGF5bWVudG1ldGhvZF9idF92YXVsdGVk");
+    // Stripe got the number once; Braintree got it in the tokenize step only, then the token.
+    let got = psp.received.lock().unwrap().clone();
+    assert_eq!(got.len(), 3);
+    assert!(got[0].body.contains(&format!("card[number]={PAN}")));
+    assert_eq!(got[0].headers["stripe-version"], "2025-08-27.basil");
+    assert!(got[1].body.contains(PAN) && got[1].body.contains("tokenizeCreditCard"));
+    assert!(!got[2].body.contains(PAN) && got[2].body.contains("tokencc_bt_double"));
+    // The method lists both, and the tokens were audited (never the number).
+    let method = app.method(&pm).await;
+    let tokens = method["psp_tokens"].as_array().unwrap();
+    assert_eq!(tokens.len(), 2);
+    assert_eq!(tokens[0]["provider"], "stripe");
+    assert_eq!(tokens[1]["provider"], "braintree");
+    assert_eq!(tokens[1]["connection"], braintree.as_str());
+    let audit = app.audit().await;
+    let created = audit
+        .iter()
+        .filter(|e| e.action == "payment_method.psp_token_create" && e.outcome == "success")
+        .count();
+    assert_eq!(created, 2);
+    assert!(!format!("{audit:?}").contains(PAN));
+}
+
+#[tokio::test]
+async fn a_psp_that_refuses_the_card_leaves_no_token() {
+    let app = relay_app().await;
+    let psp = psp::start().await;
+    let pm = app.tokenize_card("cus_no", PAN).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Wrong key: the double answers 401 with Stripe's error shape.
+    let conn = connect(
+        &app,
+        &psp,
+        json!({"auth": {"type": "bearer", "token": "sk_test_wrong"}}),
+    )
+    .await;
+    let key = forwarder(&app).await;
+    let path = format!("/api/v1/payment_methods/{pm}/psp_tokens");
+    let res = app
+        .post(
+            &key,
+            &path,
+            &json!({"connection": conn, "provider": "stripe"}),
+        )
+        .await;
+    assert_eq!(res.status(), 402);
+    let e: Value = res.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "psp_refused");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("api_key_invalid")
+    );
+    assert!(app.method(&pm).await.get("psp_tokens").is_none());
+    let res = app
+        .post(
+            &key,
+            &path,
+            &json!({"connection": conn, "provider": "adyen"}),
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let failed = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.action == "payment_method.psp_token_create" && e.outcome == "failure")
+        .count();
+    assert_eq!(failed, 1);
+}

@@ -1,0 +1,130 @@
+//! Vaulting a stored card at a PSP through the relay with its connector (Stripe, Braintree),
+//! and keeping the PSP's token beside ours. The connector writes placeholders only; the card
+//! details are filled in by the forward, inside the CDE.
+
+use crate::access::{ForwardPaymentMethod, Grant};
+use crate::audit::{AuditEvent, Origin, Outcome};
+use crate::cde::intake::IntakeError;
+use crate::error::VaultError;
+use crate::relay::connectors::{Next, PspToken, connector, plausible_token};
+use crate::service::{PM, Vault, grant_actor};
+use crate::store;
+use crate::store::psp_tokens::PspTokenRow;
+use serde::Deserialize;
+
+/// The most requests one connector may take (tokenize, then vault).
+const MAX_STEPS: usize = 3;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PspTokenBody {
+    connection: Option<String>,
+    provider: Option<String>,
+}
+
+impl Vault {
+    /// Vaults card `id` at the PSP behind `connection` with `provider`'s connector and records
+    /// the PSP's token. Scope `payment_methods:forward` (each request is a forward, audited as
+    /// one); audit `payment_method.psp_token_create` (the token, the provider, the connection),
+    /// or its failure with the PSP's code.
+    pub async fn create_psp_token(
+        &self,
+        grant: &Grant<ForwardPaymentMethod>,
+        id: &str,
+        body: &[u8],
+        origin: &Origin,
+    ) -> Result<PspToken, VaultError> {
+        let actor = grant_actor(grant);
+        let de = &mut serde_json::Deserializer::from_slice(body);
+        let b: PspTokenBody =
+            serde_path_to_error::deserialize(de).map_err(|e| IntakeError::from_serde(&e))?;
+        let connection = b
+            .connection
+            .ok_or_else(|| IntakeError::missing("connection"))?;
+        let provider = b.provider.ok_or_else(|| IntakeError::missing("provider"))?;
+        let Some(psp) = connector(&provider) else {
+            return Err(IntakeError::invalid_because("provider", "stripe or braintree").into());
+        };
+        let mut conn = self.store.reader().acquire().await?;
+        let kind = store::payment_methods::find(&mut conn, id)
+            .await?
+            .map(|r| r.kind);
+        drop(conn);
+        if kind.as_deref().is_some_and(|k| k != "card") {
+            return Err(IntakeError::invalid_because(
+                "payment_method",
+                "only cards can be vaulted at a PSP",
+            )
+            .into());
+        }
+        let mut step = psp.first(id);
+        for n in 0..MAX_STEPS {
+            let answer = self.forward_step(grant, &connection, &step, origin).await?;
+            match psp.next(n, answer.status, &answer.body) {
+                Next::Then(s) => step = s,
+                Next::Token(token) => {
+                    return self
+                        .record_psp_token(actor, id, &provider, &connection, &token, origin)
+                        .await;
+                }
+                Next::Failed(code) => {
+                    let code = code.filter(|c| plausible_token(c) && c.len() <= 40);
+                    let event = AuditEvent::new(
+                        actor,
+                        "payment_method.psp_token_create",
+                        Outcome::Failure,
+                        origin,
+                    )
+                    .resource(PM, id)
+                    .detail(serde_json::json!({
+                        "provider": provider, "connection": connection,
+                        "status": answer.status, "psp_code": code,
+                    }));
+                    self.audit_alone(&event).await?;
+                    return Err(VaultError::PspRefused(code));
+                }
+            }
+        }
+        Err(VaultError::PspRefused(None))
+    }
+
+    async fn record_psp_token(
+        &self,
+        actor: &crate::access::Actor,
+        id: &str,
+        provider: &str,
+        connection: &str,
+        token: &str,
+        origin: &Origin,
+    ) -> Result<PspToken, VaultError> {
+        let row = PspTokenRow {
+            id: crate::token::random_id("pspt"),
+            payment_method: id.to_owned(),
+            provider: provider.to_owned(),
+            connection: connection.to_owned(),
+            token: token.to_owned(),
+            created_at: crate::clock::now_millis(),
+        };
+        let mut tx = self.store.writer().begin().await?;
+        store::psp_tokens::insert(&mut tx, &row).await?;
+        AuditEvent::new(
+            actor,
+            "payment_method.psp_token_create",
+            Outcome::Success,
+            origin,
+        )
+        .resource(PM, id)
+        .detail(serde_json::json!({
+            "provider": provider, "connection": connection, "token": token,
+        }))
+        .write(&mut tx)
+        .await?;
+        tx.commit().await?;
+        Ok(PspToken {
+            provider: row.provider,
+            connection: row.connection,
+            token: row.token,
+            created: row.created_at / 1000,
+        })
+    }
+}
