@@ -1,5 +1,6 @@
 //! Prometheus metrics: request counts and latency histograms by route template, method and
-//! status. Labels are route templates only, never ids or user input.
+//! status, and the relay's forwards by outcome and the destination's status class. Labels are
+//! fixed words and route templates only, never ids or user input.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -20,6 +21,7 @@ struct Series {
 #[derive(Default)]
 pub struct Metrics {
     series: Mutex<BTreeMap<(String, String, u16), Series>>,
+    forwards: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
 }
 
 impl Metrics {
@@ -38,10 +40,28 @@ impl Metrics {
         }
     }
 
+    /// One forward: `outcome` is `answered`, `refused` or a failure code (`upstream_timeout`,
+    /// …); `status` is the destination's status class (`2xx`…`5xx`) or `none`.
+    pub fn forward(&self, outcome: &'static str, status: &'static str) {
+        let mut forwards = self.forwards.lock().unwrap_or_else(|p| p.into_inner());
+        *forwards.entry((outcome, status)).or_default() += 1;
+    }
+
     /// The text exposition format.
     pub fn render(&self) -> String {
-        let series = self.series.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = String::new();
+        {
+            let forwards = self.forwards.lock().unwrap_or_else(|p| p.into_inner());
+            out.push_str("# HELP coffer_relay_forwards_total Relay forwards by outcome and the destination's status class.\n");
+            out.push_str("# TYPE coffer_relay_forwards_total counter\n");
+            for ((outcome, status), n) in forwards.iter() {
+                let _ = writeln!(
+                    out,
+                    "coffer_relay_forwards_total{{outcome=\"{outcome}\",status=\"{status}\"}} {n}"
+                );
+            }
+        }
+        let series = self.series.lock().unwrap_or_else(|p| p.into_inner());
         out.push_str("# HELP coffer_http_requests_total HTTP requests by route template, method and status.\n");
         out.push_str("# TYPE coffer_http_requests_total counter\n");
         for ((route, method, status), s) in series.iter() {

@@ -12,7 +12,17 @@ use axum::http::HeaderValue;
 use axum::http::StatusCode;
 use axum::http::header::CACHE_CONTROL;
 use axum::response::{IntoResponse, Response};
+use coffer_vault::VaultError;
 use coffer_vault::access::ForwardPaymentMethod;
+
+fn status_class(status: u16) -> &'static str {
+    match status {
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}
 
 /// `POST /api/v1/forward` — scope `payment_methods:forward`; audit `payment_method.forward` per
 /// method (before sending) and `payment_method.forward_result`. Body: `connection`, `method`
@@ -26,7 +36,13 @@ pub async fn forward(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let grant = grant::<ForwardPaymentMethod>(&state, &ctx, &actor, Target::Any).await?;
-    let answer = state.vault.forward(&grant, &body, &ctx.origin).await?;
+    let answer = state.vault.forward(&grant, &body, &ctx.origin).await;
+    match &answer {
+        Ok(a) => state.metrics.forward("answered", status_class(a.status)),
+        Err(VaultError::Upstream(code)) => state.metrics.forward(code, "none"),
+        Err(_) => state.metrics.forward("refused", "none"),
+    }
+    let answer = answer?;
     let mut response = Json(answer).into_response();
     response
         .headers_mut()

@@ -351,4 +351,20 @@ async fn an_untrusted_certificate_or_a_slow_psp_is_a_clear_audited_failure() {
     assert_eq!(failures.len(), 2, "{failures:?}");
     assert!(failures[0].contains("upstream_unreachable"));
     assert!(failures[1].contains("upstream_timeout"));
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "coffer_relay_forwards_total{outcome=\"upstream_unreachable\",status=\"none\"} 1",
+        "coffer_relay_forwards_total{outcome=\"upstream_timeout\",status=\"none\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} missing");
+    }
+    assert!(!metrics.contains("conn_"), "no connection ids in labels");
 }
