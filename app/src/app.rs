@@ -12,6 +12,7 @@ use crate::pages::api_keys::ApiKeysPage;
 use crate::pages::audit::AuditPage;
 use crate::pages::audit_event::AuditEventPage;
 use crate::pages::audit_review::ReviewPage;
+use crate::pages::connections::ConnectionsPage;
 use crate::pages::customer::CustomerPage;
 use crate::pages::dashboard::DashboardPage;
 use crate::pages::enrol::EnrolPage;
@@ -72,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users/:id") view=UserPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/api-keys") view=ApiKeysPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/connections") view=ConnectionsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/step-up") view=StepUpPolicyPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/webhooks") view=WebhooksPage ssr=SsrMode::Async />
                     <Route path=path!("/console/expiry") view=ExpiryPage ssr=SsrMode::Async />

@@ -42,6 +42,7 @@ pub trait ConsoleBackend:
     + AuditBackend
     + ExpiryBackend
     + WebhooksBackend
+    + ConnectionsBackend
     + 'static
 {
 }
@@ -56,6 +57,7 @@ impl<T> ConsoleBackend for T where
         + AuditBackend
         + ExpiryBackend
         + WebhooksBackend
+        + ConnectionsBackend
         + 'static
 {
 }
@@ -193,6 +195,17 @@ pub trait WebhooksBackend: Send + Sync {
     ) -> Result<WebhookEndpointView, ConsoleError>;
     async fn dead_letters(&self) -> Result<Vec<DeadLetterView>, ConsoleError>;
     async fn replay_delivery(&self, id: String) -> Result<(), ConsoleError>;
+}
+
+/// The relay's connections (security admins): list, register (with a step-up), disable.
+#[async_trait]
+pub trait ConnectionsBackend: Send + Sync {
+    async fn connections(&self) -> Result<Vec<ConnectionSummary>, ConsoleError>;
+    async fn create_connection(
+        &self,
+        request: NewConnectionRequest,
+    ) -> Result<ConnectionSummary, ConsoleError>;
+    async fn disable_connection(&self, id: String) -> Result<ConnectionSummary, ConsoleError>;
 }
 
 /// The context type the server functions look up.

@@ -6,10 +6,12 @@ use serde::{Deserialize, Serialize};
 
 mod audit;
 mod lifecycle;
+mod relay;
 mod timeline;
 
 pub use audit::*;
 pub use lifecycle::*;
+pub use relay::*;
 pub use timeline::*;
 
 /// Where the signed-in (or half signed-in) staff member stands.
@@ -324,7 +326,7 @@ pub const ROLES: [(&str, &str); 3] = [
 ];
 
 /// The API-key scopes a security admin can give a channel.
-pub const SCOPES: [&str; 7] = [
+pub const SCOPES: [&str; 9] = [
     "payment_methods:read",
     "payment_methods:write",
     "payment_methods:reveal",
@@ -332,4 +334,6 @@ pub const SCOPES: [&str; 7] = [
     "customers:mfa",
     "webhooks:manage",
     "channels:all",
+    "payment_methods:forward",
+    "connections:manage",
 ];

@@ -20,6 +20,7 @@ export const PAGES: { path: string; roles: Role[] }[] = [
   { path: "/admin/users", roles: ["security_admin"] },
   { path: "/admin/users/:user", roles: ["security_admin"] },
   { path: "/admin/api-keys", roles: ["security_admin"] },
+  { path: "/admin/connections", roles: ["security_admin"] },
   { path: "/admin/step-up", roles: ["security_admin"] },
   { path: "/admin/webhooks", roles: ["security_admin"] },
   { path: "/account/password", roles: ["support_agent", "compliance_officer", "security_admin"] },

@@ -1,6 +1,7 @@
 //! Settings that bound what any caller can make the server do before and after authentication:
-//! validations per key, failed authentications per client address, the request timeout and the
-//! number of requests in flight, and the proxies trusted to name the client address.
+//! validations per key, relay forwards per key and per connection, failed authentications per
+//! client address, the request timeout and the number of requests in flight, and the proxies
+//! trusted to name the client address.
 
 use crate::config::ConfigError;
 use coffer_vault::net::{self, IpNet};
@@ -11,6 +12,11 @@ pub struct GuardConfig {
     /// Validations per minute per API key (validate answers nothing a caller could not compute,
     /// but bursts of it are how numbers are probed).
     pub validate_per_minute: u32,
+    /// Relay forwards per minute per API key (each sends card data to a PSP).
+    pub forward_per_minute: u32,
+    /// Relay forwards per minute per connection, whichever keys send them (keeps one channel's
+    /// burst from using up a PSP's own rate limit for everyone).
+    pub connection_forward_per_minute: u32,
     /// Failed authentications (API keys, console sign-in steps) per minute per client address;
     /// beyond it the address gets `429` without its attempts being checked or audited one by one.
     pub failed_auth_per_minute: u32,
@@ -26,6 +32,8 @@ impl Default for GuardConfig {
     fn default() -> Self {
         GuardConfig {
             validate_per_minute: 600,
+            forward_per_minute: 6_000,
+            connection_forward_per_minute: 30_000,
             failed_auth_per_minute: 60,
             request_timeout: Duration::from_secs(30),
             max_in_flight: 1024,
@@ -50,7 +58,8 @@ fn positive<T: std::str::FromStr + PartialOrd + Default>(
     }
 }
 
-/// Reads `COFFER_VALIDATE_RATE_PER_MINUTE`, `COFFER_FAILED_AUTH_PER_MINUTE`,
+/// Reads `COFFER_VALIDATE_RATE_PER_MINUTE`, `COFFER_FORWARD_RATE_PER_MINUTE`,
+/// `COFFER_CONNECTION_FORWARD_RATE_PER_MINUTE`, `COFFER_FAILED_AUTH_PER_MINUTE`,
 /// `COFFER_REQUEST_TIMEOUT_SECS`, `COFFER_MAX_IN_FLIGHT` and `COFFER_TRUSTED_PROXIES` (CIDRs,
 /// comma- or space-separated) over the defaults.
 pub fn load(env: &impl Fn(&str) -> Option<String>) -> Result<GuardConfig, ConfigError> {
@@ -64,6 +73,12 @@ pub fn load(env: &impl Fn(&str) -> Option<String>) -> Result<GuardConfig, Config
             env,
             "COFFER_VALIDATE_RATE_PER_MINUTE",
             d.validate_per_minute,
+        )?,
+        forward_per_minute: positive(env, "COFFER_FORWARD_RATE_PER_MINUTE", d.forward_per_minute)?,
+        connection_forward_per_minute: positive(
+            env,
+            "COFFER_CONNECTION_FORWARD_RATE_PER_MINUTE",
+            d.connection_forward_per_minute,
         )?,
         failed_auth_per_minute: positive(
             env,

@@ -52,6 +52,14 @@ pub fn router(
             guards.validate_per_minute,
         )),
         auth_failures: Arc::new(api::RateLimiter::per_minute(failures, failures)),
+        forward_limiter: Arc::new(api::RateLimiter::per_minute(
+            guards.forward_per_minute,
+            guards.forward_per_minute.div_ceil(10),
+        )),
+        connection_limiter: Arc::new(api::RateLimiter::per_minute(
+            guards.connection_forward_per_minute,
+            guards.connection_forward_per_minute.div_ceil(10),
+        )),
     };
     let context = Arc::new(middleware::ContextState {
         metrics: metrics.clone(),

@@ -148,8 +148,8 @@ mod create_key {
     use super::*;
 
     /// Creates an API key (secret shown once). Scopes are checkboxes named `read`, `write`,
-    /// `reveal`, `uses`, `mfa`, `hooks`, `oms`; `expires_days` (blank: none) and `allowed_ips`
-    /// (CIDRs, blank: anywhere) limit it. A key with `reveal` or `oms` works only after a second
+    /// `reveal`, `uses`, `mfa`, `hooks`, `oms`, `forward`, `connections`; `expires_days` (blank: none) and `allowed_ips`
+    /// (CIDRs, blank: anywhere) limit it. A key with `reveal`, `oms` or `connections` works only after a second
     /// security admin approves it. Permission: `api_keys.manage` and a step-up. Audit:
     /// `api_key.create`.
     #[server(prefix = "/console/api", endpoint = "create_api_key")]
@@ -162,6 +162,8 @@ mod create_key {
         mfa: Option<String>,
         hooks: Option<String>,
         oms: Option<String>,
+        forward: Option<String>,
+        connections: Option<String>,
         expires_days: Option<String>,
         allowed_ips: Option<String>,
         code: Option<String>,
@@ -177,6 +179,8 @@ mod create_key {
                     (&mfa, "customers:mfa"),
                     (&hooks, "webhooks:manage"),
                     (&oms, "channels:all"),
+                    (&forward, "payment_methods:forward"),
+                    (&connections, "connections:manage"),
                 ] {
                     if checked(flag) {
                         scopes.push(scope.to_owned());

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod connections;
 pub mod lifecycle;
 pub mod methods;
 pub mod session;

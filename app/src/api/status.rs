@@ -268,6 +268,22 @@ mod tests {
     }
 
     #[async_trait]
+    impl ConnectionsBackend for FakeBackend {
+        async fn connections(&self) -> Result<Vec<ConnectionSummary>, ConsoleError> {
+            nothing()
+        }
+        async fn create_connection(
+            &self,
+            _request: NewConnectionRequest,
+        ) -> Result<ConnectionSummary, ConsoleError> {
+            nothing()
+        }
+        async fn disable_connection(&self, _id: String) -> Result<ConnectionSummary, ConsoleError> {
+            nothing()
+        }
+    }
+
+    #[async_trait]
     impl WebhooksBackend for FakeBackend {
         async fn webhook_endpoints(&self) -> Result<Vec<WebhookEndpointView>, ConsoleError> {
             nothing()

@@ -44,6 +44,7 @@ fn SignedInBar(me: Me) -> impl IntoView {
         (Some("payment_methods.read"), "/console/expiry", "Expiring"),
         (Some("users.manage"), "/admin/users", "Users"),
         (Some("api_keys.manage"), "/admin/api-keys", "API keys"),
+        (Some("api_keys.manage"), "/admin/connections", "Connections"),
         (Some("users.manage"), "/admin/step-up", "Step-up"),
         (Some("api_keys.manage"), "/admin/webhooks", "Webhooks"),
         (Some("audit.read"), "/console/audit", "Audit log"),

@@ -20,7 +20,7 @@ use crate::components::page::{Loaded, RequirePermission};
 use crate::model::{ApiKeySummary, SCOPES};
 
 /// What each of [`SCOPES`] lets a channel do, in the same order.
-const SCOPE_HINTS: [&str; 7] = [
+const SCOPE_HINTS: [&str; 9] = [
     "Retrieve the channel's masked payment methods.",
     "Store (tokenize) and delete the channel's payment methods.",
     "Receive full card numbers, e.g. to forward them to a processor. Another security admin \
@@ -30,6 +30,10 @@ const SCOPE_HINTS: [&str; 7] = [
     "Register webhook endpoints that receive signed event notices.",
     "OMS-wide: reach every channel's payment methods, not only its own (each such access is \
      audited). Another security admin must approve the key before it works.",
+    "Send stored methods to a registered connection (a PSP) through the relay, without ever \
+     receiving the card number.",
+    "Register and disable the relay's connections. Another security admin must approve the key \
+     before it works.",
 ];
 
 /// The keys and the form to issue one.
@@ -241,22 +245,32 @@ fn IssueKey(create: ServerAction<CreateApiKey>, step_up_until: Option<i64>) -> i
             _ => None,
         })
     };
-    let scopes = ["read", "write", "reveal", "uses", "mfa", "hooks", "oms"]
-        .into_iter()
-        .zip(SCOPES)
-        .zip(SCOPE_HINTS)
-        .map(|((name, scope), hint)| {
-            view! {
-                <Checkbox
-                    id=format!("key-{name}")
-                    name
-                    label=scope
-                    hint=hint
-                    checked=name == "read"
-                />
-            }
-        })
-        .collect_view();
+    let scopes = [
+        "read",
+        "write",
+        "reveal",
+        "uses",
+        "mfa",
+        "hooks",
+        "oms",
+        "forward",
+        "connections",
+    ]
+    .into_iter()
+    .zip(SCOPES)
+    .zip(SCOPE_HINTS)
+    .map(|((name, scope), hint)| {
+        view! {
+            <Checkbox
+                id=format!("key-{name}")
+                name
+                label=scope
+                hint=hint
+                checked=name == "read"
+            />
+        }
+    })
+    .collect_view();
     view! {
         <section class="card" aria-labelledby="issue-key-heading">
             <h2 id="issue-key-heading">"Issue an API key"</h2>

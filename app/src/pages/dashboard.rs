@@ -86,6 +86,12 @@ fn Areas(me: Me) -> impl IntoView {
             "Issue and revoke the keys payment channels use to call the vault's API.",
         ),
         (
+            "api_keys.manage",
+            "/admin/connections",
+            "Connections",
+            "Register the payment processors the relay may send stored cards to.",
+        ),
+        (
             "audit.read",
             "/console/audit",
             "Audit log",

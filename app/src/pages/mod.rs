@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod audit_event;
 pub mod audit_review;
+pub mod connections;
 pub mod customer;
 pub mod dashboard;
 pub mod enrol;

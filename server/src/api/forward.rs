@@ -15,6 +15,26 @@ use axum::response::{IntoResponse, Response};
 use coffer_vault::VaultError;
 use coffer_vault::access::ForwardPaymentMethod;
 
+/// The key's forward budget, then the named connection's (a body that names none is refused
+/// by the vault, after this).
+fn within_limits(state: &AppState, key: &str, body: &[u8]) -> Result<(), ApiError> {
+    state
+        .forward_limiter
+        .check(key)
+        .map_err(ApiError::rate_limited)?;
+    let named = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["connection"].as_str().map(str::to_owned))
+        .filter(|c| c.len() <= 64 && c.starts_with("conn_"));
+    if let Some(connection) = named {
+        state
+            .connection_limiter
+            .check(&connection)
+            .map_err(ApiError::rate_limited)?;
+    }
+    Ok(())
+}
+
 fn status_class(status: u16) -> &'static str {
     match status {
         200..=299 => "2xx",
@@ -36,6 +56,10 @@ pub async fn forward(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let grant = grant::<ForwardPaymentMethod>(&state, &ctx, &actor, Target::Any).await?;
+    if let Err(refused) = within_limits(&state, actor.id(), &body) {
+        state.metrics.forward("rate_limited", "none");
+        return Err(refused);
+    }
     let answer = state.vault.forward(&grant, &body, &ctx.origin).await;
     match &answer {
         Ok(a) => state.metrics.forward("answered", status_class(a.status)),
@@ -64,6 +88,7 @@ pub async fn create_psp_token(
     let id = super::token_param(&id);
     let grant =
         grant::<ForwardPaymentMethod>(&state, &ctx, &actor, Target::PaymentMethod(id)).await?;
+    within_limits(&state, actor.id(), &body)?;
     let token = state
         .vault
         .create_psp_token(&grant, id, &body, &ctx.origin)

@@ -8,6 +8,7 @@ mod audit;
 mod audit_views;
 mod auth;
 mod collect;
+mod connections;
 mod edit;
 mod errors;
 pub(super) mod lifecycle;

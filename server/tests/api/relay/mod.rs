@@ -368,3 +368,51 @@ async fn an_untrusted_certificate_or_a_slow_psp_is_a_clear_audited_failure() {
     }
     assert!(!metrics.contains("conn_"), "no connection ids in labels");
 }
+
+#[tokio::test]
+async fn each_connection_and_each_key_has_a_forward_budget() {
+    // 20 a minute with bursts of 2, per connection.
+    let app = spawn_configured(|c| {
+        c.relay.allowed_private = coffer_vault::net::parse_list("127.0.0.1").unwrap();
+        c.guards.connection_forward_per_minute = 20;
+    })
+    .await;
+    let psp = psp::start().await;
+    let pm = app.tokenize_card("cus_rl", PAN).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let busy = connect(&app, &psp, json!({})).await;
+    let quiet = connect(&app, &psp, json!({})).await;
+    let key = forwarder(&app).await;
+    for _ in 0..2 {
+        let res = forward(&app, &key, stripe_forward(&busy, &pm)).await;
+        assert_eq!(res.status(), 200);
+    }
+    let res = forward(&app, &key, stripe_forward(&busy, &pm)).await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    let e: Value = res.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "rate_limited");
+    // Another connection has its own budget; the refused forward never reached the PSP.
+    assert_eq!(
+        forward(&app, &key, stripe_forward(&quiet, &pm))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(psp.received.lock().unwrap().len(), 3);
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("coffer_relay_forwards_total{outcome=\"rate_limited\",status=\"none\"} 1")
+    );
+    assert!(metrics.contains("coffer_relay_forwards_total{outcome=\"answered\",status=\"2xx\"} 3"));
+}
