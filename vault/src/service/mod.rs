@@ -90,6 +90,8 @@ pub struct Vault {
     pub(crate) webauthn: Option<webauthn_rs::Webauthn>,
     /// Where the relay may connect.
     pub(crate) relay: Arc<crate::relay::HostPolicy>,
+    /// The relay's HTTP client per connection.
+    pub(crate) relay_clients: crate::cde::relay::send::Clients,
 }
 
 impl std::fmt::Debug for Vault {
@@ -129,6 +131,7 @@ impl Vault {
                 &config.customer.merchant_name,
             ),
             relay: Arc::new(config.relay.clone()),
+            relay_clients: Default::default(),
         })
     }
 

@@ -160,6 +160,17 @@ pub fn facts(v: &PaymentMethodView) -> Vec<(String, String)> {
     {
         out.push(("Nickname".to_owned(), nickname.to_owned()));
     }
+    for t in &v.psp_tokens {
+        let provider = match t.provider.as_str() {
+            "stripe" => "Stripe",
+            "braintree" => "Braintree",
+            other => other,
+        };
+        out.push((
+            format!("{provider} token"),
+            format!("{} (via {})", t.token, t.connection),
+        ));
+    }
     out
 }
 

@@ -416,3 +416,65 @@ async fn each_connection_and_each_key_has_a_forward_budget() {
     );
     assert!(metrics.contains("coffer_relay_forwards_total{outcome=\"answered\",status=\"2xx\"} 3"));
 }
+
+/// A forward that charges an order names its use: approved by the step-up policy, spent once.
+#[tokio::test]
+async fn a_forward_that_names_a_use_needs_it_approved_and_spends_it() {
+    let app = relay_app().await;
+    let psp = psp::start().await;
+    let pm = app.tokenize_card("cus_use", PAN).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let conn = connect(&app, &psp, json!({})).await;
+    let use_of = |amount: i64| {
+        let app = &app;
+        let pm = pm.clone();
+        async move {
+            let res = app
+                .post(
+                    &app.admin_key,
+                    &format!("/api/v1/payment_methods/{pm}/uses"),
+                    &json!({"amount": amount, "currency": "eur", "order_reference": "ord_77"}),
+                )
+                .await;
+            assert_eq!(res.status(), 201);
+            let u: Value = res.json().await.unwrap();
+            (
+                u["id"].as_str().unwrap().to_owned(),
+                u["status"].as_str().unwrap().to_owned(),
+            )
+        }
+    };
+    // Below the threshold: approved at once; the forward spends it.
+    let (small, status) = use_of(1_999).await;
+    assert_eq!(status, "approved");
+    let mut b = stripe_forward(&conn, &pm);
+    b["use"] = json!(small);
+    assert_eq!(forward(&app, &app.admin_key, b.clone()).await.status(), 200);
+    let again = forward(&app, &app.admin_key, b).await;
+    assert_eq!(again.status(), 409);
+    let e: Value = again.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "use_not_approved");
+    // At the threshold, the customer has not stepped up: nothing is sent.
+    let (big, status) = use_of(50_000).await;
+    assert_ne!(status, "approved");
+    let mut b = stripe_forward(&conn, &pm);
+    b["use"] = json!(big);
+    assert_eq!(forward(&app, &app.admin_key, b).await.status(), 409);
+    assert_eq!(psp.received.lock().unwrap().len(), 1);
+    let refused = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| {
+            e.action == "payment_method.forward"
+                && e.outcome == "failure"
+                && e.detail
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("use_not_approved")
+        })
+        .count();
+    assert_eq!(refused, 2);
+}

@@ -59,6 +59,28 @@ impl SendError {
     }
 }
 
+/// One HTTP client per connection, kept so forwards reuse its TLS connections (a connection's
+/// settings never change after it is registered; a disabled one is refused before sending).
+#[derive(Default)]
+pub struct Clients(std::sync::Mutex<std::collections::HashMap<String, reqwest::Client>>);
+
+impl Clients {
+    fn get(
+        &self,
+        connection: &str,
+        policy: &Arc<HostPolicy>,
+        out: &Outgoing,
+    ) -> Result<reqwest::Client, SendError> {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = map.get(connection) {
+            return Ok(c.clone());
+        }
+        let c = client(policy, out)?;
+        map.insert(connection.to_owned(), c.clone());
+        Ok(c)
+    }
+}
+
 fn client(policy: &Arc<HostPolicy>, out: &Outgoing) -> Result<reqwest::Client, SendError> {
     let mut b = reqwest::Client::builder()
         .use_rustls_tls()
@@ -78,9 +100,14 @@ fn client(policy: &Arc<HostPolicy>, out: &Outgoing) -> Result<reqwest::Client, S
     b.build().map_err(|_| SendError::Settings)
 }
 
-/// Sends `out` and reads the answer.
-pub async fn send(policy: &Arc<HostPolicy>, out: Outgoing) -> Result<Answer, SendError> {
-    let client = client(policy, &out)?;
+/// Sends `out` over `connection`'s client and reads the answer.
+pub async fn send(
+    clients: &Clients,
+    connection: &str,
+    policy: &Arc<HostPolicy>,
+    out: Outgoing,
+) -> Result<Answer, SendError> {
+    let client = clients.get(connection, policy, &out)?;
     let mut req = client.request(out.method.clone(), &out.url);
     for (name, value) in &out.headers {
         let mut value =

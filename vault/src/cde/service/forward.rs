@@ -37,6 +37,10 @@ struct ForwardBody {
     headers: BTreeMap<String, String>,
     content_type: Option<String>,
     body: Option<String>,
+    /// The use (an order's amount, passed through the customer step-up policy) this forward
+    /// charges: it must be approved, the caller's, at most ten minutes old and not spent.
+    #[serde(rename = "use", default)]
+    use_id: Option<String>,
 }
 
 /// A forward's answer: the destination's status, content type and body (card numbers masked).
@@ -160,6 +164,7 @@ impl Vault {
                 .collect(),
             content_type: Some(step.content_type.to_owned()),
             body: Some(step.body.clone()),
+            use_id: None,
         };
         self.forward_body(grant, &raw, origin).await
     }
@@ -221,6 +226,10 @@ impl Vault {
             .into());
         }
         let methods = req.template.methods();
+        if let Some(use_id) = &raw.use_id {
+            self.spend_use_for_forward(actor, &methods, use_id, origin)
+                .await?;
+        }
         let opened = self.open_for_forward(actor, &methods, origin).await?;
         let filled = req.template.render(req.encoding, |m, field| {
             opened.get(m).and_then(|b| b.field(field))
@@ -236,10 +245,15 @@ impl Vault {
         drop(opened);
         let forward_id = crate::token::random_id("fwd");
         let bytes_out = filled.len();
-        self.audit_forward(actor, &forward_id, &row, &req, &methods, origin)
+        let detail = serde_json::json!({
+            "forward": forward_id, "connection": row.id, "method": req.method.as_str(),
+            "path": req.path, "payment_methods": methods,
+            "use": raw.use_id.as_deref().map(crate::service::uses::shown_id),
+        });
+        self.audit_forward(actor, &row.id, &methods, detail, origin)
             .await?;
         let outgoing = self.outgoing(&row, req, filled).await?;
-        let sent = send::send(&self.relay, outgoing).await;
+        let sent = send::send(&self.relay_clients, &row.id, &self.relay, outgoing).await;
         let result = AuditEvent::new(
             actor,
             "payment_method.forward_result",
@@ -278,6 +292,34 @@ impl Vault {
             body: coffer_dlp::mask_card_numbers(&text),
             latency_ms,
         })
+    }
+
+    /// A forward that charges an order names its use: one method, and the use approved for it
+    /// (the customer's step-up passed, or none was needed), which it spends as a reveal would.
+    async fn spend_use_for_forward(
+        &self,
+        actor: &crate::access::Actor,
+        methods: &[&str],
+        use_id: &str,
+        origin: &Origin,
+    ) -> Result<(), VaultError> {
+        let [method] = methods else {
+            return Err(IntakeError::invalid_because(
+                "use",
+                "a forward with a use names exactly one payment method",
+            )
+            .into());
+        };
+        if self.spend_use_for_reveal(actor, method, use_id).await? {
+            return Ok(());
+        }
+        let event = AuditEvent::new(actor, "payment_method.forward", Outcome::Failure, origin)
+            .resource(PM, method)
+            .detail(serde_json::json!({
+                "code": "use_not_approved", "use": crate::service::uses::shown_id(use_id),
+            }));
+        self.audit_alone(&event).await?;
+        Err(VaultError::UseNotApproved)
     }
 
     /// Opens each named method (the caller's channel's, not shredded). An unknown or hidden
@@ -337,16 +379,11 @@ impl Vault {
     async fn audit_forward(
         &self,
         actor: &crate::access::Actor,
-        forward_id: &str,
-        row: &ConnectionRow,
-        req: &Request<'_>,
+        connection: &str,
         methods: &[&str],
+        detail: serde_json::Value,
         origin: &Origin,
     ) -> Result<(), VaultError> {
-        let detail = serde_json::json!({
-            "forward": forward_id, "connection": row.id, "method": req.method.as_str(),
-            "path": req.path, "payment_methods": methods,
-        });
         let mut tx = self.store.writer().begin().await?;
         for id in methods {
             AuditEvent::new(actor, "payment_method.forward", Outcome::Success, origin)
@@ -357,7 +394,7 @@ impl Vault {
         }
         if methods.is_empty() {
             AuditEvent::new(actor, "payment_method.forward", Outcome::Success, origin)
-                .resource(CONNECTION, &row.id)
+                .resource(CONNECTION, connection)
                 .detail(detail)
                 .write(&mut tx)
                 .await?;
