@@ -19,6 +19,9 @@ const ROWS_PER_STATEMENT: usize = 64;
 pub enum WriteOp {
     /// One audit event.
     Audit(Box<AuditRow>),
+    /// Several audit events of one action, committed together (a forward naming several
+    /// methods records one per method).
+    Audits(Vec<AuditRow>),
     /// A new payment method and its audit event; nothing is written if the row already exists.
     Tokenize {
         row: Box<PaymentMethodRow>,
@@ -110,7 +113,7 @@ async fn commit_together(conn: &mut AnyConnection, jobs: &[Job]) -> Result<Vec<b
         .iter()
         .filter_map(|j| match &j.op {
             WriteOp::Tokenize { row, .. } => Some(row.as_ref()),
-            WriteOp::Audit(_) | WriteOp::Use { .. } => None,
+            WriteOp::Audit(_) | WriteOp::Audits(_) | WriteOp::Use { .. } => None,
         })
         .collect();
     let mut tx = conn.begin().await?;
@@ -125,6 +128,10 @@ async fn commit_together(conn: &mut AnyConnection, jobs: &[Job]) -> Result<Vec<b
         match &job.op {
             WriteOp::Audit(event) => {
                 events.push(event);
+                results.push(true);
+            }
+            WriteOp::Audits(all) => {
+                events.extend(all.iter());
                 results.push(true);
             }
             WriteOp::Tokenize { row, audit } => {
@@ -158,6 +165,12 @@ async fn apply(conn: &mut AnyConnection, op: &WriteOp) -> Result<bool, StoreErro
     match op {
         WriteOp::Audit(event) => {
             super::audit::insert(conn, event).await?;
+            Ok(true)
+        }
+        WriteOp::Audits(all) => {
+            for event in all {
+                super::audit::insert(conn, event).await?;
+            }
             Ok(true)
         }
         WriteOp::Tokenize { row, audit } => {

@@ -384,22 +384,21 @@ impl Vault {
         detail: serde_json::Value,
         origin: &Origin,
     ) -> Result<(), VaultError> {
-        let mut tx = self.store.writer().begin().await?;
-        for id in methods {
+        let event = |kind: &'static str, id: &str| {
             AuditEvent::new(actor, "payment_method.forward", Outcome::Success, origin)
-                .resource(PM, id)
+                .resource(kind, id)
                 .detail(detail.clone())
-                .write(&mut tx)
-                .await?;
+                .to_row()
+        };
+        let mut rows: Vec<_> = methods.iter().map(|id| event(PM, id)).collect();
+        if rows.is_empty() {
+            rows.push(event(CONNECTION, connection));
         }
-        if methods.is_empty() {
-            AuditEvent::new(actor, "payment_method.forward", Outcome::Success, origin)
-                .resource(CONNECTION, connection)
-                .detail(detail)
-                .write(&mut tx)
-                .await?;
-        }
-        tx.commit().await?;
+        // Through the group commit, like every other audited read: one fsync for many forwards.
+        self.store
+            .batcher()
+            .write(crate::store::WriteOp::Audits(rows))
+            .await?;
         Ok(())
     }
 
