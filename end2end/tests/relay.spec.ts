@@ -46,7 +46,8 @@ test("a connection registered in the console carries a forward that shows in the
       body: `type=card&card[number]={{ ${pm}:number }}`,
     },
   });
-  expect([502, 504]).toContain(res.status());
+  // 502/504 here (no route out); a machine that can reach Stripe gets its 401 inside a 200.
+  expect([200, 502, 504]).toContain(res.status());
   expect(await res.text()).not.toContain(PAN);
 
   const agent = createUser(main, "support_agent");

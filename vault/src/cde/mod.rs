@@ -19,6 +19,7 @@ pub(crate) mod model;
 pub(crate) mod relay;
 pub(crate) mod seal;
 mod service;
+pub(crate) use service::Stored;
 
 pub use service::{
     CALL_CENTRE, COLLECT_LINK_MS, CollectPage, ForwardAnswer, Page, ReverifyOutcome, ReverifyPage,

@@ -3,13 +3,12 @@
 
 use crate::access::{CreateConnection, Grant, ManageConnections};
 use crate::audit::{AuditEvent, Origin, Outcome};
-use crate::cde::seal::{self, Sealed};
+use crate::cde::seal;
 use crate::error::VaultError;
 use crate::relay::connection::{ConnectionSpec, Credentials};
 use crate::relay::{ConnectionView, Route};
 use crate::service::{Vault, grant_actor};
 use crate::store::connections::{self, ConnectionRow};
-use zeroize::Zeroizing;
 
 pub(crate) const CONNECTION: &str = "connection";
 
@@ -157,18 +156,17 @@ impl Vault {
         &self,
         row: &ConnectionRow,
     ) -> Result<Option<Credentials>, VaultError> {
-        let (Some(key_id), Some(nonce), Some(ciphertext)) =
-            (row.key_id.clone(), row.nonce.clone(), row.secret.clone())
+        let stored = crate::cde::Stored {
+            key_id: &row.key_id,
+            nonce: &row.nonce,
+            ciphertext: &row.secret,
+        };
+        let Some(clear) = self
+            .open_stored(&connection_record(&row.id), stored)
+            .await?
         else {
             return Ok(None);
         };
-        let key = self.keys.get(&key_id, &self.store).await?;
-        let sealed = Sealed {
-            key_id,
-            nonce,
-            ciphertext,
-        };
-        let clear: Zeroizing<Vec<u8>> = seal::open(&key, &connection_record(&row.id), &sealed)?;
         serde_json::from_slice(&clear)
             .map(Some)
             .map_err(|_| VaultError::Upstream("connection_unusable"))

@@ -19,6 +19,30 @@ async fn relay_app() -> TestApp {
     .await
 }
 
+/// A relay app, a running PSP double and a card stored for `customer`.
+async fn stored(customer: &str, number: &str) -> (TestApp, Psp, String) {
+    let app = relay_app().await;
+    let psp = psp::start().await;
+    let pm = app.tokenize_card(customer, number).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (app, psp, pm)
+}
+
+/// The double's Braintree endpoint as a connection (basic auth with its key pair).
+async fn connect_braintree(app: &TestApp, psp: &Psp) -> String {
+    let auth =
+        json!({"type": "basic", "username": BRAINTREE_PUBLIC, "password": BRAINTREE_PRIVATE});
+    let routes = json!([{"method": "POST", "path": "/graphql"}]);
+    connect(
+        app,
+        psp,
+        json!({"name": "Braintree (double)", "routes": routes, "auth": auth}),
+    )
+    .await
+}
+
 /// Registers a connection to `psp` with `extra` merged in; returns its id.
 async fn connect(app: &TestApp, psp: &Psp, extra: Value) -> String {
     let key = app
@@ -80,12 +104,7 @@ fn database_text(app: &TestApp) -> String {
 
 #[tokio::test]
 async fn a_stored_card_reaches_stripe_through_the_relay_and_nowhere_else() {
-    let app = relay_app().await;
-    let psp = psp::start().await;
-    let pm = app.tokenize_card("cus_relay", PAN).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (app, psp, pm) = stored("cus_relay", PAN).await;
     let conn = connect(&app, &psp, json!({})).await;
     let key = forwarder(&app).await;
     let res = forward(&app, &key, stripe_forward(&conn, &pm)).await;
@@ -150,22 +169,8 @@ async fn a_stored_card_reaches_stripe_through_the_relay_and_nowhere_else() {
 
 #[tokio::test]
 async fn braintree_vaults_a_card_sent_as_graphql_json() {
-    let app = relay_app().await;
-    let psp = psp::start().await;
-    let pm = app.tokenize_card("cus_bt", "4000056655665556").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let conn = connect(
-        &app,
-        &psp,
-        json!({
-            "name": "Braintree (double)",
-            "routes": [{"method": "POST", "path": "/graphql"}],
-            "auth": {"type": "basic", "username": BRAINTREE_PUBLIC, "password": BRAINTREE_PRIVATE},
-        }),
-    )
-    .await;
+    let (app, psp, pm) = stored("cus_bt", "4000056655665556").await;
+    let conn = connect_braintree(&app, &psp).await;
     let template = format!(
         r#"{{"query":"mutation Tok($input: TokenizeCreditCardInput!) {{ tokenizeCreditCard(input: $input) {{ paymentMethod {{ id details {{ ... on CreditCardDetails {{ last4 }} }} }} }} }}","variables":{{"input":{{"creditCard":{{"number":"{{{{ {pm}:number }}}}","expirationMonth":"{{{{ {pm}:exp_month }}}}","expirationYear":"{{{{ {pm}:exp_year }}}}","cardholderName":"{{{{ {pm}:name }}}}"}}}}}}}}"#
     );
@@ -195,12 +200,7 @@ async fn braintree_vaults_a_card_sent_as_graphql_json() {
 
 #[tokio::test]
 async fn forwards_the_relay_must_not_make_are_refused_and_audited() {
-    let app = relay_app().await;
-    let psp = psp::start().await;
-    let pm = app.tokenize_card("cus_r", PAN).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (app, psp, pm) = stored("cus_r", PAN).await;
     let conn = connect(&app, &psp, json!({})).await;
     let key = forwarder(&app).await;
     let refused = |status: u16, param: &'static str| (status, param);
@@ -315,12 +315,7 @@ async fn a_connection_names_a_public_https_host_and_keeps_its_credentials() {
 
 #[tokio::test]
 async fn an_untrusted_certificate_or_a_slow_psp_is_a_clear_audited_failure() {
-    let app = relay_app().await;
-    let psp = psp::start().await;
-    let pm = app.tokenize_card("cus_f", PAN).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (app, psp, pm) = stored("cus_f", PAN).await;
     let key = forwarder(&app).await;
     // Without the pinned CA, the double's certificate chains to no trusted root.
     let untrusted = connect(&app, &psp, json!({"ca_pem": null})).await;
@@ -420,12 +415,7 @@ async fn each_connection_and_each_key_has_a_forward_budget() {
 /// A forward that charges an order names its use: approved by the step-up policy, spent once.
 #[tokio::test]
 async fn a_forward_that_names_a_use_needs_it_approved_and_spends_it() {
-    let app = relay_app().await;
-    let psp = psp::start().await;
-    let pm = app.tokenize_card("cus_use", PAN).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (app, psp, pm) = stored("cus_use", PAN).await;
     let conn = connect(&app, &psp, json!({})).await;
     let use_of = |amount: i64| {
         let app = &app;

@@ -1,29 +1,14 @@
 //! PSP tokenization on the relay: a stored card vaulted at Stripe and at Braintree (two GraphQL
 //! steps) with the connectors, the PSP's token kept beside ours and shown on the method.
 
-use super::psp::{self, BRAINTREE_PRIVATE, BRAINTREE_PUBLIC};
-use super::{PAN, connect, forwarder, relay_app};
+use super::{PAN, connect, connect_braintree, forwarder, stored};
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn a_card_is_vaulted_at_stripe_and_braintree_and_keeps_both_tokens() {
-    let app = relay_app().await;
-    let psp = psp::start().await;
-    let pm = app.tokenize_card("cus_tok", PAN).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (app, psp, pm) = stored("cus_tok", PAN).await;
     let stripe = connect(&app, &psp, json!({})).await;
-    let braintree = connect(
-        &app,
-        &psp,
-        json!({
-            "name": "Braintree (double)",
-            "routes": [{"method": "POST", "path": "/graphql"}],
-            "auth": {"type": "basic", "username": BRAINTREE_PUBLIC, "password": BRAINTREE_PRIVATE},
-        }),
-    )
-    .await;
+    let braintree = connect_braintree(&app, &psp).await;
     let key = forwarder(&app).await;
     let path = format!("/api/v1/payment_methods/{pm}/psp_tokens");
     let res = app
@@ -72,12 +57,7 @@ async fn a_card_is_vaulted_at_stripe_and_braintree_and_keeps_both_tokens() {
 
 #[tokio::test]
 async fn a_psp_that_refuses_the_card_leaves_no_token() {
-    let app = relay_app().await;
-    let psp = psp::start().await;
-    let pm = app.tokenize_card("cus_no", PAN).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (app, psp, pm) = stored("cus_no", PAN).await;
     // Wrong key: the double answers 401 with Stripe's error shape.
     let conn = connect(
         &app,

@@ -10,7 +10,6 @@ use crate::cde::intake::IntakeError;
 use crate::cde::model::RevealedBody;
 use crate::cde::relay::send::{self, Outgoing};
 use crate::cde::relay::template::{Encoding, Template};
-use crate::cde::seal::{self, Sealed};
 use crate::error::VaultError;
 use crate::relay::connection::{Route, is_header_name, is_path, is_reserved_header};
 use crate::relay::connectors::Step;
@@ -352,21 +351,10 @@ impl Vault {
                 origin,
             )
             .await?;
-            let (Some(key_id), Some(nonce), Some(ciphertext)) = (
-                row.key_id.clone(),
-                row.nonce.clone(),
-                row.ciphertext.clone(),
-            ) else {
+            let Some(clear) = self.open_stored(&row.id, super::Stored::of(&row)).await? else {
                 self.audit_alone(&failure("shredded")).await?;
                 return Err(VaultError::Shredded);
             };
-            let key = self.keys.get(&key_id, &self.store).await?;
-            let sealed = Sealed {
-                key_id,
-                nonce,
-                ciphertext,
-            };
-            let clear = seal::open(&key, &row.id, &sealed)?;
             opened.insert(
                 row.id.clone(),
                 RevealedBody::build(&row.id, &row.kind, &clear),

@@ -5,7 +5,6 @@ use crate::access::{Grant, RevealPaymentMethod};
 use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::cde::intake::IntakeError;
 use crate::cde::model::RevealedBody;
-use crate::cde::seal::{self, Sealed};
 use crate::error::VaultError;
 use crate::service::{PM, Vault, grant_actor};
 use crate::store;
@@ -84,26 +83,17 @@ impl Vault {
                 origin,
             )
             .await?;
-        let (Some(key_id), Some(nonce), Some(ciphertext)) = (
-            row.key_id.clone(),
-            row.nonce.clone(),
-            row.ciphertext.clone(),
-        ) else {
-            self.audit_alone(&failure("shredded")).await?;
-            return Err(VaultError::Shredded);
-        };
-        let key = self.keys.get(&key_id, &self.store).await?;
-        let sealed = Sealed {
-            key_id,
-            nonce,
-            ciphertext,
-        };
-        let clear = match seal::open(&key, &row.id, &sealed) {
-            Ok(clear) => clear,
-            Err(e) => {
+        let clear = match self.open_stored(&row.id, super::Stored::of(&row)).await {
+            Ok(Some(clear)) => clear,
+            Ok(None) => {
+                self.audit_alone(&failure("shredded")).await?;
+                return Err(VaultError::Shredded);
+            }
+            Err(VaultError::Seal(e)) => {
                 self.audit_alone(&failure("decryption_failed")).await?;
                 return Err(e.into());
             }
+            Err(e) => return Err(e),
         };
         let body = RevealedBody::build(&row.id, &row.kind, &clear);
         let mut event = AuditEvent::new(actor, "payment_method.reveal", Outcome::Success, origin)

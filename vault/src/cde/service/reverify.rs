@@ -7,7 +7,7 @@ use crate::access::{Actor, Grant, IssueReverification, Reach};
 use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::cde::card::{Expiry, YearMonth};
 use crate::cde::intake::{self, IntakeError};
-use crate::cde::seal::{self, Sealed};
+use crate::cde::seal;
 use crate::customer::link::MAX_ATTEMPTS;
 use crate::customer::{LinkPurpose, LinkToken};
 use crate::error::VaultError;
@@ -466,18 +466,9 @@ impl Vault {
 
     /// Opens a method's sealed secret (the caller never lets it leave the vault).
     async fn open_method(&self, m: &PaymentMethodRow) -> Result<Zeroizing<Vec<u8>>, VaultError> {
-        let (Some(key_id), Some(nonce), Some(ciphertext)) =
-            (m.key_id.clone(), m.nonce.clone(), m.ciphertext.clone())
-        else {
-            return Err(VaultError::Shredded);
-        };
-        let key = self.keys.get(&key_id, &self.store).await?;
-        let sealed = Sealed {
-            key_id,
-            nonce,
-            ciphertext,
-        };
-        Ok(seal::open(&key, &m.id, &sealed)?)
+        self.open_stored(&m.id, super::Stored::of(m))
+            .await?
+            .ok_or(VaultError::Shredded)
     }
 }
 

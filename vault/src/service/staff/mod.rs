@@ -75,20 +75,12 @@ impl Vault {
 
     /// Opens the account's TOTP key (pending or enabled), if it has one.
     async fn open_totp(&self, row: &StaffRow) -> Result<Option<Zeroizing<Vec<u8>>>, VaultError> {
-        let (Some(key_id), Some(nonce), Some(ciphertext)) = (
-            row.totp_key_id.clone(),
-            row.totp_nonce.clone(),
-            row.totp_secret.clone(),
-        ) else {
-            return Ok(None);
+        let stored = crate::cde::Stored {
+            key_id: &row.totp_key_id,
+            nonce: &row.totp_nonce,
+            ciphertext: &row.totp_secret,
         };
-        let key = self.keys.get(&key_id, &self.store).await?;
-        let sealed = Sealed {
-            key_id,
-            nonce,
-            ciphertext,
-        };
-        Ok(Some(seal::open(&key, &totp_record(&row.id), &sealed)?))
+        self.open_stored(&totp_record(&row.id), stored).await
     }
 
     /// Records a session event of the account (`staff.sign_out`, `staff.session_timeout`).
