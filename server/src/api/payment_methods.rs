@@ -12,7 +12,8 @@ use axum::http::header::CACHE_CONTROL;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use coffer_vault::access::{
-    DeletePaymentMethod, ReadPaymentMethod, RevealPaymentMethod, Tokenize, Validate,
+    DeletePaymentMethod, ForwardPaymentMethod, ReadPaymentMethod, RevealPaymentMethod, Tokenize,
+    Validate,
 };
 use coffer_vault::intake::IntakeError;
 use serde::Deserialize;
@@ -128,18 +129,48 @@ pub async fn list(
 }
 
 /// `DELETE /api/v1/payment_methods/{id}` — scope `payment_methods:write`; audit
-/// `payment_method.delete`. Crypto-shreds the secret details.
+/// `payment_method.delete`. Crypto-shreds the secret details. With `?psp_tokens=delete` (and
+/// scope `payment_methods:forward`), then asks each PSP holding a token for it to delete its
+/// copy through the relay (audit `payment_method.psp_token_delete` each) and lists the outcomes.
 pub async fn delete(
     State(state): State<AppState>,
     ctx: Ctx,
     Client(actor): Client,
     Path(id): Path<String>,
+    query: Result<Query<DeleteQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|_| ApiError::intake(IntakeError::invalid("query")))?;
+    let with_psps = match query.psp_tokens.as_deref() {
+        None | Some("keep") => false,
+        Some("delete") => true,
+        Some(_) => return Err(ApiError::intake(IntakeError::invalid("psp_tokens"))),
+    };
     let id = super::token_param(&id);
-    let grant =
+    let forward = match with_psps {
+        true => Some(
+            grant::<ForwardPaymentMethod>(&state, &ctx, &actor, Target::PaymentMethod(id)).await?,
+        ),
+        false => None,
+    };
+    let shred =
         grant::<DeletePaymentMethod>(&state, &ctx, &actor, Target::PaymentMethod(id)).await?;
-    let deleted = state.vault.delete(&grant, id, &ctx.origin).await?;
-    Ok(Json(deleted).into_response())
+    let deleted = state.vault.delete(&shred, id, &ctx.origin).await?;
+    let mut body = serde_json::to_value(&deleted).unwrap_or_default();
+    if let Some(forward) = forward {
+        let psps = state
+            .vault
+            .delete_psp_tokens(&forward, id, &ctx.origin)
+            .await?;
+        body["psp_tokens"] = serde_json::to_value(psps).unwrap_or_default();
+    }
+    Ok(Json(body).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteQuery {
+    /// `delete`: also ask each PSP holding a token for this method to delete its copy.
+    pub psp_tokens: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -38,6 +38,7 @@ pub use expiry::{
 };
 pub use lifecycle::{LifecycleRun, RunCounts};
 pub use mandates::MandateView;
+pub use psp_tokens::PspTokenDeletion;
 pub use staff::{Factor, NewStaff, PasswordChangeRequest, PendingEnrolment};
 pub use timeline::{TIMELINE_PAGE, TimelineEntry, TimelinePage, TimelineRequest};
 pub use uses::{StepUpPage, StepUpResult, UseView};

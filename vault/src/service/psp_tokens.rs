@@ -22,7 +22,73 @@ struct PspTokenBody {
     provider: Option<String>,
 }
 
+/// What became of one PSP token when its method was deleted.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PspTokenDeletion {
+    pub provider: String,
+    pub connection: String,
+    pub token: String,
+    /// The PSP confirmed it deleted its copy (otherwise the token is kept, to try again).
+    pub deleted: bool,
+}
+
 impl Vault {
+    /// Asks each PSP holding a token for method `id` to delete its copy (Stripe: detach;
+    /// Braintree: `deletePaymentMethodFromVault`) through the relay, and forgets the tokens the
+    /// PSP confirmed. Scope `payment_methods:forward`; each request is a forward; audit
+    /// `payment_method.psp_token_delete` per token, success or failure. A PSP that fails does
+    /// not stop the others.
+    pub async fn delete_psp_tokens(
+        &self,
+        grant: &Grant<ForwardPaymentMethod>,
+        id: &str,
+        origin: &Origin,
+    ) -> Result<Vec<PspTokenDeletion>, VaultError> {
+        let actor = grant_actor(grant);
+        let mut conn = self.store.reader().acquire().await?;
+        let tokens = store::psp_tokens::of_method(&mut conn, id).await?;
+        drop(conn);
+        let mut out = Vec::new();
+        for t in tokens {
+            let Some(psp) = connector(&t.provider) else {
+                continue;
+            };
+            let step = psp.delete(&t.token);
+            let deleted = match self.forward_step(grant, &t.connection, &step, origin).await {
+                Ok(answer) => psp.deleted(answer.status, &answer.body),
+                Err(VaultError::Invalid(_) | VaultError::Upstream(_) | VaultError::Denied(_)) => {
+                    false
+                }
+                Err(e) => return Err(e),
+            };
+            let outcome = if deleted {
+                Outcome::Success
+            } else {
+                Outcome::Failure
+            };
+            let event = AuditEvent::new(actor, "payment_method.psp_token_delete", outcome, origin)
+                .resource(PM, id)
+                .detail(serde_json::json!({
+                    "provider": t.provider, "connection": t.connection, "token": t.token,
+                }));
+            if deleted {
+                let mut tx = self.store.writer().begin().await?;
+                store::psp_tokens::delete(&mut tx, &t.id).await?;
+                event.write(&mut tx).await?;
+                tx.commit().await?;
+            } else {
+                self.audit_alone(&event).await?;
+            }
+            out.push(PspTokenDeletion {
+                provider: t.provider,
+                connection: t.connection,
+                token: t.token,
+                deleted,
+            });
+        }
+        Ok(out)
+    }
+
     /// Vaults card `id` at the PSP behind `connection` with `provider`'s connector and records
     /// the PSP's token. Scope `payment_methods:forward` (each request is a forward, audited as
     /// one); audit `payment_method.psp_token_create` (the token, the provider, the connection),

@@ -46,3 +46,12 @@ pub async fn of_method(
         .map(PspTokenRow::from_row)
         .collect::<Result<_, _>>()?)
 }
+
+/// Removes token `id` (the PSP deleted its copy; the audit log keeps the record).
+pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM psp_tokens WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -145,6 +145,40 @@ async fn stripe_payment_method(
     (StatusCode::OK, axum::Json(body)).into_response()
 }
 
+/// Stripe's `POST /v1/payment_methods/{id}/detach`: the double knows the one it made.
+async fn stripe_detach(
+    State(log): State<Log>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    record(
+        &log,
+        &format!("/v1/payment_methods/{id}/detach"),
+        &headers,
+        &body,
+    );
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+    if auth != Some(&format!("Bearer {STRIPE_KEY}")) {
+        return stripe_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request_error",
+            "api_key_invalid",
+            None,
+        );
+    }
+    if id != "pm_1QstripeDouble" {
+        return stripe_error(
+            StatusCode::NOT_FOUND,
+            "invalid_request_error",
+            "resource_missing",
+            Some("id"),
+        );
+    }
+    let body = json!({ "id": id, "object": "payment_method", "customer": null });
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
 /// Braintree's GraphQL endpoint: `tokenizeCreditCard`, and `vaultPaymentMethod` of the
 /// single-use payment method it made.
 async fn braintree_graphql(State(log): State<Log>, headers: HeaderMap, body: Bytes) -> Response {
@@ -167,6 +201,16 @@ async fn braintree_graphql(State(log): State<Log>, headers: HeaderMap, body: Byt
         return (StatusCode::BAD_REQUEST, "").into_response();
     };
     let query = v["query"].as_str().unwrap_or_default();
+    if query.contains("deletePaymentMethodFromVault") {
+        let known = v["variables"]["input"]["paymentMethodId"].as_str()
+            == Some("cGF5bWVudG1ldGhvZF9idF92YXVsdGVk");
+        let body = if known {
+            json!({ "data": { "deletePaymentMethodFromVault": { "clientMutationId": null } } })
+        } else {
+            json!({ "errors": [{ "message": "Unknown payment method.", "extensions": { "errorClass": "NOT_FOUND" } }] })
+        };
+        return (StatusCode::OK, axum::Json(body)).into_response();
+    }
     if query.contains("vaultPaymentMethod") {
         let single_use = v["variables"]["input"]["paymentMethodId"].as_str();
         if single_use != Some("tokencc_bt_double") {
@@ -234,6 +278,7 @@ pub async fn start() -> Psp {
     let received: Log = Arc::default();
     let app = Router::new()
         .route("/v1/payment_methods", post(stripe_payment_method))
+        .route("/v1/payment_methods/{id}/detach", post(stripe_detach))
         .route("/graphql", post(braintree_graphql))
         .route("/slow", post(slow))
         .with_state(received.clone());

@@ -100,3 +100,67 @@ async fn a_psp_that_refuses_the_card_leaves_no_token() {
         .count();
     assert_eq!(failed, 1);
 }
+
+#[tokio::test]
+async fn deleting_a_method_can_delete_the_psps_copies_too() {
+    let (app, psp, pm) = stored("cus_del", PAN).await;
+    let stripe = connect(
+        &app,
+        &psp,
+        json!({"routes": [{"method": "POST", "path": "/v1/payment_methods*"}]}),
+    )
+    .await;
+    let braintree = connect_braintree(&app, &psp).await;
+    let key = forwarder(&app).await;
+    let path = format!("/api/v1/payment_methods/{pm}/psp_tokens");
+    for (conn, provider) in [(&stripe, "stripe"), (&braintree, "braintree")] {
+        let body = json!({"connection": conn, "provider": provider});
+        assert_eq!(app.post(&key, &path, &body).await.status(), 201);
+    }
+    // The forward scope is needed to reach the PSPs: without it nothing is deleted at all.
+    let res = app
+        .delete(
+            &app.agent_key,
+            &format!("/api/v1/payment_methods/{pm}?psp_tokens=delete"),
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    let res = app
+        .delete(
+            &app.admin_key,
+            &format!("/api/v1/payment_methods/{pm}?psp_tokens=delete"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["deleted"], true);
+    let outcomes = body["psp_tokens"].as_array().unwrap();
+    assert_eq!(outcomes.len(), 2);
+    assert!(
+        outcomes.iter().all(|o| o["deleted"] == true),
+        "{outcomes:?}"
+    );
+    let got = psp.received.lock().unwrap().clone();
+    assert!(
+        got.iter()
+            .any(|r| r.path == "/v1/payment_methods/pm_1QstripeDouble/detach")
+    );
+    assert!(
+        got.iter()
+            .any(|r| r.body.contains("deletePaymentMethodFromVault"))
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM psp_tokens WHERE payment_method = '{pm}'"
+        ))
+        .await,
+        0
+    );
+    let audited = app
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e.action == "payment_method.psp_token_delete" && e.outcome == "success")
+        .count();
+    assert_eq!(audited, 2);
+}

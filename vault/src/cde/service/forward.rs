@@ -155,7 +155,7 @@ impl Vault {
         let raw = ForwardBody {
             connection: Some(connection.to_owned()),
             method: Some(step.method.to_owned()),
-            path: Some(step.path.to_owned()),
+            path: Some(step.path.clone()),
             headers: step
                 .headers
                 .iter()

@@ -9,12 +9,13 @@ pub struct Braintree;
 const VERSION: &str = "2019-01-01";
 
 const TOKENIZE: &str = "mutation Tokenize($input: TokenizeCreditCardInput!) { tokenizeCreditCard(input: $input) { paymentMethod { id } } }";
+const DELETE: &str = "mutation Delete($input: DeletePaymentMethodFromVaultInput!) { deletePaymentMethodFromVault(input: $input) { clientMutationId } }";
 const VAULT: &str = "mutation Vault($input: VaultPaymentMethodInput!) { vaultPaymentMethod(input: $input) { paymentMethod { id } } }";
 
 fn step(body: String) -> Step {
     Step {
         method: "POST",
-        path: "/graphql",
+        path: "/graphql".into(),
         content_type: "application/json",
         headers: vec![("braintree-version", VERSION)],
         body,
@@ -30,6 +31,18 @@ impl Connector for Braintree {
         step(format!(
             r#"{{"query":"{TOKENIZE}","variables":{{"input":{{"creditCard":{{"number":"{{{{ {pm}:number }}}}","expirationMonth":"{{{{ {pm}:exp_month }}}}","expirationYear":"{{{{ {pm}:exp_year }}}}"}}}}}}}}"#
         ))
+    }
+
+    fn delete(&self, token: &str) -> Step {
+        let input = serde_json::json!({ "paymentMethodId": token });
+        step(serde_json::json!({ "query": DELETE, "variables": { "input": input } }).to_string())
+    }
+
+    fn deleted(&self, status: u16, body: &str) -> bool {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        status == 200
+            && v["errors"].is_null()
+            && v["data"]["deletePaymentMethodFromVault"].is_object()
     }
 
     fn next(&self, step_no: usize, _status: u16, body: &str) -> Next {

@@ -9,7 +9,7 @@ mod stripe;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     pub method: &'static str,
-    pub path: &'static str,
+    pub path: String,
     pub content_type: &'static str,
     pub headers: Vec<(&'static str, &'static str)>,
     /// The body template (`{{ pm_…:number }}` and the like).
@@ -35,6 +35,10 @@ pub trait Connector: Sync {
     fn first(&self, pm: &str) -> Step;
     /// What to do with the answer (`status`, `body`) to step `step` (0 for the first).
     fn next(&self, step: usize, status: u16, body: &str) -> Next;
+    /// The request that deletes `token` at the PSP (no card data).
+    fn delete(&self, token: &str) -> Step;
+    /// Whether the answer to [`Connector::delete`] says it is gone.
+    fn deleted(&self, status: u16, body: &str) -> bool;
 }
 
 /// The connector for `provider`, if there is one.

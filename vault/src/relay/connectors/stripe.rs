@@ -16,7 +16,7 @@ impl Connector for Stripe {
     fn first(&self, pm: &str) -> Step {
         Step {
             method: "POST",
-            path: "/v1/payment_methods",
+            path: "/v1/payment_methods".into(),
             content_type: "application/x-www-form-urlencoded",
             headers: vec![("stripe-version", VERSION)],
             body: format!(
@@ -24,6 +24,21 @@ impl Connector for Stripe {
                  &card[exp_year]={{{{ {pm}:exp_year }}}}"
             ),
         }
+    }
+
+    /// Detaching is Stripe's end of a PaymentMethod: it cannot be used or attached again.
+    fn delete(&self, token: &str) -> Step {
+        Step {
+            method: "POST",
+            path: format!("/v1/payment_methods/{token}/detach"),
+            content_type: "application/x-www-form-urlencoded",
+            headers: vec![("stripe-version", VERSION)],
+            body: String::new(),
+        }
+    }
+
+    fn deleted(&self, status: u16, _body: &str) -> bool {
+        status == 200
     }
 
     fn next(&self, _step: usize, status: u16, body: &str) -> Next {
@@ -59,5 +74,8 @@ mod tests {
             Next::Failed(Some("incorrect_number".into()))
         );
         assert_eq!(Stripe.next(0, 200, "not json"), Next::Failed(None));
+        let d = Stripe.delete("pm_1Q");
+        assert_eq!(d.path, "/v1/payment_methods/pm_1Q/detach");
+        assert!(Stripe.deleted(200, "{}") && !Stripe.deleted(404, "{}"));
     }
 }
