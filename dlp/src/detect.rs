@@ -11,10 +11,10 @@ const MAX_LEN: usize = 19;
 /// Whether `text` contains something that looks like a card number.
 ///
 /// A candidate is a run of ASCII digits in which consecutive digits may be separated by a
-/// single space, dash, dot or slash (`4242 4242-4242.4242`). Every window of 12 to 19 digits inside every
-/// run is tried; the text is flagged when a window passes the Luhn check **and** starts with a
-/// known brand's BIN **and** has a length that brand issues. Digits glued to letters still
-/// count (`ref4242424242424242` is flagged).
+/// single space, dash, dot or slash (groups of four joined by any of them). Every window of 12
+/// to 19 digits inside every run is tried; the text is flagged when a window passes the Luhn
+/// check **and** starts with a known brand's BIN **and** has a length that brand issues. Digits
+/// glued to letters still count (`ref` followed by a card number is flagged; see the tests).
 pub fn contains_card_number(text: &str) -> bool {
     // The digits of the current run: possibly a PAN, so wiped when dropped.
     let mut run: Zeroizing<Vec<u8>> = Zeroizing::new(Vec::new());

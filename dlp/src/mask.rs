@@ -5,9 +5,10 @@
 use crate::detect::plausible_windows;
 use zeroize::Zeroizing;
 
-/// `text` with the middle digits of every card number in it replaced by `*` (`4242 4242 4242
-/// 4242` becomes `4242 42** **** 4242`). Text with no card number comes back unchanged. What
-/// the detector finds is what is masked: the same runs, separators and windows.
+/// `text` with the middle digits of every card number in it replaced by `*`: the first six and
+/// last four stay, separators stay where they were (the tests show examples). Text with no card
+/// number comes back unchanged. What the detector finds is what is masked: the same runs,
+/// separators and windows.
 pub fn mask_card_numbers(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut masked: Zeroizing<Vec<u8>> = Zeroizing::new(bytes.to_vec());

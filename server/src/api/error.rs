@@ -204,26 +204,27 @@ impl From<VaultError> for ApiError {
                     None => "The PSP did not vault the card.".to_owned(),
                 },
             ),
-            VaultError::Upstream(code) => {
-                let (status, message) = match code {
-                    "upstream_timeout" => (
+            VaultError::Upstream(e) => {
+                use coffer_vault::relay::UpstreamError;
+                let (status, message) = match e {
+                    UpstreamError::Timeout => (
                         StatusCode::GATEWAY_TIMEOUT,
                         "The connection's destination did not answer within its timeout. The request may have arrived: check there before retrying.",
                     ),
-                    "upstream_answer_too_large" => (
+                    UpstreamError::TooLarge => (
                         StatusCode::BAD_GATEWAY,
                         "The destination's answer was larger than 1 MiB and was not read.",
                     ),
-                    "connection_unusable" => (
+                    UpstreamError::Settings => (
                         StatusCode::BAD_GATEWAY,
                         "The connection's settings could not be used; a security admin should check it.",
                     ),
-                    _ => (
+                    UpstreamError::Unreachable => (
                         StatusCode::BAD_GATEWAY,
                         "Could not reach the connection's destination, or its TLS certificate was not trusted.",
                     ),
                 };
-                Self::new(status, "api_error", code, message)
+                Self::new(status, "api_error", e.code(), message)
             }
             other => Self::internal(&other),
         }

@@ -22,9 +22,15 @@ fn within_limits(state: &AppState, key: &str, body: &[u8]) -> Result<(), ApiErro
         .forward_limiter
         .check(key)
         .map_err(ApiError::rate_limited)?;
-    let named = serde_json::from_slice::<serde_json::Value>(body)
+    #[derive(serde::Deserialize)]
+    struct Named<'a> {
+        // A Cow, so an escaped id is read as the vault will read it (not skipped).
+        #[serde(borrow)]
+        connection: Option<std::borrow::Cow<'a, str>>,
+    }
+    let named = serde_json::from_slice::<Named>(body)
         .ok()
-        .and_then(|v| v["connection"].as_str().map(str::to_owned))
+        .and_then(|n| n.connection)
         .filter(|c| c.len() <= 64 && c.starts_with("conn_"));
     if let Some(connection) = named {
         state
@@ -63,7 +69,7 @@ pub async fn forward(
     let answer = state.vault.forward(&grant, &body, &ctx.origin).await;
     match &answer {
         Ok(a) => state.metrics.forward("answered", status_class(a.status)),
-        Err(VaultError::Upstream(code)) => state.metrics.forward(code, "none"),
+        Err(VaultError::Upstream(e)) => state.metrics.forward(e.code(), "none"),
         Err(_) => state.metrics.forward("refused", "none"),
     }
     let answer = answer?;

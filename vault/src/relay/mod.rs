@@ -6,5 +6,7 @@ pub mod connection;
 pub mod connectors;
 pub mod destination;
 
+/// Why a forward got no usable answer (its `code()` is the stable wire and audit code).
+pub use crate::cde::relay::send::SendError as UpstreamError;
 pub use connection::{ConnectionView, Credentials, Route};
 pub use destination::HostPolicy;

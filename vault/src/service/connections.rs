@@ -6,7 +6,7 @@ use crate::audit::{AuditEvent, Origin, Outcome};
 use crate::cde::seal;
 use crate::error::VaultError;
 use crate::relay::connection::{ConnectionSpec, Credentials};
-use crate::relay::{ConnectionView, Route};
+use crate::relay::{ConnectionView, Route, UpstreamError};
 use crate::service::{Vault, grant_actor};
 use crate::store::connections::{self, ConnectionRow};
 
@@ -147,6 +147,7 @@ impl Vault {
             .write(&mut tx)
             .await?;
         tx.commit().await?;
+        self.relay_clients.forget(id);
         row.disabled_at = Some(now);
         Ok(view(&row))
     }
@@ -169,6 +170,6 @@ impl Vault {
         };
         serde_json::from_slice(&clear)
             .map(Some)
-            .map_err(|_| VaultError::Upstream("connection_unusable"))
+            .map_err(|_| VaultError::Upstream(UpstreamError::Settings))
     }
 }

@@ -65,6 +65,14 @@ impl SendError {
 pub struct Clients(std::sync::Mutex<std::collections::HashMap<String, reqwest::Client>>);
 
 impl Clients {
+    /// Drops `connection`'s client (it was disabled: its pooled TLS connections close).
+    pub fn forget(&self, connection: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(connection);
+    }
+
     fn get(
         &self,
         connection: &str,

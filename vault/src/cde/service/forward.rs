@@ -271,7 +271,7 @@ impl Vault {
                     "forward": forward_id, "code": e.code(), "bytes_out": bytes_out,
                 }));
                 self.audit_alone(&event).await?;
-                return Err(VaultError::Upstream(e.code()));
+                return Err(VaultError::Upstream(e));
             }
         };
         let latency_ms = u64::try_from(answer.latency.as_millis()).unwrap_or(u64::MAX);
@@ -399,7 +399,7 @@ impl Vault {
         body: Zeroizing<Vec<u8>>,
     ) -> Result<Outgoing, VaultError> {
         let base = BaseUrl::parse(&row.base_url, &self.relay)
-            .map_err(|_| VaultError::Upstream("connection_unusable"))?;
+            .map_err(|_| VaultError::Upstream(send::SendError::Settings))?;
         let mut headers = req.headers;
         if let Some(creds) = self.connection_credentials(row).await? {
             headers.push(creds.header());
