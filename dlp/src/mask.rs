@@ -6,7 +6,7 @@ use crate::detect::plausible_windows;
 use zeroize::Zeroizing;
 
 /// `text` with the middle digits of every card number in it replaced by `*`: the first six and
-/// last four stay, separators stay where they were (the tests show examples). Text with no card
+/// last four stay (the last four only for numbers shorter than 14 digits), separators stay where they were (the tests show examples). Text with no card
 /// number comes back unchanged. What the detector finds is what is masked: the same runs,
 /// separators and windows.
 pub fn mask_card_numbers(text: &str) -> String {
@@ -18,7 +18,10 @@ pub fn mask_card_numbers(text: &str) -> String {
     let mut pending_separator = false;
     let mut flush = |positions: &mut Vec<usize>, digits: &mut Zeroizing<Vec<u8>>| {
         for (start, len) in plausible_windows(digits) {
-            for &at in positions.iter().skip(start + 6).take(len - 10) {
+            // BIN and last four of a long number; of one shorter than 14 digits, the last four
+            // only (as the vault masks its own).
+            let keep = if len >= 14 { 6 } else { 0 };
+            for &at in positions.iter().skip(start + keep).take(len - keep - 4) {
                 if let Some(b) = masked.get_mut(at) {
                     *b = b'*';
                 }
@@ -66,6 +69,13 @@ mod tests {
             mask_card_numbers("amex 378282246310005 and mc 5555-5555-5555-4444."),
             "amex 378282*****0005 and mc 5555-55**-****-4444."
         );
+    }
+
+    #[test]
+    fn short_numbers_keep_the_last_four_only() {
+        let maestro = crate::with_check_digit("50123456789");
+        let masked = mask_card_numbers(&format!("card {maestro}."));
+        assert_eq!(masked, format!("card ********{}.", &maestro[8..]));
     }
 
     #[test]

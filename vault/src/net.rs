@@ -62,12 +62,29 @@ pub fn is_internal(ip: IpAddr) -> bool {
                 || v4.is_broadcast()
                 || v4.octets()[0] == 0
                 || (v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]))
+                || (v4.octets()[0] == 198 && (18..20).contains(&v4.octets()[1]))
+                || v4.octets()[..3] == [192, 0, 0]
+                || v4.octets()[0] >= 224
         }
         IpAddr::V6(v6) => {
+            let s = v6.segments();
+            // An IPv4 address carried inside: NAT64 (64:ff9b::/96), 6to4 (2002::/16), or
+            // IPv4-compatible (::a.b.c.d) – the IPv4 address is what is reached.
+            let embedded = match s {
+                [0x64, 0xff9b, 0, 0, 0, 0, a, b] | [0, 0, 0, 0, 0, 0, a, b] => Some((a, b)),
+                [0x2002, a, b, ..] => Some((a, b)),
+                _ => None,
+            };
+            if let Some((a, b)) = embedded.filter(|_| !v6.is_loopback() && !v6.is_unspecified()) {
+                let v4 = std::net::Ipv4Addr::from((u32::from(a) << 16) | u32::from(b));
+                return is_internal(IpAddr::V4(v4));
+            }
             v6.is_loopback()
                 || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
                 || v6
                     .to_ipv4_mapped()
                     .is_some_and(|v4| is_internal(IpAddr::V4(v4)))
@@ -122,6 +139,43 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn internal_addresses_include_those_carried_inside_ipv6() {
+        for internal in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.1.2.3",
+            "198.18.0.1",
+            "192.0.0.8",
+            "240.0.0.1",
+            "224.0.0.1",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "fec0::1",
+            "ff02::1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "2002:a9fe:a9fe::1",
+            "::10.0.0.1",
+        ] {
+            assert!(is_internal(internal.parse().unwrap()), "{internal}");
+        }
+        for public in [
+            "8.8.8.8",
+            "93.184.216.34",
+            "2606:4700::1111",
+            "64:ff9b::808:808",
+        ] {
+            assert!(!is_internal(public.parse().unwrap()), "{public}");
+        }
+    }
 
     #[test]
     fn networks_parse_and_contain() {

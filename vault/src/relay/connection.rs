@@ -49,12 +49,15 @@ impl Route {
 
 /// A path Coffer will send: starts with `/`, at most 512 characters, URL-safe characters only
 /// (no spaces, no `..` segment, no query), and nothing card-like (a PAN never goes in a URL).
+/// No percent-encoding either: `%2e%2e` would be a `..` the HTTP client resolves after the
+/// route check, and `%34%32…` a card number the check cannot see.
 pub fn is_path(path: &str) -> bool {
     path.starts_with('/')
         && path.len() <= 512
         && path
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/-_.~%:@".contains(&b))
+            .all(|b| b.is_ascii_alphanumeric() || b"/-_.~:@".contains(&b))
+        && !path.contains("//")
         && !path.split('/').any(|seg| seg == ".." || seg == ".")
         && !coffer_dlp::contains_card_number(path)
 }
@@ -388,5 +391,10 @@ mod tests {
         assert!(is_path("/v1/customers/cus_1/sources"));
         assert!(!is_path("/v1/x?y=1"));
         assert!(!is_path("/v1/a b"));
+        assert!(!is_path("/v1/payment_intents/%2e%2e/%2e%2e/v1/customers"));
+        assert!(!is_path(
+            "/v1/%34%32%34%32%34%32%34%32%34%32%34%32%34%32%34%32"
+        ));
+        assert!(!is_path("//evil.example/x"));
     }
 }

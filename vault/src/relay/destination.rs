@@ -44,6 +44,7 @@ impl BaseUrl {
         }
         if !url.username().is_empty()
             || url.password().is_some()
+            || url.path().contains('%')
             || url.query().is_some()
             || url.fragment().is_some()
         {
@@ -162,6 +163,7 @@ mod tests {
             "https://[::ffff:192.168.0.1]",
             "https://100.64.0.1",
             "https://api.stripe.com/4242424242424242",
+            "https://api.stripe.com/%34%32%34%32%34%32%34%32%34%32%34%32%34%32%34%32",
             "not a url",
             "",
         ] {

@@ -3,7 +3,7 @@
 
 mod api_keys;
 mod audit_log;
-mod connections;
+pub(crate) mod connections;
 mod console;
 mod customer_mfa;
 mod expiry;

@@ -46,8 +46,20 @@ impl Vault {
     ) -> Result<Vec<PspTokenDeletion>, VaultError> {
         let actor = grant_actor(grant);
         let mut conn = self.store.reader().acquire().await?;
+        let owner = store::payment_methods::find(&mut conn, id).await?;
         let tokens = store::psp_tokens::of_method(&mut conn, id).await?;
         drop(conn);
+        let Some(owner) = owner else {
+            return Err(VaultError::NotFound);
+        };
+        self.reach(
+            actor,
+            &owner.channel,
+            "payment_method.psp_token_delete",
+            (PM, id),
+            origin,
+        )
+        .await?;
         let mut out = Vec::new();
         for t in tokens {
             let Some(psp) = connector(&t.provider) else {
@@ -112,11 +124,20 @@ impl Vault {
             return Err(IntakeError::invalid_because("provider", "stripe or braintree").into());
         };
         let mut conn = self.store.reader().acquire().await?;
-        let kind = store::payment_methods::find(&mut conn, id)
-            .await?
-            .map(|r| r.kind);
+        let row = store::payment_methods::find(&mut conn, id).await?;
         drop(conn);
-        if kind.as_deref().is_some_and(|k| k != "card") {
+        // Another channel's method is unknown here too (audited), before anything about it shows.
+        if let Some(row) = &row {
+            self.reach(
+                actor,
+                &row.channel,
+                "payment_method.psp_token_create",
+                (PM, id),
+                origin,
+            )
+            .await?;
+        }
+        if row.as_ref().is_some_and(|r| r.kind != "card") {
             return Err(IntakeError::invalid_because(
                 "payment_method",
                 "only cards can be vaulted at a PSP",

@@ -122,6 +122,8 @@ async fn a_stored_card_reaches_stripe_through_the_relay_and_nowhere_else() {
     assert_eq!(psp_body["card"]["exp_month"], 12);
     // The PSP echoed the number; the caller sees it masked.
     assert_eq!(psp_body["debug"]["number_received"], "424242******4242");
+    // It echoed the name on the card too: a value Coffer filled in comes back hidden.
+    assert_eq!(psp_body["billing_details"]["name"], "************");
 
     // What the PSP received: the number, the month as two digits, the key, the caller's headers.
     let got = psp.received.lock().unwrap().clone();

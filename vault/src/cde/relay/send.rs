@@ -24,8 +24,7 @@ pub struct Outgoing {
     pub timeout: Duration,
 }
 
-/// What came back.
-#[derive(Debug)]
+/// What came back. No `Debug`: the body is the destination's raw, unmasked answer.
 pub struct Answer {
     pub status: u16,
     pub content_type: Option<String>,

@@ -22,7 +22,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-const CONNECTION: &str = "connection";
+use crate::service::connections::CONNECTION;
+
+/// A cross-channel reach's audit detail, per method (a `channels:all` key's forwards).
+type Cross = HashMap<String, serde_json::Value>;
 /// The most headers a caller may add.
 const MAX_HEADERS: usize = 20;
 
@@ -125,6 +128,20 @@ fn parse(b: &ForwardBody) -> Result<Request<'_>, IntakeError> {
     })
 }
 
+/// The destination's answer as the caller may see it: every card number masked, and every
+/// value the forward filled in (six characters or more: numbers, IBANs, account numbers,
+/// names) replaced where the destination echoed it verbatim.
+fn mask_answer(text: &str, sent: &[Zeroizing<String>]) -> String {
+    // Card numbers first (BIN and last four, as everywhere); then what is left of the rest.
+    let mut out = coffer_dlp::mask_card_numbers(text);
+    for v in sent.iter().filter(|v| v.chars().count() >= 6) {
+        if out.contains(v.as_str()) {
+            out = out.replace(v.as_str(), &"*".repeat(v.chars().count()));
+        }
+    }
+    out
+}
+
 impl Vault {
     /// Forwards a request to a registered connection with stored methods' details filled in.
     /// Scope `payment_methods:forward`. Audit: one `payment_method.forward` per method named,
@@ -225,13 +242,13 @@ impl Vault {
             .into());
         }
         let methods = req.template.methods();
-        if let Some(use_id) = &raw.use_id {
-            self.spend_use_for_forward(actor, &methods, use_id, origin)
-                .await?;
-        }
-        let opened = self.open_for_forward(actor, &methods, origin).await?;
+        let (opened, cross) = self.open_for_forward(actor, &methods, origin).await?;
+        // The values sent, kept (wiped on drop) to mask any echo of them in the answer.
+        let mut sent_values: Vec<Zeroizing<String>> = Vec::new();
         let filled = req.template.render(req.encoding, |m, field| {
-            opened.get(m).and_then(|b| b.field(field))
+            let v = opened.get(m).and_then(|b| b.field(field))?;
+            sent_values.push(v.clone());
+            Some(v)
         });
         let Some(filled) = filled else {
             self.audit_alone(&refuse("field_missing")).await?;
@@ -249,9 +266,14 @@ impl Vault {
             "path": req.path, "payment_methods": methods,
             "use": raw.use_id.as_deref().map(crate::service::uses::shown_id),
         });
-        self.audit_forward(actor, &row.id, &methods, detail, origin)
-            .await?;
+        // Everything that can fail before sending, before the audit says it is sent.
         let outgoing = self.outgoing(&row, req, filled).await?;
+        if let Some(use_id) = &raw.use_id {
+            self.spend_use_for_forward(actor, &methods, use_id, origin)
+                .await?;
+        }
+        self.audit_forward(actor, &row.id, &methods, &cross, detail, origin)
+            .await?;
         let sent = send::send(&self.relay_clients, &row.id, &self.relay, outgoing).await;
         let result = AuditEvent::new(
             actor,
@@ -287,8 +309,11 @@ impl Vault {
             connection: row.id.clone(),
             payment_methods: methods.iter().map(|m| (*m).to_owned()).collect(),
             status: answer.status,
-            content_type: answer.content_type,
-            body: coffer_dlp::mask_card_numbers(&text),
+            content_type: answer
+                .content_type
+                .as_deref()
+                .map(coffer_dlp::mask_card_numbers),
+            body: mask_answer(&text, &sent_values),
             latency_ms,
         })
     }
@@ -328,8 +353,9 @@ impl Vault {
         actor: &crate::access::Actor,
         methods: &[&str],
         origin: &Origin,
-    ) -> Result<HashMap<String, RevealedBody>, VaultError> {
+    ) -> Result<(HashMap<String, RevealedBody>, Cross), VaultError> {
         let mut opened = HashMap::new();
+        let mut cross = Cross::new();
         for id in methods {
             let mut conn = self.store.reader().acquire().await?;
             let row = store::payment_methods::find(&mut conn, id).await?;
@@ -343,14 +369,18 @@ impl Vault {
                 self.audit_alone(&failure("resource_missing")).await?;
                 return Err(VaultError::NotFound);
             };
-            self.reach(
-                actor,
-                &row.channel,
-                "payment_method.forward",
-                (PM, id),
-                origin,
-            )
-            .await?;
+            if let Some(detail) = self
+                .reach(
+                    actor,
+                    &row.channel,
+                    "payment_method.forward",
+                    (PM, id),
+                    origin,
+                )
+                .await?
+            {
+                cross.insert(row.id.clone(), detail);
+            }
             let Some(clear) = self.open_stored(&row.id, super::Stored::of(&row)).await? else {
                 self.audit_alone(&failure("shredded")).await?;
                 return Err(VaultError::Shredded);
@@ -360,7 +390,7 @@ impl Vault {
                 RevealedBody::build(&row.id, &row.kind, &clear),
             );
         }
-        Ok(opened)
+        Ok((opened, cross))
     }
 
     /// One `payment_method.forward` per method, in one transaction, before anything is sent.
@@ -369,18 +399,28 @@ impl Vault {
         actor: &crate::access::Actor,
         connection: &str,
         methods: &[&str],
+        cross: &Cross,
         detail: serde_json::Value,
         origin: &Origin,
     ) -> Result<(), VaultError> {
-        let event = |kind: &'static str, id: &str| {
-            AuditEvent::new(actor, "payment_method.forward", Outcome::Success, origin)
-                .resource(kind, id)
-                .detail(detail.clone())
-                .to_row()
-        };
-        let mut rows: Vec<_> = methods.iter().map(|id| event(PM, id)).collect();
+        let sent = || AuditEvent::new(actor, "payment_method.forward", Outcome::Success, origin);
+        let mut rows: Vec<_> = methods
+            .iter()
+            .map(|id| {
+                sent()
+                    .resource(PM, id)
+                    .detail(detail.clone())
+                    .more_detail(cross.get(*id).cloned())
+                    .to_row()
+            })
+            .collect();
         if rows.is_empty() {
-            rows.push(event(CONNECTION, connection));
+            rows.push(
+                sent()
+                    .resource(CONNECTION, connection)
+                    .detail(detail)
+                    .to_row(),
+            );
         }
         // Through the group commit, like every other audited read: one fsync for many forwards.
         self.store
@@ -413,5 +453,27 @@ impl Vault {
             ca_pem: row.ca_pem.clone(),
             timeout: Duration::from_millis(u64::try_from(row.timeout_ms).unwrap_or(10_000)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn echoed_values_are_hidden_and_card_numbers_keep_bin_and_last_four() {
+        let pan = coffer_dlp::with_check_digit("424242424242424");
+        let sent = [
+            Zeroizing::new(pan.clone()),
+            Zeroizing::new("DE89370400440532013000".to_owned()),
+            Zeroizing::new("07".to_owned()),
+        ];
+        let answer = format!(r#"{{"n":"{pan}","iban":"DE89370400440532013000","m":"07"}}"#);
+        let masked = mask_answer(&answer, &sent);
+        assert_eq!(
+            masked,
+            r#"{"n":"424242******4242","iban":"**********************","m":"07"}"#
+        );
     }
 }
