@@ -197,13 +197,18 @@ pub trait WebhooksBackend: Send + Sync {
     async fn replay_delivery(&self, id: String) -> Result<(), ConsoleError>;
 }
 
-/// The relay's connections (security admins): list, register (with a step-up), disable.
+/// The relay's connections (security admins): list, register and change (each with a
+/// step-up), disable.
 #[async_trait]
 pub trait ConnectionsBackend: Send + Sync {
     async fn connections(&self) -> Result<Vec<ConnectionSummary>, ConsoleError>;
     async fn create_connection(
         &self,
         request: NewConnectionRequest,
+    ) -> Result<ConnectionSummary, ConsoleError>;
+    async fn update_connection(
+        &self,
+        request: EditConnectionRequest,
     ) -> Result<ConnectionSummary, ConsoleError>;
     async fn disable_connection(&self, id: String) -> Result<ConnectionSummary, ConsoleError>;
 }

@@ -49,6 +49,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The relay's connections (the destinations stored card details may be forwarded to).
+    Connection {
+        #[command(subcommand)]
+        command: ConnectionCommand,
+    },
     /// The payment-method lifecycle job (expiry alerts, archive, shred).
     Lifecycle {
         #[command(subcommand)]
@@ -152,6 +157,17 @@ pub enum LifecycleCommand {
         #[arg(long)]
         at: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectionCommand {
+    /// List every connection (never a credential): id, state, name, base URL, routes, settings.
+    List,
+    /// Register a connection from FILE (`-` for standard input), a JSON body as
+    /// `POST /api/v1/connections` takes it. Its credentials are sealed and never shown again.
+    Create { file: PathBuf },
+    /// Disable a connection at once: no forward goes to it again.
+    Disable { id: String },
 }
 
 #[derive(Debug, Subcommand)]

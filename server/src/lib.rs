@@ -9,6 +9,7 @@ pub mod audit_tasks;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod connection_cli;
 pub mod console;
 pub mod customer_config;
 pub mod customer_pages;

@@ -63,6 +63,9 @@ async fn main() -> anyhow::Result<()> {
                 println!("{label}: {:?}", hsm.key_attributes(label)?);
             }
         }
+        Command::Connection { command } => {
+            coffer_server::connection_cli::run(command, vault_config()).await?;
+        }
         Command::Lifecycle { command } => {
             coffer_server::lifecycle_cli::run(command, vault_config()).await?;
         }

@@ -5,6 +5,9 @@
 #[path = "api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
+#[path = "api/relay/psp.rs"]
+#[allow(dead_code)]
+mod psp;
 
 use serde_json::{Value, json};
 use std::path::Path;
@@ -254,6 +257,144 @@ async fn logs_hold_no_card_data_and_acknowledged_writes_survive_a_crash() {
                 assert!(
                     !contains(&bytes, pan),
                     "database file{suffix} contains a PAN"
+                );
+            }
+        }
+    }
+}
+
+/// A connection registered with `coffer connection create` (the host's command line), cards
+/// forwarded through it by the running server to a TLS PSP double, then the process's debug log
+/// and database files scanned: the numbers reached the PSP and are nowhere else, and neither is
+/// the connection's secret key.
+#[tokio::test]
+async fn forwards_through_a_connection_made_on_the_command_line_leave_no_card_data_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let db = dir.path().join("coffer.db");
+    let psp = psp::start().await;
+    let env = Env::server(&db, &helpers::fresh_token(), port)
+        .with("COFFER_RELAY_ALLOW_NETWORKS", "127.0.0.1/32")
+        .with(
+            "RUST_LOG",
+            "info,coffer=debug,coffer_server=debug,coffer_vault=debug,reqwest=debug,hyper_util=debug",
+        );
+    let spec = dir.path().join("stripe.json");
+    let body = json!({
+        "name": "Stripe (double)", "base_url": psp.base_url, "ca_pem": psp.ca_pem,
+        "routes": [{"method": "POST", "path": "/v1/payment_methods"}],
+        "auth": {"type": "bearer", "token": psp::STRIPE_KEY},
+    });
+    std::fs::write(&spec, body.to_string()).unwrap();
+    let out = env
+        .command(&["connection", "create", spec.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stdout.contains(psp::STRIPE_KEY));
+    let conn = stdout
+        .split_whitespace()
+        .find(|w| w.starts_with("conn_"))
+        .unwrap()
+        .to_owned();
+    let out = env.command(&["connection", "list"]).output().unwrap();
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(listed.contains(&conn) && listed.contains("enabled"));
+    assert!(!listed.contains(psp::STRIPE_KEY));
+
+    let key = env.api_key(&["payment_methods:write", "payment_methods:forward"]);
+    let log = dir.path().join("coffer.log");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut server = env.serve(&log);
+    wait_ready(&base).await;
+    let pans: Vec<String> = (0..5)
+        .map(|i| luhn_complete(&format!("555555{:09}", 400_000_000 + i)))
+        .collect();
+    for (i, pan) in pans.iter().enumerate() {
+        let card = json!({"customer": format!("cus_fwd_{i}"), "type": "card", "card":
+            {"number": pan, "exp_month": 9, "exp_year": helpers::next_year(), "cvc": "913"}});
+        let res = client
+            .post(format!("{base}/api/v1/payment_methods"))
+            .bearer_auth(&key)
+            .json(&card)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let pm = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let template = format!(
+            "type=card&card[number]={{{{ {pm}:number }}}}&card[exp_month]={{{{ {pm}:exp_month }}}}\
+             &card[exp_year]={{{{ {pm}:exp_year }}}}"
+        );
+        let forward = json!({"connection": conn, "path": "/v1/payment_methods",
+            "content_type": "application/x-www-form-urlencoded", "body": template});
+        let res = client
+            .post(format!("{base}/api/v1/forward"))
+            .bearer_auth(&key)
+            .json(&forward)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let answer = res.text().await.unwrap();
+        assert!(!answer.contains(pan.as_str()), "the answer echoes the PAN");
+    }
+    // A forward that carries a number in its own text is refused, and that is logged too.
+    let literal = json!({"connection": conn, "path": "/v1/payment_methods",
+        "content_type": "application/x-www-form-urlencoded",
+        "body": format!("card[number]={}", pans[0])});
+    let res = client
+        .post(format!("{base}/api/v1/forward"))
+        .bearer_auth(&key)
+        .json(&literal)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    assert!(server.wait().unwrap().success(), "graceful stop");
+    let out = env
+        .command(&["connection", "disable", &conn])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("disabled"));
+
+    let received = psp.received.lock().unwrap().clone();
+    assert_eq!(received.len(), pans.len(), "each card reached the PSP once");
+    for (r, pan) in received.iter().zip(&pans) {
+        assert!(r.body.contains(&format!("card[number]={pan}")));
+    }
+    let log_bytes = std::fs::read(&log).unwrap();
+    assert!(
+        String::from_utf8_lossy(&log_bytes).contains("/api/v1/forward"),
+        "the forwards are in the log"
+    );
+    assert!(
+        !contains(&log_bytes, psp::STRIPE_KEY),
+        "the log has the PSP key"
+    );
+    for pan in &pans {
+        assert!(!contains(&log_bytes, pan), "the log contains a PAN");
+        for suffix in ["", "-wal", "-shm"] {
+            if let Ok(bytes) = std::fs::read(format!("{}{suffix}", db.display())) {
+                assert!(
+                    !contains(&bytes, pan),
+                    "database file{suffix} contains a PAN"
+                );
+                assert!(
+                    !contains(&bytes, psp::STRIPE_KEY),
+                    "database file{suffix} has the key"
                 );
             }
         }

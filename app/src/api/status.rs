@@ -278,6 +278,12 @@ mod tests {
         ) -> Result<ConnectionSummary, ConsoleError> {
             nothing()
         }
+        async fn update_connection(
+            &self,
+            _request: EditConnectionRequest,
+        ) -> Result<ConnectionSummary, ConsoleError> {
+            nothing()
+        }
         async fn disable_connection(&self, _id: String) -> Result<ConnectionSummary, ConsoleError> {
             nothing()
         }

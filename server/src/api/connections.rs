@@ -9,11 +9,12 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use coffer_vault::access::{CreateConnection, ManageConnections};
+use coffer_vault::access::{CreateConnection, EditConnection, ManageConnections};
 
 /// `POST /api/v1/connections` — audit `connection.create`. Body: `name`, `base_url` (https, a
 /// public host), `routes` (`[{method, path}]`, a path may end in `*`), optional `auth`
-/// (`bearer`/`basic`/`header`), `ca_pem`, `timeout_ms`, `api_keys`. 201 with the connection.
+/// (`bearer`/`basic`/`header`), `ca_pem`, `client_certificate` (`cert_pem`, `key_pem`),
+/// `timeout_ms`, `api_keys`, `require_use`. 201 with the connection.
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -50,6 +51,23 @@ pub async fn disable(
     let view = state
         .vault
         .disable_connection(&grant, &id, &ctx.origin)
+        .await?;
+    Ok(Json(view).into_response())
+}
+
+/// `PATCH /api/v1/connections/{id}` — audit `connection.update`. The fields of a registration
+/// but `base_url`; only those given change, `null` clears an optional one.
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Client(actor): Client,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let grant = grant::<EditConnection>(&state, &ctx, &actor, Target::Connection(&id)).await?;
+    let view = state
+        .vault
+        .update_connection(&grant, &id, &body, &ctx.origin)
         .await?;
     Ok(Json(view).into_response())
 }

@@ -88,7 +88,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/v1/connections/{id}",
-            axum::routing::delete(connections::disable),
+            axum::routing::delete(connections::disable).patch(connections::update),
         )
         .route("/api/v1/forward", post(forward::forward))
         .route(

@@ -170,6 +170,8 @@ actions! {
     SetDefaultPaymentMethod => "payment_method.default_set", Some(S::PaymentMethodsWrite), None, false;
     /// Register a relay connection (its credentials are never shown again).
     CreateConnection => "connection.create", Some(S::ConnectionsManage), Some(P::ApiKeysManage), true;
+    /// Change a relay connection's settings or replace its credentials (never its destination).
+    EditConnection => "connection.update", Some(S::ConnectionsManage), Some(P::ApiKeysManage), true;
     /// List relay connections and disable one.
     ManageConnections => "connection.manage", Some(S::ConnectionsManage), Some(P::ApiKeysManage), false;
     /// Forward a request with stored methods' details substituted to a registered connection.
@@ -320,7 +322,10 @@ mod tests {
             RevokeApiKey,
             ReadAuditLog,
             ExportAuditLog,
-            ReviewAuditFlag
+            ReviewAuditFlag,
+            CreateConnection,
+            EditConnection,
+            ManageConnections
         )
     }
 
@@ -382,7 +387,7 @@ mod tests {
                 "security_admin",
                 staff(&[Role::SecurityAdmin], false, false),
                 staff(&[Role::SecurityAdmin], false, true),
-                &["user.list", "api_key.list"],
+                &["user.list", "api_key.list", "connection.manage"],
                 &[
                     "user.create",
                     "user.access_change",
@@ -391,6 +396,8 @@ mod tests {
                     "user.password_reset",
                     "api_key.create",
                     "api_key.revoke",
+                    "connection.create",
+                    "connection.update",
                 ],
             ),
             (
@@ -460,6 +467,9 @@ mod tests {
                     | "payment_method.read"
                     | "payment_method.reveal"
                     | "payment_method.delete"
+                    | "connection.create"
+                    | "connection.update"
+                    | "connection.manage"
             );
             assert_eq!(ok, channel_action, "{name}");
         }

@@ -2,6 +2,7 @@
 //! (methods and paths), how Coffer authenticates to it (credentials sealed, never shown again),
 //! which CA it trusts, its timeout, and which API keys may use it.
 
+use super::client_cert::{ClientCertView, ClientCertificate};
 use super::destination::{BaseUrl, HostPolicy};
 use crate::cde::intake::IntakeError;
 use secrecy::{ExposeSecret, SecretString};
@@ -155,6 +156,72 @@ impl Credentials {
     }
 }
 
+/// What a connection keeps sealed: its credentials and its client certificate's private key.
+/// Stored as one JSON object `{"auth": …, "client_key_pem": …}`; a connection registered before
+/// client certificates has its bare credentials object instead, which still opens.
+pub struct Secrets {
+    pub auth: Option<Credentials>,
+    pub client_key_pem: Option<SecretString>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets(<hidden>)")
+    }
+}
+
+/// Legacy first: bare credentials carry a `type`, which the new object never has.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Sealed {
+    Legacy(Credentials),
+    Both {
+        auth: Option<Credentials>,
+        client_key_pem: Option<SecretString>,
+    },
+}
+
+/// The sealed form of `auth` and `client_key_pem` (a small JSON object in zeroizing memory),
+/// or `None` when there is neither.
+pub fn sealable(
+    auth: Option<&Credentials>,
+    client_key_pem: Option<&SecretString>,
+) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+    if auth.is_none() && client_key_pem.is_none() {
+        return None;
+    }
+    let auth = auth.map(|c| {
+        serde_json::from_slice::<serde_json::Value>(&c.to_sealable())
+            .unwrap_or(serde_json::Value::Null)
+    });
+    let v = serde_json::json!({
+        "auth": auth,
+        "client_key_pem": client_key_pem.map(|k| k.expose_secret()),
+    });
+    Some(zeroize::Zeroizing::new(
+        serde_json::to_vec(&v).unwrap_or_default(),
+    ))
+}
+
+impl Secrets {
+    /// Reads what `to_sealable` (or an older connection's bare credentials) wrote.
+    pub fn from_opened(clear: &[u8]) -> Option<Secrets> {
+        match serde_json::from_slice::<Sealed>(clear).ok()? {
+            Sealed::Both {
+                auth,
+                client_key_pem,
+            } => Some(Secrets {
+                auth,
+                client_key_pem,
+            }),
+            Sealed::Legacy(auth) => Some(Secrets {
+                auth: Some(auth),
+                client_key_pem: None,
+            }),
+        }
+    }
+}
+
 /// An HTTP header name: 1–64 token characters.
 pub fn is_header_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
@@ -193,6 +260,8 @@ struct SpecBody {
     ca_pem: Option<String>,
     timeout_ms: Option<i64>,
     api_keys: Option<Vec<String>>,
+    client_certificate: Option<ClientCertificate>,
+    require_use: Option<bool>,
 }
 
 /// A connection as a security admin registers it, checked.
@@ -207,9 +276,22 @@ pub struct ConnectionSpec {
     pub timeout_ms: i64,
     /// The API keys that may forward through it (`None`: any key with the forward scope).
     pub api_keys: Option<Vec<String>>,
+    /// The certificate Coffer presents to the destination (mTLS).
+    pub client_certificate: Option<ClientCertificate>,
+    /// Every forward a channel writes must name an approved use (an order's amount passed
+    /// through the customer step-up policy); connector steps (vaulting, deleting) are exempt.
+    pub require_use: bool,
 }
 
 impl ConnectionSpec {
+    /// What gets sealed (the credentials and the client certificate's key), if anything.
+    pub fn sealable(&self) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+        sealable(
+            self.auth.as_ref(),
+            self.client_certificate.as_ref().map(|c| &c.key_pem),
+        )
+    }
+
     pub fn parse(body: &[u8], policy: &HostPolicy) -> Result<ConnectionSpec, IntakeError> {
         let de = &mut serde_json::Deserializer::from_slice(body);
         let b: SpecBody =
@@ -263,6 +345,10 @@ impl ConnectionSpec {
                 return Err(IntakeError::invalid("api_keys"));
             }
         }
+        let client_certificate = b
+            .client_certificate
+            .map(|c| c.check(crate::clock::now_millis() / 1000))
+            .transpose()?;
         Ok(ConnectionSpec {
             name,
             base_url,
@@ -271,6 +357,8 @@ impl ConnectionSpec {
             ca_pem: b.ca_pem,
             timeout_ms,
             api_keys: b.api_keys,
+            client_certificate,
+            require_use: b.require_use.unwrap_or(false),
         })
     }
 }
@@ -288,9 +376,15 @@ pub struct ConnectionView {
     pub pinned_ca: bool,
     pub timeout_ms: i64,
     pub api_keys: Option<Vec<String>>,
+    /// The certificate Coffer presents (mTLS): subject, expiry, fingerprint; never its key.
+    pub client_certificate: Option<ClientCertView>,
+    /// Forwards written by a channel must name an approved use.
+    pub require_use: bool,
     pub created_by: String,
     /// Unix seconds.
     pub created: i64,
+    /// When its settings last changed (unix seconds), if ever.
+    pub updated: Option<i64>,
     pub status: &'static str,
 }
 
@@ -374,6 +468,30 @@ mod tests {
             let err = spec(b).unwrap_err();
             assert_eq!(err.param.as_deref(), Some(field), "{field}");
         }
+    }
+
+    #[test]
+    fn sealed_secrets_round_trip_and_older_bare_credentials_still_open() {
+        let auth = Credentials::Bearer {
+            token: SecretString::from("sk_test_9"),
+        };
+        let key = SecretString::from("-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----");
+        let both = sealable(Some(&auth), Some(&key)).unwrap();
+        let opened = Secrets::from_opened(&both).unwrap();
+        let (_, value) = opened.auth.as_ref().unwrap().header();
+        assert_eq!(value.as_str(), "Bearer sk_test_9");
+        assert_eq!(
+            opened.client_key_pem.as_ref().unwrap().expose_secret(),
+            key.expose_secret()
+        );
+        assert!(!format!("{opened:?}").contains("sk_test_9"));
+        let key_only = Secrets::from_opened(&sealable(None, Some(&key)).unwrap()).unwrap();
+        assert!(key_only.auth.is_none() && key_only.client_key_pem.is_some());
+        let legacy = Secrets::from_opened(&auth.to_sealable()).unwrap();
+        assert_eq!(legacy.auth.unwrap().kind(), "bearer");
+        assert!(legacy.client_key_pem.is_none());
+        assert!(sealable(None, None).is_none());
+        assert!(Secrets::from_opened(b"[1]").is_none());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod audit_log;
+mod connection_update;
 pub(crate) mod connections;
 mod console;
 mod customer_mfa;

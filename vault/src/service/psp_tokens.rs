@@ -87,6 +87,16 @@ impl Vault {
                 let mut tx = self.store.writer().begin().await?;
                 store::psp_tokens::delete(&mut tx, &t.id).await?;
                 event.write(&mut tx).await?;
+                let gone = serde_json::json!({ "psp_token": t.clone().shown() });
+                let now = crate::clock::now_millis();
+                self.enqueue_method_event(
+                    &mut tx,
+                    &owner,
+                    "payment_method.psp_token_deleted",
+                    gone,
+                    now,
+                )
+                .await?;
                 tx.commit().await?;
             } else {
                 self.audit_alone(&event).await?;
@@ -150,9 +160,11 @@ impl Vault {
             match psp.next(n, answer.status, &answer.body) {
                 Next::Then(s) => step = s,
                 Next::Token(token) => {
-                    return self
-                        .record_psp_token(actor, id, &provider, &connection, &token, origin)
-                        .await;
+                    let Some(method) = &row else {
+                        return Err(VaultError::NotFound);
+                    };
+                    let made = (provider.as_str(), connection.as_str(), token.as_str());
+                    return self.record_psp_token(actor, method, made, origin).await;
                 }
                 Next::Failed(code) => {
                     let code = code.filter(|c| plausible_token(c) && c.len() <= 40);
@@ -175,15 +187,16 @@ impl Vault {
         Err(VaultError::PspRefused(None))
     }
 
+    /// Keeps the PSP's token for `method`, audits it and announces it to the method's channel
+    /// (`payment_method.psp_token_created`), in one transaction.
     async fn record_psp_token(
         &self,
         actor: &crate::access::Actor,
-        id: &str,
-        provider: &str,
-        connection: &str,
-        token: &str,
+        method: &store::PaymentMethodRow,
+        (provider, connection, token): (&str, &str, &str),
         origin: &Origin,
     ) -> Result<PspToken, VaultError> {
+        let id = method.id.as_str();
         let row = PspTokenRow {
             id: crate::token::random_id("pspt"),
             payment_method: id.to_owned(),
@@ -206,12 +219,18 @@ impl Vault {
         }))
         .write(&mut tx)
         .await?;
+        let created_at = row.created_at;
+        let shown = row.shown();
+        let made = serde_json::json!({ "psp_token": shown });
+        self.enqueue_method_event(
+            &mut tx,
+            method,
+            "payment_method.psp_token_created",
+            made,
+            created_at,
+        )
+        .await?;
         tx.commit().await?;
-        Ok(PspToken {
-            provider: row.provider,
-            connection: row.connection,
-            token: row.token,
-            created: row.created_at / 1000,
-        })
+        Ok(shown)
     }
 }

@@ -295,8 +295,8 @@ impl Vault {
         Ok(())
     }
 
-    /// Queues a `payment_method.*` event (the masked method, plus `extra` fields) for the
-    /// endpoints of the method's channel, inside `tx`.
+    /// Queues a `payment_method.*` event (the masked method with its PSP tokens, plus `extra`
+    /// fields) for the endpoints of the method's channel, inside `tx`.
     pub(crate) async fn enqueue_method_event(
         &self,
         tx: &mut sqlx::AnyConnection,
@@ -306,7 +306,13 @@ impl Vault {
         now: i64,
     ) -> Result<(), StoreError> {
         let event_id = crate::token::random_id("evt");
-        let mut data = serde_json::json!({ "object": PaymentMethodView::from_row(row) });
+        let mut view = PaymentMethodView::from_row(row);
+        view.psp_tokens = crate::store::psp_tokens::of_method(tx, &row.id)
+            .await?
+            .into_iter()
+            .map(crate::store::psp_tokens::PspTokenRow::shown)
+            .collect();
+        let mut data = serde_json::json!({ "object": view });
         if let (serde_json::Value::Object(extra), Some(data)) = (extra, data.as_object_mut()) {
             data.extend(extra);
         }

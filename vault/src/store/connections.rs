@@ -1,4 +1,5 @@
-//! Relay connections (`connections`, migration 0013): insert, find an enabled one, list, disable.
+//! Relay connections (`connections`, migrations 0013 and 0015): insert, find an enabled one, list,
+//! update, disable.
 //! Credentials are stored sealed; this module only moves the ciphertext.
 
 use super::StoreError;
@@ -22,15 +23,22 @@ pub struct ConnectionRow {
     pub created_by: String,
     pub created_at: i64,
     pub disabled_at: Option<i64>,
+    /// The client certificate chain (PEM; public). Its key is sealed in `secret`.
+    pub client_cert_pem: Option<String>,
+    /// 1: forwards written by a channel must name an approved use.
+    pub require_use: i64,
+    /// When its settings last changed (unix ms), if ever.
+    pub updated_at: Option<i64>,
 }
 
 const COLUMNS: &str = "id, name, base_url, routes, auth_kind, key_id, nonce, secret, ca_pem, \
-                       timeout_ms, api_keys, created_by, created_at, disabled_at";
+                       timeout_ms, api_keys, created_by, created_at, disabled_at, \
+                       client_cert_pem, require_use, updated_at";
 
 pub async fn insert(conn: &mut AnyConnection, r: &ConnectionRow) -> Result<(), StoreError> {
     sqlx::query(&format!(
         "INSERT INTO connections ({COLUMNS}) VALUES \
-         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
     ))
     .bind(&r.id)
     .bind(&r.name)
@@ -46,6 +54,9 @@ pub async fn insert(conn: &mut AnyConnection, r: &ConnectionRow) -> Result<(), S
     .bind(&r.created_by)
     .bind(r.created_at)
     .bind(r.disabled_at)
+    .bind(&r.client_cert_pem)
+    .bind(r.require_use)
+    .bind(r.updated_at)
     .execute(conn)
     .await?;
     Ok(())
@@ -86,6 +97,38 @@ pub async fn disable(conn: &mut AnyConnection, id: &str, now: i64) -> Result<boo
     )
     .bind(id)
     .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Writes `r`'s settings over enabled connection `r.id`, if its `updated_at` is still
+/// `expected` (no other edit came between); whether it did.
+pub async fn update(
+    conn: &mut AnyConnection,
+    r: &ConnectionRow,
+    expected: Option<i64>,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE connections SET name = $2, routes = $3, auth_kind = $4, key_id = $5, nonce = $6, \
+         secret = $7, ca_pem = $8, timeout_ms = $9, api_keys = $10, client_cert_pem = $11, \
+         require_use = $12, updated_at = $13 \
+         WHERE id = $1 AND disabled_at IS NULL AND COALESCE(updated_at, 0) = $14",
+    )
+    .bind(&r.id)
+    .bind(&r.name)
+    .bind(&r.routes)
+    .bind(&r.auth_kind)
+    .bind(&r.key_id)
+    .bind(&r.nonce)
+    .bind(&r.secret)
+    .bind(&r.ca_pem)
+    .bind(r.timeout_ms)
+    .bind(&r.api_keys)
+    .bind(&r.client_cert_pem)
+    .bind(r.require_use)
+    .bind(r.updated_at)
+    .bind(expected.unwrap_or(0))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -13,6 +13,18 @@ pub struct PspTokenRow {
     pub created_at: i64,
 }
 
+impl PspTokenRow {
+    /// The token as the API, the console and webhooks show it.
+    pub fn shown(self) -> crate::relay::connectors::PspToken {
+        crate::relay::connectors::PspToken {
+            provider: self.provider,
+            connection: self.connection,
+            token: self.token,
+            created: self.created_at / 1000,
+        }
+    }
+}
+
 pub async fn insert(conn: &mut AnyConnection, r: &PspTokenRow) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO psp_tokens (id, payment_method, provider, connection, token, created_at) \

@@ -4,6 +4,7 @@
 
 mod psp;
 mod psp_tokens;
+mod settings;
 
 use crate::helpers::{TestApp, spawn_app, spawn_configured};
 use coffer_vault::access::Scope;

@@ -246,9 +246,49 @@ async fn slow() -> Response {
     (StatusCode::OK, "late").into_response()
 }
 
+/// A CA for client certificates (mutual TLS), made at test time.
+pub struct ClientCa {
+    cert: rcgen::Certificate,
+    key: rcgen::KeyPair,
+}
+
+impl ClientCa {
+    pub fn new() -> ClientCa {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "Coffer test client CA");
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        ClientCa { cert, key }
+    }
+
+    /// A client certificate for `name` signed by this CA: (chain PEM, key PEM).
+    pub fn issue(&self, name: &str) -> (String, String) {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &self.cert, &self.key).unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
+}
+
 /// Starts the double on 127.0.0.1 with a fresh CA and a certificate for `localhost` and
 /// 127.0.0.1.
 pub async fn start() -> Psp {
+    start_with(None).await
+}
+
+/// The double that accepts only clients presenting a certificate `clients` signed (mTLS).
+pub async fn start_mtls(clients: &ClientCa) -> Psp {
+    start_with(Some(clients)).await
+}
+
+async fn start_with(clients: Option<&ClientCa>) -> Psp {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
@@ -263,17 +303,28 @@ pub async fn start() -> Psp {
         .push(rcgen::SanType::IpAddress("127.0.0.1".parse().unwrap()));
     let key = rcgen::KeyPair::generate().unwrap();
     let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(
-        vec![cert.der().clone()],
-        rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-    )
-    .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap();
+    let builder = match clients {
+        None => builder.with_no_client_auth(),
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(ca.cert.der().clone()).unwrap();
+            let verifier =
+                rustls::server::WebPkiClientVerifier::builder_with_provider(roots.into(), provider)
+                    .build()
+                    .unwrap();
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let config = builder
+        .with_single_cert(
+            vec![cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .unwrap();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let received: Log = Arc::default();
     let app = Router::new()

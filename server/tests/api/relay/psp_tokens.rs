@@ -164,3 +164,52 @@ async fn deleting_a_method_can_delete_the_psps_copies_too() {
         .count();
     assert_eq!(audited, 2);
 }
+
+#[tokio::test]
+async fn psp_tokens_are_announced_to_the_channel_and_ride_on_the_method_in_webhooks() {
+    use crate::webhooks::{Receiver, register, wait_for};
+    let (app, psp, pm) = stored("cus_hook", PAN).await;
+    let (hooks, url) = Receiver::start(0).await;
+    register(&app, &url, None).await;
+    let stripe = connect(
+        &app,
+        &psp,
+        json!({"routes": [{"method": "POST", "path": "/v1/payment_methods*"}]}),
+    )
+    .await;
+    let key = forwarder(&app).await;
+    let path = format!("/api/v1/payment_methods/{pm}/psp_tokens");
+    let body = json!({"connection": stripe, "provider": "stripe"});
+    assert_eq!(app.post(&key, &path, &body).await.status(), 201);
+    let event_of = |kind: &str| {
+        hooks
+            .received()
+            .into_iter()
+            .map(|(_, _, payload)| serde_json::from_str::<Value>(&payload).unwrap())
+            .find(|e| e["type"] == kind)
+    };
+    wait_for(|| event_of("payment_method.psp_token_created").is_some()).await;
+    let made = event_of("payment_method.psp_token_created").unwrap();
+    assert_eq!(made["data"]["object"]["id"], pm.as_str());
+    assert_eq!(made["data"]["psp_token"]["token"], "pm_1QstripeDouble");
+    assert_eq!(made["data"]["psp_token"]["provider"], "stripe");
+    let tokens = &made["data"]["object"]["psp_tokens"];
+    assert_eq!(tokens[0]["token"], "pm_1QstripeDouble");
+    assert_eq!(tokens[0]["connection"], stripe.as_str());
+
+    // Deleting ours and theirs: the token's end is announced too, and no payload has the PAN.
+    let res = app
+        .delete(
+            &app.admin_key,
+            &format!("/api/v1/payment_methods/{pm}?psp_tokens=delete"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    wait_for(|| event_of("payment_method.psp_token_deleted").is_some()).await;
+    let gone = event_of("payment_method.psp_token_deleted").unwrap();
+    assert_eq!(gone["data"]["psp_token"]["token"], "pm_1QstripeDouble");
+    assert!(gone["data"]["object"].get("psp_tokens").is_none());
+    for (_, _, payload) in hooks.received() {
+        assert!(!payload.contains(PAN));
+    }
+}

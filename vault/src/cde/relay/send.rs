@@ -21,6 +21,8 @@ pub struct Outgoing {
     pub content_type: String,
     pub body: Zeroizing<Vec<u8>>,
     pub ca_pem: Option<String>,
+    /// The client certificate chain and its key, PEM (mTLS), wiped on drop.
+    pub identity: Option<Zeroizing<Vec<u8>>>,
     pub timeout: Duration,
 }
 
@@ -58,33 +60,49 @@ impl SendError {
     }
 }
 
-/// One HTTP client per connection, kept so forwards reuse its TLS connections (a connection's
-/// settings never change after it is registered; a disabled one is refused before sending).
+/// Which settings of a connection a client was built with: its id and when its settings last
+/// changed. A forward after an edit (made by this server or another sharing the database) reads
+/// the new change time and so gets a new client.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Version {
+    pub connection: String,
+    pub changed_at: i64,
+}
+
+/// One HTTP client per connection version, kept so forwards reuse its TLS connections (a
+/// disabled connection is refused before sending).
 #[derive(Default)]
-pub struct Clients(std::sync::Mutex<std::collections::HashMap<String, reqwest::Client>>);
+pub struct Clients(std::sync::Mutex<std::collections::HashMap<Version, reqwest::Client>>);
 
 impl Clients {
-    /// Drops `connection`'s client (it was disabled: its pooled TLS connections close).
+    /// Drops every client of `connection` (it was disabled or changed: its pooled TLS
+    /// connections close).
     pub fn forget(&self, connection: &str) {
         self.0
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .remove(connection);
+            .retain(|v, _| v.connection != connection);
     }
 
     fn get(
         &self,
-        connection: &str,
+        version: &Version,
         policy: &Arc<HostPolicy>,
         out: &Outgoing,
     ) -> Result<reqwest::Client, SendError> {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = map.get(connection) {
+        if let Some(c) = self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(version)
+        {
             return Ok(c.clone());
         }
+        // Built outside the lock (loading roots and keys takes a while); the first one kept wins.
         let c = client(policy, out)?;
-        map.insert(connection.to_owned(), c.clone());
-        Ok(c)
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|v, _| v.connection != version.connection || v == version);
+        Ok(map.entry(version.clone()).or_insert(c).clone())
     }
 }
 
@@ -104,17 +122,20 @@ fn client(policy: &Arc<HostPolicy>, out: &Outgoing) -> Result<reqwest::Client, S
         let ca = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|_| SendError::Settings)?;
         b = b.tls_built_in_root_certs(false).add_root_certificate(ca);
     }
+    if let Some(pem) = &out.identity {
+        b = b.identity(reqwest::Identity::from_pem(pem).map_err(|_| SendError::Settings)?);
+    }
     b.build().map_err(|_| SendError::Settings)
 }
 
 /// Sends `out` over `connection`'s client and reads the answer.
 pub async fn send(
     clients: &Clients,
-    connection: &str,
+    version: &Version,
     policy: &Arc<HostPolicy>,
     out: Outgoing,
 ) -> Result<Answer, SendError> {
-    let client = clients.get(connection, policy, &out)?;
+    let client = clients.get(version, policy, &out)?;
     let mut req = client.request(out.method.clone(), &out.url);
     for (name, value) in &out.headers {
         let mut value =

@@ -58,6 +58,15 @@ pub struct ForwardAnswer {
     pub latency_ms: u64,
 }
 
+/// Who wrote a forward: a channel (its own template), or one of Coffer's connectors (a fixed
+/// vaulting or deleting request, which moves no money, so a connection's use requirement does
+/// not apply to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Writer {
+    Caller,
+    Connector,
+}
+
 /// A checked forward request (no card data yet: the template only names methods).
 struct Request<'a> {
     connection: String,
@@ -158,7 +167,7 @@ impl Vault {
         let de = &mut serde_json::Deserializer::from_slice(body);
         let raw: ForwardBody =
             serde_path_to_error::deserialize(de).map_err(|e| IntakeError::from_serde(&e))?;
-        self.forward_body(grant, &raw, origin).await
+        self.forward_body(grant, &raw, Writer::Caller, origin).await
     }
 
     /// One connector step, sent as a forward (the same checks, audit and masking).
@@ -182,13 +191,15 @@ impl Vault {
             body: Some(step.body.clone()),
             use_id: None,
         };
-        self.forward_body(grant, &raw, origin).await
+        self.forward_body(grant, &raw, Writer::Connector, origin)
+            .await
     }
 
     async fn forward_body(
         &self,
         grant: &Grant<ForwardPaymentMethod>,
         raw: &ForwardBody,
+        writer: Writer,
         origin: &Origin,
     ) -> Result<ForwardAnswer, VaultError> {
         let actor = grant_actor(grant);
@@ -241,6 +252,14 @@ impl Vault {
             )
             .into());
         }
+        if row.require_use != 0 && writer == Writer::Caller && raw.use_id.is_none() {
+            self.audit_alone(&refuse("use_required")).await?;
+            return Err(IntakeError::invalid_because(
+                "use",
+                "this connection takes only forwards that name an approved use",
+            )
+            .into());
+        }
         let methods = req.template.methods();
         let (opened, cross) = self.open_for_forward(actor, &methods, origin).await?;
         // The values sent, kept (wiped on drop) to mask any echo of them in the answer.
@@ -274,7 +293,11 @@ impl Vault {
         }
         self.audit_forward(actor, &row.id, &methods, &cross, detail, origin)
             .await?;
-        let sent = send::send(&self.relay_clients, &row.id, &self.relay, outgoing).await;
+        let version = send::Version {
+            connection: row.id.clone(),
+            changed_at: row.updated_at.unwrap_or(row.created_at),
+        };
+        let sent = send::send(&self.relay_clients, &version, &self.relay, outgoing).await;
         let result = AuditEvent::new(
             actor,
             "payment_method.forward_result",
@@ -441,9 +464,14 @@ impl Vault {
         let base = BaseUrl::parse(&row.base_url, &self.relay)
             .map_err(|_| VaultError::Upstream(send::SendError::Settings))?;
         let mut headers = req.headers;
-        if let Some(creds) = self.connection_credentials(row).await? {
+        let secrets = self.connection_secrets(row).await?;
+        if let Some(creds) = &secrets.auth {
             headers.push(creds.header());
         }
+        let identity = match (&row.client_cert_pem, &secrets.client_key_pem) {
+            (Some(cert), Some(key)) => Some(crate::relay::client_cert::identity_pem(cert, key)),
+            _ => None,
+        };
         Ok(Outgoing {
             url: base.join(&req.path),
             method: req.method,
@@ -451,6 +479,7 @@ impl Vault {
             content_type: req.content_type,
             body,
             ca_pem: row.ca_pem.clone(),
+            identity,
             timeout: Duration::from_millis(u64::try_from(row.timeout_ms).unwrap_or(10_000)),
         })
     }

@@ -47,12 +47,7 @@ impl Vault {
         view.psp_tokens = store::psp_tokens::of_method(&mut conn, id)
             .await?
             .into_iter()
-            .map(|t| crate::relay::connectors::PspToken {
-                provider: t.provider,
-                connection: t.connection,
-                token: t.token,
-                created: t.created_at / 1000,
-            })
+            .map(store::psp_tokens::PspTokenRow::shown)
             .collect();
         Ok(view)
     }
