@@ -1,6 +1,6 @@
 // The relay in Chromium: a security admin registers a connection in the console (its token is
-// never shown again), a channel forwards a stored card through it, and a support agent sees the
-// forward in the method's history. No network leaves these machines, so the destination does not
+// never shown again), a channel forwards a stored card through it, a support agent sees the
+// forward in the method's history, and the admin changes the connection to require a use. No network leaves these machines, so the destination does not
 // answer: the forward fails as unreachable, but it was audited before anything was sent.
 import { expect, test } from "@playwright/test";
 import { randomBytes } from "node:crypto";
@@ -57,6 +57,26 @@ test("a connection registered in the console carries a forward that shows in the
   const history = agentPage.getByRole("region", { name: "History" });
   await expect(history.getByRole("row", { name: /Payment method forward/ }).first()).toBeVisible();
   expect(await agentPage.content()).not.toContain(PAN);
+
+  // Changed (within the step-up's few minutes, so no new code): a longer timeout, and every
+  // forward must now name an approved use. The row says so; a forward without one is refused.
+  await page.reload();
+  await page.waitForLoadState("networkidle");
+  const change = page.getByRole("region", { name: "Change a connection" });
+  await change.getByLabel("Connection id").fill(connection);
+  await change.getByLabel("Timeout (ms)").fill("2500");
+  await change.getByLabel("Approved use").selectOption("yes");
+  await change.getByRole("button", { name: "Save changes" }).click();
+  const changed = page.getByTestId("connections-table").getByRole("row", { name: new RegExp(name) });
+  await expect(changed).toContainText("2500 ms");
+  await expect(changed).toContainText("forwards need an approved use");
+  await expect(changed).toContainText("changed");
+  const refused = await request.post(`${main.url}/api/v1/forward`, {
+    headers: { Authorization: `Bearer ${key}` },
+    data: { connection, path: "/v1/payment_methods", body: `{"n":"{{ ${pm}:number }}"}` },
+  });
+  expect(refused.status()).toBe(400);
+  expect((await refused.json()).error.param).toBe("use");
 
   // Disabled, it takes no more forwards.
   await page.reload();
