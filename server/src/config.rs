@@ -33,6 +33,10 @@ struct FileConfig {
     rate_limit_burst: Option<u32>,
     console_idle_timeout_secs: Option<u64>,
     console_secure_cookies: Option<bool>,
+    /// `on` (the default: certificate and key files required) or `off`.
+    tls: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
     #[serde(default)]
     audit: crate::audit_config::AuditFileConfig,
     #[serde(default)]
@@ -76,6 +80,60 @@ pub struct Config {
     /// The private networks the relay may reach (`COFFER_RELAY_ALLOW_NETWORKS`, CIDRs; none by
     /// default: a connection must name a public host).
     pub relay: coffer_vault::relay::HostPolicy,
+    /// TLS for the listener.
+    pub tls: TlsSetting,
+}
+
+/// How the server speaks to its clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsSetting {
+    /// Neither certificate files nor `COFFER_TLS=off`: `coffer serve` refuses to start.
+    Unset,
+    /// `COFFER_TLS=off`: plain HTTP, only behind a proxy that terminates TLS (a warning at start).
+    Off,
+    /// TLS 1.2+ with the certificate chain and key in these PEM files.
+    Files(crate::tls::TlsFiles),
+}
+
+/// `COFFER_TLS`, `COFFER_TLS_CERT`, `COFFER_TLS_KEY` and `COFFER_TLS_RELOAD_SECS` over the file.
+fn tls_setting(
+    env: &impl Fn(&str) -> Option<String>,
+    file: &FileConfig,
+) -> Result<TlsSetting, ConfigError> {
+    let cert = env("COFFER_TLS_CERT")
+        .map(PathBuf::from)
+        .or_else(|| file.tls_cert.clone());
+    let key = env("COFFER_TLS_KEY")
+        .map(PathBuf::from)
+        .or_else(|| file.tls_key.clone());
+    let reload_every = match env("COFFER_TLS_RELOAD_SECS") {
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|s| (1..=86_400).contains(s))
+            .map(std::time::Duration::from_secs)
+            .ok_or(ConfigError::Invalid("COFFER_TLS_RELOAD_SECS (1 to 86400)"))?,
+        None => std::time::Duration::from_secs(60),
+    };
+    match (
+        env("COFFER_TLS").or_else(|| file.tls.clone()).as_deref(),
+        cert,
+        key,
+    ) {
+        (Some("off"), None, None) => Ok(TlsSetting::Off),
+        (Some("off"), _, _) => Err(ConfigError::Invalid(
+            "COFFER_TLS=off with a certificate: choose one",
+        )),
+        (Some("on") | None, Some(cert), Some(key)) => Ok(TlsSetting::Files(crate::tls::TlsFiles {
+            cert,
+            key,
+            reload_every,
+        })),
+        (Some("on") | None, Some(_), None) => Err(ConfigError::Missing("COFFER_TLS_KEY")),
+        (Some("on") | None, None, Some(_)) => Err(ConfigError::Missing("COFFER_TLS_CERT")),
+        (Some("on") | None, None, None) => Ok(TlsSetting::Unset),
+        (Some(_), _, _) => Err(ConfigError::Invalid("COFFER_TLS (on or off)")),
+    }
 }
 
 impl Config {
@@ -133,6 +191,7 @@ pub fn load(
         }
         _ => FileConfig::default(),
     };
+    let tls = tls_setting(&env, &file_cfg)?;
     let listen = env("COFFER_LISTEN")
         .or(file_cfg.listen)
         .unwrap_or_else(|| "127.0.0.1:3000".into());
@@ -252,6 +311,7 @@ pub fn load(
                     .ok_or(ConfigError::Invalid("COFFER_RELAY_ALLOW_NETWORKS"))?,
             },
         },
+        tls,
     })
 }
 
@@ -346,6 +406,32 @@ mod tests {
         assert_eq!(cfg.hsm.token_label, "from-env");
         assert_eq!(cfg.hsm.pin.expose_secret(), "1234");
         assert!(cfg.database_url.starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn tls_is_on_unless_turned_off_and_needs_both_files() {
+        let with = |pairs: &[(&str, &str)]| {
+            let mut all = vec![("COFFER_HSM_PIN", "1")];
+            all.extend_from_slice(pairs);
+            load(None, false, env(&all)).map(|c| c.tls)
+        };
+        assert_eq!(with(&[]).unwrap(), TlsSetting::Unset);
+        assert_eq!(with(&[("COFFER_TLS", "off")]).unwrap(), TlsSetting::Off);
+        let files = with(&[("COFFER_TLS_CERT", "/c.pem"), ("COFFER_TLS_KEY", "/k.pem")]).unwrap();
+        let TlsSetting::Files(f) = files else {
+            panic!("{files:?}")
+        };
+        assert_eq!(
+            (f.cert.to_str(), f.reload_every.as_secs()),
+            (Some("/c.pem"), 60)
+        );
+        assert!(matches!(
+            with(&[("COFFER_TLS_CERT", "/c.pem")]),
+            Err(ConfigError::Missing("COFFER_TLS_KEY"))
+        ));
+        assert!(with(&[("COFFER_TLS", "off"), ("COFFER_TLS_CERT", "/c.pem")]).is_err());
+        assert!(with(&[("COFFER_TLS", "maybe")]).is_err());
+        assert!(with(&[("COFFER_TLS_RELOAD_SECS", "0")]).is_err());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Builds the whole application (vault, router, listener) and runs it until a shutdown signal.
 //! Tests use the same path through `Application::build` with port 0.
 
-use crate::config::{Config, ConsoleConfig};
+use crate::config::{Config, ConsoleConfig, TlsSetting};
 use crate::console::session::SessionStore;
 use crate::guard_config::GuardConfig;
 use crate::metrics::Metrics;
@@ -11,6 +11,7 @@ use axum::Router;
 use axum::http::HeaderValue;
 use axum::http::header::{CACHE_CONTROL, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use coffer_vault::{Vault, VaultConfig};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -26,6 +27,8 @@ const INACTIVITY_SWEEP: std::time::Duration = std::time::Duration::from_secs(360
 
 pub struct Application {
     listener: TcpListener,
+    /// The certificate in force, when the server speaks TLS itself.
+    tls: Option<Arc<crate::tls::Reloading>>,
     router: Router,
     vault: Arc<Vault>,
     webhooks: crate::webhook_tasks::WebhookConfig,
@@ -106,6 +109,21 @@ pub fn router(
 impl Application {
     /// Opens the vault (database, migrations, HSM, keys) and binds the listener.
     pub async fn build(config: &Config) -> anyhow::Result<Application> {
+        // TLS first: a server that would speak plain HTTP by accident does not start at all.
+        let tls = match &config.tls {
+            TlsSetting::Files(files) => Some(crate::tls::Reloading::open(files.clone())?),
+            TlsSetting::Off => {
+                tracing::warn!(
+                    "COFFER_TLS=off: serving plain HTTP; only behind a proxy that terminates \
+                     TLS 1.2+ (PCI DSS 4.2.1)"
+                );
+                None
+            }
+            TlsSetting::Unset => anyhow::bail!(
+                "no TLS certificate: set COFFER_TLS_CERT and COFFER_TLS_KEY (PEM files), or \
+                 COFFER_TLS=off when a proxy in front terminates TLS"
+            ),
+        };
         let listener = TcpListener::bind(config.listen).await?;
         if config.sqlite_synchronous == coffer_vault::Synchronous::Normal
             && config.database_url.starts_with("sqlite:")
@@ -131,6 +149,7 @@ impl Application {
         let sessions = SessionStore::new(vault.clone());
         Ok(Application {
             listener,
+            tls,
             router: router(
                 vault.clone(),
                 config.rate_limit,
@@ -202,13 +221,29 @@ impl Application {
         let lifecycle = self
             .lifecycle_interval
             .map(|every| crate::lifecycle_tasks::spawn(self.vault.clone(), every));
-        tracing::info!(addr = %self.listener.local_addr()?, "coffer listening");
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let addr = self.listener.local_addr()?;
+        match self.tls {
+            Some(certs) => {
+                tracing::info!(%addr, "coffer listening (TLS 1.2+)");
+                let watcher = certs.watch();
+                // `tap_io` only so axum hands the handlers the peer's address (it knows how
+                // for a TcpListener and for a tapped listener, not for a custom one).
+                let listener = crate::tls::TlsListener::new(self.listener, certs)?.tap_io(|_| {});
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await?;
+                watcher.abort();
+            }
+            None => {
+                tracing::info!(%addr, "coffer listening (plain HTTP)");
+                axum::serve(self.listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await?;
+            }
+        }
         refresher.abort();
         inactivity.abort();
         webhooks.abort();

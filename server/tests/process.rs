@@ -2,6 +2,9 @@
 //! every acknowledged write survives a crash (SIGKILL) of the process.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "api/certs.rs"]
+#[allow(dead_code)]
+mod certs;
 #[path = "api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
@@ -59,6 +62,7 @@ impl Env {
                 ("COFFER_HSM_TOKEN".into(), hsm.token_label.clone()),
                 ("COFFER_HSM_PIN".into(), "test-user-pin".into()),
                 ("COFFER_LOG_FORMAT".into(), "json".into()),
+                ("COFFER_TLS".into(), "off".into()),
             ],
         }
     }
@@ -110,8 +114,14 @@ impl Env {
 }
 
 async fn wait_ready(base: &str) {
+    wait_ready_with(&reqwest::Client::new(), base).await;
+}
+
+async fn wait_ready_with(client: &reqwest::Client, base: &str) {
     for _ in 0..300 {
-        if reqwest::get(format!("{base}/readyz"))
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
             .await
             .is_ok_and(|r| r.status().is_success())
         {
@@ -399,6 +409,79 @@ async fn forwards_through_a_connection_made_on_the_command_line_leave_no_card_da
             }
         }
     }
+}
+
+/// The leaf certificate a fresh connection to `base` is served.
+async fn served_leaf(chain: &Path, base: &str) -> Vec<u8> {
+    let res = helpers::client_trusting(chain)
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    let info = res.extensions().get::<reqwest::tls::TlsInfo>().unwrap();
+    info.peer_certificate().unwrap().to_vec()
+}
+
+/// The real binary with certificate files: it serves TLS only, refuses to start with neither
+/// files nor `COFFER_TLS=off`, and takes a renewed certificate on SIGHUP without a restart.
+#[tokio::test]
+async fn the_binary_serves_tls_and_reloads_its_certificate_on_sighup() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let db = dir.path().join("coffer.db");
+    let tls = dir.path().join("tls");
+    std::fs::create_dir(&tls).unwrap();
+    let ca = certs::TestCa::new("Coffer process TLS CA");
+    let first = ca.issue_server(&tls, "coffer-first");
+    let hsm = helpers::fresh_token();
+    let log = dir.path().join("coffer.log");
+    // Without a certificate and without COFFER_TLS=off it does not start.
+    let unset = Env::server(&db, &hsm, port).with("COFFER_TLS", "on");
+    let status = unset
+        .command(&["serve"])
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(!status.status.success());
+    assert!(String::from_utf8_lossy(&status.stderr).contains("COFFER_TLS_CERT"));
+
+    let chain = tls.join("chain.pem");
+    let env = Env::server(&db, &hsm, port)
+        .with("COFFER_TLS", "on")
+        .with("COFFER_TLS_CERT", chain.to_str().unwrap())
+        .with("COFFER_TLS_KEY", tls.join("key.pem").to_str().unwrap())
+        // Only the signal reloads here: the files are looked at once a day.
+        .with("COFFER_TLS_RELOAD_SECS", "86400");
+    let mut server = env.serve(&log);
+    let base = format!("https://127.0.0.1:{port}");
+    wait_ready_with(&helpers::client_trusting(&chain), &base).await;
+    assert_eq!(served_leaf(&chain, &base).await, first);
+    let renewed = ca.issue_server(&tls, "coffer-renewed");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        served_leaf(&chain, &base).await,
+        first,
+        "not before the signal"
+    );
+    let _ = Command::new("kill")
+        .args(["-HUP", &server.id().to_string()])
+        .status();
+    let mut served = Vec::new();
+    for _ in 0..100 {
+        served = served_leaf(&chain, &base).await;
+        if served == renewed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(served, renewed, "SIGHUP reloads the certificate");
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    assert!(server.wait().unwrap().success(), "graceful stop");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("TLS certificate reloaded"));
+    assert!(text.contains("TLS 1.2+"));
 }
 
 /// Builds the power-loss shim (`tests/powerloss/shim.c`) into `dir`.

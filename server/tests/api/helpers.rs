@@ -161,6 +161,22 @@ async fn spawn(
     .await
 }
 
+/// A client that trusts the last certificate in the PEM chain `path` (a test CA).
+pub fn client_trusting(path: &std::path::Path) -> reqwest::Client {
+    let pem = std::fs::read(path).expect("chain");
+    let ca = reqwest::Certificate::from_pem_bundle(&pem)
+        .expect("PEM")
+        .pop()
+        .expect("a certificate");
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(ca)
+        .tls_info(true)
+        .build()
+        .expect("client")
+}
+
 /// The app with any of its configuration changed by `change` (from the tests' defaults).
 pub async fn spawn_configured(change: impl FnOnce(&mut Config)) -> TestApp {
     let rate_limit = RateLimit {
@@ -211,15 +227,22 @@ pub async fn spawn_configured(change: impl FnOnce(&mut Config)) -> TestApp {
         sqlite_synchronous: Default::default(),
         // A connection must name a public host: the relay tests open 127.0.0.1 themselves.
         relay: Default::default(),
+        // The suite speaks plain HTTP; tls.rs starts servers with certificates of their own.
+        tls: coffer_server::config::TlsSetting::Off,
     };
     change(&mut config);
     let app = Application::build(&config)
         .await
         .expect("build the application");
-    let address = format!("http://{}", app.local_addr().expect("bound"));
+    // A server with certificate files speaks TLS only: the client trusts the chain's last
+    // certificate (the tests' CA).
+    let (scheme, client) = match &config.tls {
+        coffer_server::config::TlsSetting::Files(files) => ("https", client_trusting(&files.cert)),
+        _ => ("http", reqwest::Client::new()),
+    };
+    let address = format!("{scheme}://{}", app.local_addr().expect("bound"));
     let vault = app.vault();
     tokio::spawn(app.run_until(std::future::pending()));
-    let client = reqwest::Client::new();
     // The server answers only after its start has been audited.
     for _ in 0..200 {
         if client

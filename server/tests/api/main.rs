@@ -4,7 +4,9 @@
 mod audit_bypasses;
 mod audit_chain;
 mod audit_review;
+mod audit_verify_race;
 mod auth;
+mod certs;
 mod console;
 mod customer_mfa;
 mod customer_pages;
@@ -26,5 +28,6 @@ mod page_integrity;
 mod relay;
 mod reveal;
 mod reverification;
+mod tls;
 mod tokenize;
 mod webhooks;

@@ -247,35 +247,7 @@ async fn slow() -> Response {
 }
 
 /// A CA for client certificates (mutual TLS), made at test time.
-pub struct ClientCa {
-    cert: rcgen::Certificate,
-    key: rcgen::KeyPair,
-}
-
-impl ClientCa {
-    pub fn new() -> ClientCa {
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "Coffer test client CA");
-        let key = rcgen::KeyPair::generate().unwrap();
-        let cert = params.self_signed(&key).unwrap();
-        ClientCa { cert, key }
-    }
-
-    /// A client certificate for `name` signed by this CA: (chain PEM, key PEM).
-    pub fn issue(&self, name: &str) -> (String, String) {
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, name);
-        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
-        let key = rcgen::KeyPair::generate().unwrap();
-        let cert = params.signed_by(&key, &self.cert, &self.key).unwrap();
-        (cert.pem(), key.serialize_pem())
-    }
-}
+pub use crate::certs::TestCa as ClientCa;
 
 /// Starts the double on 127.0.0.1 with a fresh CA and a certificate for `localhost` and
 /// 127.0.0.1.

@@ -34,7 +34,7 @@ fn pem_body(pem: &str) -> String {
 #[tokio::test]
 async fn a_psp_that_asks_for_mutual_tls_gets_the_client_certificate_and_never_its_key_back() {
     let app = super::relay_app().await;
-    let clients = ClientCa::new();
+    let clients = ClientCa::new("Coffer test client CA");
     let psp = psp::start_mtls(&clients).await;
     let pm = app.tokenize_card("cus_mtls", PAN).await["id"]
         .as_str()
@@ -47,7 +47,7 @@ async fn a_psp_that_asks_for_mutual_tls_gets_the_client_certificate_and_never_it
     assert_eq!(res.status(), 502);
     assert!(psp.received.lock().unwrap().is_empty());
 
-    let (cert_pem, key_pem) = clients.issue("coffer-relay-client");
+    let (cert_pem, key_pem) = clients.issue_client("coffer-relay-client");
     let admin = manager(&app).await;
     let cert = json!({"cert_pem": cert_pem, "key_pem": key_pem});
     let res = patch(&app, &admin, &conn, json!({"client_certificate": cert})).await;
@@ -101,9 +101,9 @@ async fn a_psp_that_asks_for_mutual_tls_gets_the_client_certificate_and_never_it
 async fn a_certificate_that_is_not_one_or_not_its_keys_is_refused_on_its_field() {
     let app = super::relay_app().await;
     let psp = psp::start().await;
-    let clients = ClientCa::new();
-    let (cert_pem, _) = clients.issue("a");
-    let (_, other_key) = clients.issue("b");
+    let clients = ClientCa::new("Coffer test client CA");
+    let (cert_pem, _) = clients.issue_client("a");
+    let (_, other_key) = clients.issue_client("b");
     let admin = manager(&app).await;
     for cert in [
         json!({"cert_pem": cert_pem, "key_pem": other_key}),
