@@ -6,6 +6,7 @@ pub mod access;
 pub mod audit;
 mod cde;
 pub mod clock;
+pub mod csv;
 pub mod customer;
 pub mod demo;
 pub mod error;

@@ -64,42 +64,12 @@ const CSV_HEADER: [&str; 18] = [
     "hash",
 ];
 
-/// One CSV field: quoted when needed, and a leading `= + - @` (or tab/CR) neutralised with an
-/// apostrophe so a spreadsheet never evaluates a value from the log as a formula.
-fn csv_field(out: &mut String, value: &str) {
-    let guarded = matches!(
-        value.chars().next(),
-        Some('=' | '+' | '-' | '@' | '\t' | '\r')
-    );
-    let needs_quotes = guarded || value.contains([',', '"', '\n', '\r']) || value.starts_with(' ');
-    if needs_quotes {
-        out.push('"');
-        if guarded {
-            out.push('\'');
-        }
-        out.push_str(&value.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(value);
-    }
-}
-
-fn csv_line(out: &mut String, fields: &[&str]) {
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        csv_field(out, f);
-    }
-    out.push('\n');
-}
-
 /// The export body (before the signature line).
 pub fn body(format: ExportFormat, events: &[StoredEvent]) -> String {
     let mut out = String::new();
     match format {
         ExportFormat::Csv => {
-            csv_line(&mut out, &CSV_HEADER);
+            crate::csv::line(&mut out, &CSV_HEADER);
             for e in events {
                 let r = EventRecord::from(e);
                 let ev = &r.event;
@@ -125,7 +95,7 @@ pub fn body(format: ExportFormat, events: &[StoredEvent]) -> String {
                     o(&r.hash),
                 ];
                 let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
-                csv_line(&mut out, &refs);
+                crate::csv::line(&mut out, &refs);
             }
         }
         ExportFormat::JsonLines => {
@@ -195,17 +165,4 @@ pub fn verify(file: &str, public_key: &[u8]) -> Result<usize, ExportError> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
-
-    #[test]
-    fn csv_quotes_and_defuses_formulas() {
-        let mut out = String::new();
-        csv_line(
-            &mut out,
-            &["plain", "a,b", "say \"hi\"", "=cmd()", "-1", "line\nbreak"],
-        );
-        assert_eq!(
-            out,
-            "plain,\"a,b\",\"say \"\"hi\"\"\",\"'=cmd()\",\"'-1\",\"line\nbreak\"\n"
-        );
-    }
 }

