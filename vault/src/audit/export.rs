@@ -160,9 +160,3 @@ pub fn verify(file: &str, public_key: &[u8]) -> Result<usize, ExportError> {
     }
     Ok(body.lines().count())
 }
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-    use super::*;
-}
