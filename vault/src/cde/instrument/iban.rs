@@ -2,6 +2,7 @@
 
 use super::error::InstrumentError;
 use super::iban_countries::iban_length;
+use super::iban_national::national_check_ok;
 use std::fmt;
 use zeroize::Zeroizing;
 
@@ -9,7 +10,8 @@ use zeroize::Zeroizing;
 const MAX_LEN: usize = 34;
 
 /// An IBAN, normalised to uppercase without spaces, whose country is in the SWIFT registry,
-/// whose length matches that country, and whose ISO 7064 mod-97 check passes.
+/// whose length matches that country, whose ISO 7064 mod-97 check passes, and whose BBAN passes
+/// its country's national check where one exists (BE, ES, FR, IT, MC, NO, PT, SM).
 ///
 /// The characters live in a [`Zeroizing`] buffer; `Debug` shows only the masked form and
 /// there is no `Display`, `Clone` or `Serialize`.
@@ -19,9 +21,10 @@ impl Iban {
     /// Parses an IBAN as typed: surrounding whitespace and inner ASCII spaces are removed,
     /// letters are uppercased; anything else that is not ASCII alphanumeric is rejected.
     ///
-    /// The BBAN is only checked to be alphanumeric (not against the country's structure), so
-    /// the mod-97 check is the main line of defence: it catches every single substitution of
-    /// a digit by a digit or a letter by a letter, and most other typing errors.
+    /// The BBAN is checked to be alphanumeric, and against its country's national check digits
+    /// where the country defines them (`iban_national`); elsewhere the mod-97 check is the line
+    /// of defence: it catches every single substitution of a digit by a digit or a letter by a
+    /// letter, and most other typing errors.
     pub fn parse(input: &str) -> Result<Iban, InstrumentError> {
         let mut iban = Zeroizing::new(String::with_capacity(MAX_LEN));
         for c in input.trim().chars() {
@@ -43,6 +46,10 @@ impl Iban {
         let check_ok =
             check.iter().all(u8::is_ascii_digit) && !matches!(check, b"00" | b"01" | b"99");
         if !(country_ok && length_ok && check_ok) || mod97(&iban) != 1 {
+            return Err(InstrumentError::Iban);
+        }
+        let (country, bban) = iban.split_at(4);
+        if !national_check_ok(&country[..2], bban) {
             return Err(InstrumentError::Iban);
         }
         Ok(Iban(iban))
@@ -115,6 +122,9 @@ mod tests {
         "IT60X0542811101000000123456",
         "NO9386011117947",
         "MT84MALT011000012345MTLCAST001S",
+        "PT50000201231234567890154",
+        "MC5811222000010123456789030",
+        "SM86U0322509800000000270100",
     ];
 
     /// `country` + correct check digits + `bban`.
@@ -194,6 +204,26 @@ mod tests {
     }
 
     #[test]
+    fn a_valid_mod97_with_a_wrong_national_check_is_invalid() {
+        // Spain: the account's check digit changed, the IBAN check digits recomputed so mod-97
+        // still passes. Only the national check can tell.
+        let forged = make_iban("ES", "21000418460200051332");
+        assert_eq!(mod97(&forged), 1);
+        assert!(Iban::parse(&forged).is_err());
+        for (country, bban) in [
+            ("BE", "539007547035"),
+            ("FR", "20041010050500013M02607"),
+            ("IT", "Y0542811101000000123456"),
+            ("PT", "000201231234567890155"),
+            ("NO", "86011117948"),
+        ] {
+            let iban = make_iban(country, bban);
+            assert_eq!(mod97(&iban), 1);
+            assert!(Iban::parse(&iban).is_err(), "{iban}");
+        }
+    }
+
+    #[test]
     fn masked_and_debug_hide_the_middle() {
         let iban = Iban::parse("DE89370400440532013000").unwrap();
         assert_eq!(iban.masked(), "DE89**************3000");
@@ -208,11 +238,49 @@ mod tests {
         }
     }
 
-    fn valid_iban() -> impl Strategy<Value = String> {
-        (0..IBAN_LENGTHS.len(), "[0-9A-Z]{30}").prop_map(|(i, pool)| {
-            let (country, len) = IBAN_LENGTHS[i];
-            make_iban(country, &pool[..len - 4])
+    /// Countries whose BBAN carries a national check (generated with it below).
+    const NATIONAL: [&str; 8] = ["BE", "ES", "FR", "MC", "IT", "SM", "PT", "NO"];
+
+    /// A BBAN for a `NATIONAL` country from 30 random digits, with its national check.
+    fn national_bban(country: &str, draw: &str) -> Option<String> {
+        use super::super::iban_national::*;
+        let d: Vec<u32> = draw.chars().map(|c| c.to_digit(10).unwrap()).collect();
+        let n = |r: std::ops::Range<usize>| draw[r].parse::<u64>().unwrap();
+        Some(match country {
+            "BE" => format!("{}{:02}", &draw[..10], belgium_check(&d[..10])),
+            "ES" => {
+                let head: Vec<u32> = [0, 0].into_iter().chain(d[..8].iter().copied()).collect();
+                let (d1, d2) = (spain_digit(&head), spain_digit(&d[8..18]));
+                format!("{}{d1}{d2}{}", &draw[..8], &draw[8..18])
+            }
+            "FR" | "MC" => format!(
+                "{}{:02}",
+                &draw[..21],
+                france_key(n(0..5), n(5..10), n(10..21))
+            ),
+            "IT" | "SM" => format!("{}{}", italy_cin(&draw[..22])?, &draw[..22]),
+            "PT" => format!("{}{:02}", &draw[..19], portugal_check(&d[..19])),
+            "NO" => format!("{}{}", &draw[..10], norway_digit(&d[..10])?),
+            _ => return None,
         })
+    }
+
+    fn valid_iban() -> impl Strategy<Value = String> {
+        let plain = (0..IBAN_LENGTHS.len(), "[0-9A-Z]{30}").prop_filter_map(
+            "a country with a national check",
+            |(i, pool)| {
+                let (country, len) = IBAN_LENGTHS[i];
+                (!NATIONAL.contains(&country)).then(|| make_iban(country, &pool[..len - 4]))
+            },
+        );
+        let national = (0..NATIONAL.len(), "[0-9]{30}").prop_filter_map(
+            "no national check digit for this draw",
+            |(i, draw)| {
+                let country = NATIONAL[i];
+                national_bban(country, &draw).map(|bban| make_iban(country, &bban))
+            },
+        );
+        prop_oneof![plain, national]
     }
 
     proptest! {
@@ -243,7 +311,7 @@ mod tests {
         }
 
         #[test]
-        fn known_valid_ibans_fail_on_any_same_class_change(i in 0usize..11, pos in 0usize..34, shift in 1u8..26) {
+        fn known_valid_ibans_fail_on_any_same_class_change(i in 0usize..14, pos in 0usize..34, shift in 1u8..26) {
             let iban = VALID[i];
             let pos = pos % iban.len();
             let mut bytes = iban.as_bytes().to_vec();

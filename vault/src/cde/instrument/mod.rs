@@ -9,6 +9,7 @@ mod bic;
 mod error;
 mod iban;
 mod iban_countries;
+mod iban_national;
 
 pub use aba::RoutingNumber;
 pub use alipay::AlipayAccount;
